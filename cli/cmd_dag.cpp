@@ -1,0 +1,40 @@
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "app.h"
+#include "graph.h"
+#include "project.h"
+#include "repro.h"
+
+namespace pipe_cli {
+namespace {
+
+struct DagOptions {
+  std::string target;
+  bool dot = false;
+  bool mermaid = false;
+};
+
+}  // namespace
+
+void add_dag(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("dag", "Show the stage graph");
+  auto opt = std::make_shared<DagOptions>();
+  cmd->add_option("target", opt->target, "Show only this stage and what it depends on");
+  auto* dot_flag = cmd->add_flag("--dot", opt->dot, "Graphviz DOT output");
+  cmd->add_flag("--mermaid", opt->mermaid, "Mermaid flowchart output")->excludes(dot_flag);
+  cmd->callback([&ctx, opt] {
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    const auto p = pipeline::load_pipeline(*project.disk);
+    const auto g = pipeline::Graph::build(p, *project.disk);
+    std::vector<bool> keep(g.size(), true);
+    if (!opt->target.empty()) keep = g.ancestors(pipeline::resolve_targets(p, {opt->target}));
+    if (opt->dot) fmt::print("{}", pipeline::dag_dot(p, g, keep));
+    else if (opt->mermaid) fmt::print("{}", pipeline::dag_mermaid(p, g, keep));
+    else fmt::print("{}", pipeline::dag_text(p, g, keep));
+  });
+}
+
+}  // namespace pipe_cli

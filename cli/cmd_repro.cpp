@@ -1,0 +1,124 @@
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <memory>
+#include <mutex>
+
+#include "app.h"
+#include "pipeline.h"
+#include "project.h"
+#include "project_lock.h"
+#include "repro.h"
+#include "signals.h"
+
+namespace pipe_cli {
+namespace {
+
+struct ReproFlags {
+  pipeline::ReproOptions repro;
+  bool explain = false;
+  double wait_for_lock = -1;
+};
+
+// Prints progress. Stage output arrives from runner threads, so every write
+// takes the mutex; lines get a "[stage] " prefix while several stages run.
+class TerminalReporter : public pipeline::ReproReporter {
+ public:
+  explicit TerminalReporter(bool explain) : explain_(explain) {}
+
+  void output(const std::string& stage, std::string_view line) {
+    std::lock_guard lock(mutex_);
+    if (running_ > 1) fmt::print("[{}] {}\n", stage, line);
+    else fmt::print("{}\n", line);
+    std::fflush(stdout);
+  }
+
+  void message(const std::string& text) {
+    std::lock_guard lock(mutex_);
+    fmt::print(stderr, "{}\n", text);
+  }
+
+  void up_to_date(const pipeline::Stage& s) override {
+    std::lock_guard lock(mutex_);
+    fmt::print("Stage '{}' didn't change, skipping\n", s.name);
+  }
+  void frozen(const pipeline::Stage& s) override {
+    std::lock_guard lock(mutex_);
+    fmt::print("Stage '{}' is frozen, skipping\n", s.name);
+  }
+  void will_run(const pipeline::Stage& s, const std::vector<pipeline::Reason>& reasons, bool dry) override {
+    std::lock_guard lock(mutex_);
+    fmt::print("{} stage '{}':\n", dry ? "Would run" : "Running", s.name);
+    if (explain_ || dry)
+      for (const auto& r : reasons) fmt::print("  because {}\n", r.describe());
+    for (const auto& c : s.cmds) fmt::print("> {}\n", c);
+    std::fflush(stdout);
+    if (!dry) ++running_;
+  }
+  void finished(const pipeline::Stage& s, const pipeline::JobResult& r) override {
+    std::lock_guard lock(mutex_);
+    --running_;
+    fmt::print("Stage '{}' finished in {:.2f} s\n", s.name, static_cast<double>(r.end_ns - r.start_ns) / 1e9);
+    std::fflush(stdout);
+  }
+  void failed(const pipeline::Stage& s, const pipeline::JobResult& r, const std::string& why) override {
+    std::lock_guard lock(mutex_);
+    if (r.launched) --running_;
+    fmt::print(stderr, "pipe: error: stage '{}' failed: {} (log: .pipe/logs/{}.log)\n", s.name, why, s.name);
+  }
+  void blocked(const pipeline::Stage& s, const std::string& upstream) override {
+    std::lock_guard lock(mutex_);
+    fmt::print(stderr, "Stage '{}' not run: upstream stage '{}' failed\n", s.name, upstream);
+  }
+
+ private:
+  std::mutex mutex_;
+  bool explain_;
+  int running_ = 0;
+};
+
+}  // namespace
+
+void add_repro(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("repro", "Run the stages whose inputs changed");
+  auto opt = std::make_shared<ReproFlags>();
+  opt->repro.jobs = static_cast<size_t>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+  cmd->add_option("targets", opt->repro.targets, "Stages to reproduce (with their upstream); default all");
+  cmd->add_flag("-f,--force", opt->repro.force, "Run the selected stages even if nothing changed");
+  cmd->add_flag("-s,--single-item", opt->repro.single_item, "Only the targets, not their upstream stages");
+  cmd->add_flag("--downstream", opt->repro.downstream, "The targets and every stage that depends on them");
+  cmd->add_flag("--dry", opt->repro.dry, "Show what would run, run nothing");
+  cmd->add_flag("-k,--keep-going", opt->repro.keep_going, "After a failure, keep running independent stages");
+  cmd->add_option("-j,--jobs", opt->repro.jobs, "Stages to run at once (default: number of cores)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--explain", opt->explain, "Say why each stage runs");
+  cmd->add_option("--wait-for-lock", opt->wait_for_lock,
+                  "Seconds to wait for another run's project lock (default: forever; 0: fail at once)");
+  cmd->callback([&ctx, opt] {
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    TerminalReporter reporter(opt->explain);
+    std::unique_ptr<pipeline::ProjectLock> lock;
+    if (!opt->repro.dry)
+      lock = std::make_unique<pipeline::ProjectLock>(project.state_path("repro.lock"), opt->wait_for_lock,
+                                                     [&](const std::string& m) { reporter.message(m); });
+    // The watcher must exist before the runner starts threads.
+    pipeline::Runner* runner_ptr = nullptr;
+    pipeline::SignalWatcher watcher([&](int, int count) {
+      reporter.message(count == 1 ? "Interrupted: stopping running stages (Ctrl-C again to kill them)"
+                                  : "Killing running stages");
+      if (runner_ptr) runner_ptr->signal_all(count == 1 ? SIGTERM : SIGKILL);
+    });
+    auto runner = pipeline::make_local_runner(
+        [&](const std::string& stage, std::string_view line) { reporter.output(stage, line); });
+    runner_ptr = runner.get();
+    const auto summary = pipeline::repro(project, opt->repro, *runner, reporter, watcher.received());
+    runner_ptr = nullptr;
+    if (summary.interrupted) reporter.message("Interrupted; finished stages are recorded, run 'pipe repro' to continue");
+    else if (summary.ran == 0 && summary.failed == 0) fmt::print("Data and pipelines are up to date.\n");
+    ctx.exit_code = static_cast<int>(summary.exit());
+  });
+}
+
+}  // namespace pipe_cli

@@ -1,0 +1,97 @@
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "app.h"
+#include "artifact.h"
+#include "changes.h"
+#include "graph.h"
+#include "lockfile.h"
+#include "params.h"
+#include "project.h"
+#include "repro.h"
+
+namespace pipe_cli {
+namespace {
+
+struct StatusOptions {
+  std::vector<std::string> targets;
+  bool quiet = false;
+  bool json = false;
+};
+
+// Canonical values are JSON already; NaN and infinities are not, so they stay text.
+nlohmann::json json_value(const std::string& canonical) {
+  if (canonical.empty()) return nullptr;
+  try {
+    return nlohmann::json::parse(canonical);
+  } catch (const nlohmann::json::exception&) {
+    return canonical;
+  }
+}
+
+}  // namespace
+
+void add_status(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("status", "Show which stages are out of date, and why");
+  auto opt = std::make_shared<StatusOptions>();
+  cmd->add_option("targets", opt->targets, "Stages to check (with their upstream); default all");
+  cmd->add_flag("-q,--quiet", opt->quiet, "Print nothing; exit 1 if anything is out of date");
+  cmd->add_flag("--json", opt->json, "Machine-readable output");
+  cmd->callback([&ctx, opt] {
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    pipeline::Disk& disk = *project.disk;
+    const auto p = pipeline::load_pipeline(disk);
+    const auto g = pipeline::Graph::build(p, disk);
+    const auto lock = pipeline::read_lock(disk);
+    std::vector<bool> keep(g.size(), true);
+    if (!opt->targets.empty()) keep = g.ancestors(pipeline::resolve_targets(p, opt->targets));
+    pipeline::ArtifactHasher hasher(disk, project.state.get());
+    pipeline::ParamsReader params(disk);
+
+    bool changed = false;
+    nlohmann::json stages = nlohmann::json::array();
+    std::string text;
+    for (size_t i : g.order()) {
+      if (!keep[i]) continue;
+      const auto& s = p.stages[i];
+      nlohmann::json js = {{"name", s.name}};
+      if (s.frozen) {
+        js["state"] = "frozen";
+        stages.push_back(js);
+        continue;
+      }
+      auto it = lock.stages.find(s.name);
+      const auto reasons =
+          pipeline::stage_changes(s, it == lock.stages.end() ? nullptr : &it->second, hasher, params);
+      js["state"] = reasons.empty() ? "up_to_date" : "changed";
+      js["reasons"] = nlohmann::json::array();
+      if (!reasons.empty()) {
+        changed = true;
+        text += s.name + ":\n";
+      }
+      for (const auto& r : reasons) {
+        text += "    " + r.describe() + "\n";
+        nlohmann::json jr = {{"type", r.category()}, {"change", r.change()}, {"text", r.describe()}};
+        if (!r.subject.empty()) jr["subject"] = r.subject;
+        if (r.category() == "param") {
+          jr["old"] = json_value(r.old_value);
+          jr["new"] = json_value(r.new_value);
+        }
+        js["reasons"].push_back(jr);
+      }
+      stages.push_back(js);
+    }
+    project.state->flush();
+    if (opt->json) {
+      fmt::print("{}\n", nlohmann::json{{"up_to_date", !changed}, {"stages", stages}}.dump(2));
+    } else if (!opt->quiet) {
+      fmt::print("{}", changed ? text : "Data and pipelines are up to date.\n");
+    }
+    if (changed && opt->quiet) ctx.exit_code = 1;
+  });
+}
+
+}  // namespace pipe_cli

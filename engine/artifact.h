@@ -1,0 +1,47 @@
+// Hashing files and directories as the engine sees them: a file's digest is
+// XXH3-128 of its bytes; a directory's is XXH3-128 of its manifest, one line
+// "<file digest>  <relative path>\n" per file, sorted by path (the format
+// `xxhsum -H2` prints), so it changes exactly when some file's path or bytes do.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "digest.h"
+
+namespace pipeline {
+
+class Disk;
+class StateDb;
+
+struct ArtifactInfo {
+  bool exists = false;
+  bool is_dir = false;
+  Digest digest;
+  uint64_t size = 0;    // bytes, summed over files for a directory
+  uint64_t nfiles = 0;  // directories only
+};
+
+class ArtifactHasher {
+ public:
+  // `state` may be null (no hash cache).
+  ArtifactHasher(Disk& disk, StateDb* state) : disk_(disk), state_(state) {}
+  // Memoized for the life of this object; call forget() when a path changes.
+  const ArtifactInfo& hash(const std::string& path);
+  // Drops memoized results for `path`, what lies inside it and what contains it.
+  void forget(const std::string& path);
+  // How many files were read (not served from the state cache); for tests and stats.
+  uint64_t files_read() const { return files_read_; }
+
+ private:
+  bool file_digest(const std::string& path, const struct FileInfo& info, Digest* digest);
+  void walk(const std::string& dir, const std::string& rel, std::string& manifest_lines,
+            std::map<std::string, Digest>& files, uint64_t& size);
+
+  Disk& disk_;
+  StateDb* state_;
+  std::map<std::string, ArtifactInfo> memo_;
+  uint64_t files_read_ = 0;
+};
+
+}  // namespace pipeline

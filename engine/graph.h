@@ -1,0 +1,43 @@
+// The stage DAG: stage B depends on stage A when a dep of B is an output of
+// A, lies inside an output directory of A, or contains an output of A.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pipeline.h"
+
+namespace pipeline {
+
+class Disk;
+
+class Graph {
+ public:
+  // Validates and builds the graph. Throws Error(kBadPipeline) for cycles
+  // ("a -> b -> a"), duplicate or overlapping outputs, outputs that resolve
+  // outside the project, and deps that neither exist nor are produced.
+  static Graph build(const Pipeline& pipeline, Disk& disk);
+
+  size_t size() const { return up_.size(); }
+  const std::vector<size_t>& upstream(size_t stage) const { return up_[stage]; }
+  const std::vector<size_t>& downstream(size_t stage) const { return down_[stage]; }
+  // Every stage after all of its upstream stages.
+  const std::vector<size_t>& order() const { return order_; }
+
+  // Stages reachable from `from` against (ancestors) or along (descendants)
+  // the edges, `from` included.
+  std::vector<bool> ancestors(const std::vector<size_t>& from) const;
+  std::vector<bool> descendants(const std::vector<size_t>& from) const;
+
+ private:
+  std::vector<std::vector<size_t>> up_;
+  std::vector<std::vector<size_t>> down_;
+  std::vector<size_t> order_;
+};
+
+// Renderings for `pipe dag`, limited to stages where `keep` is true.
+std::string dag_text(const Pipeline& p, const Graph& g, const std::vector<bool>& keep);
+std::string dag_dot(const Pipeline& p, const Graph& g, const std::vector<bool>& keep);
+std::string dag_mermaid(const Pipeline& p, const Graph& g, const std::vector<bool>& keep);
+
+}  // namespace pipeline

@@ -1,0 +1,132 @@
+#include "lockfile.h"
+
+#include "disk.h"
+#include "document.h"
+
+namespace pipeline {
+namespace {
+
+std::string quote(const std::string& s) { return Value::string(s).canonical(); }
+
+void render_artifacts(std::string& out, const char* key, const std::vector<LockedArtifact>& list) {
+  if (list.empty()) return;
+  out += "    ";
+  out += key;
+  out += ":\n";
+  for (const LockedArtifact& a : list) {
+    out += "    - path: " + quote(a.path) + "\n";
+    out += "      hash: " + a.digest.hex() + "\n";
+    out += "      size: " + std::to_string(a.size) + "\n";
+    if (a.is_dir) out += "      nfiles: " + std::to_string(a.nfiles) + "\n";
+  }
+}
+
+[[noreturn]] void corrupt(Mark m, const std::string& what) {
+  fail_pipeline(kLockFile, m,
+                what + "; pipe.lock is written by pipe, so it was edited or damaged: restore it from "
+                       "version control, or delete it to rerun every stage");
+}
+
+const Value& need(const Value& map, const char* key) {
+  const Value* v = map.find(key);
+  if (!v) corrupt(map.mark(), std::string("missing '") + key + "'");
+  return *v;
+}
+
+std::vector<LockedArtifact> parse_artifacts(const Value* list) {
+  std::vector<LockedArtifact> out;
+  if (!list) return out;
+  if (!list->is_list()) corrupt(list->mark(), "expected a list of artifacts");
+  for (const Value& item : list->items()) {
+    if (!item.is_map()) corrupt(item.mark(), "expected an artifact mapping");
+    LockedArtifact a;
+    const Value& path = need(item, "path");
+    const Value& hash = need(item, "hash");
+    const Value& size = need(item, "size");
+    if (!path.is_string()) corrupt(path.mark(), "'path' must be a string");
+    a.path = path.as_string();
+    if (!hash.is_string() || !Digest::parse(hash.as_string(), &a.digest))
+      corrupt(hash.mark(), "'hash' must be 32 hex digits");
+    if (size.kind() != Value::Kind::kInt || size.as_int() < 0) corrupt(size.mark(), "'size' must be a count");
+    a.size = static_cast<uint64_t>(size.as_int());
+    if (const Value* n = item.find("nfiles")) {
+      if (n->kind() != Value::Kind::kInt || n->as_int() < 0) corrupt(n->mark(), "'nfiles' must be a count");
+      a.is_dir = true;
+      a.nfiles = static_cast<uint64_t>(n->as_int());
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_lock(const LockFile& lock) {
+  std::string out = "# Written by pipe after each stage; do not edit. Format: docs/file-formats.md\n";
+  out += "schema: " + std::to_string(kLockSchema) + "\nstages:";
+  out += lock.stages.empty() ? " {}\n" : "\n";
+  for (const auto& [name, s] : lock.stages) {
+    out += "  " + quote(name) + ":\n";
+    if (s.cmds.size() == 1) {
+      out += "    cmd: " + quote(s.cmds.front()) + "\n";
+    } else {
+      out += "    cmd:\n";
+      for (const auto& c : s.cmds) out += "    - " + quote(c) + "\n";
+    }
+    render_artifacts(out, "deps", s.deps);
+    if (!s.params.empty()) {
+      out += "    params:\n";
+      for (const auto& [file, values] : s.params) {
+        out += "      " + quote(file) + ":";
+        out += values.empty() ? " {}\n" : "\n";
+        for (const auto& [key, v] : values) out += "        " + quote(key) + ": " + v.canonical() + "\n";
+      }
+    }
+    render_artifacts(out, "outs", s.outs);
+  }
+  return out;
+}
+
+LockFile read_lock(Disk& disk) {
+  LockFile lock;
+  std::string text;
+  if (!disk.stat(kLockFile).is_file()) return lock;
+  if (!disk.read(kLockFile, &text)) throw Error(Exit::kIo, std::string("cannot read ") + kLockFile);
+  const Value root = parse_yaml(kLockFile, text);
+  if (root.is_null()) return lock;
+  if (!root.is_map()) corrupt(root.mark(), "expected a mapping");
+  const Value& schema = need(root, "schema");
+  if (schema.kind() != Value::Kind::kInt) corrupt(schema.mark(), "'schema' must be an integer");
+  if (schema.as_int() > kLockSchema)
+    throw Error(Exit::kBadPipeline, std::string(kLockFile) + " has schema " + std::to_string(schema.as_int()) +
+                                        ", newer than this pipe understands (" + std::to_string(kLockSchema) +
+                                        "); upgrade pipe");
+  const Value* stages = root.find("stages");
+  if (!stages || stages->is_null()) return lock;
+  if (!stages->is_map()) corrupt(stages->mark(), "'stages' must be a mapping");
+  for (const auto& [name, def] : stages->entries()) {
+    if (!def.is_map()) corrupt(def.mark(), "stage '" + name + "' must be a mapping");
+    LockedStage s;
+    const Value& cmd = need(def, "cmd");
+    if (cmd.is_string()) s.cmds.push_back(cmd.as_string());
+    else if (cmd.is_list())
+      for (const Value& c : cmd.items()) s.cmds.push_back(c.scalar_text());
+    else corrupt(cmd.mark(), "'cmd' must be a string or list");
+    s.deps = parse_artifacts(def.find("deps"));
+    s.outs = parse_artifacts(def.find("outs"));
+    if (const Value* params = def.find("params")) {
+      if (!params->is_map()) corrupt(params->mark(), "'params' must be a mapping");
+      for (const auto& [file, values] : params->entries()) {
+        if (!values.is_map()) corrupt(values.mark(), "params of '" + file + "' must be a mapping");
+        auto& dest = s.params[file];
+        for (const auto& [key, v] : values.entries()) dest[key] = v;
+      }
+    }
+    lock.stages.emplace(name, std::move(s));
+  }
+  return lock;
+}
+
+void write_lock(Disk& disk, const LockFile& lock) { disk.write_atomic(kLockFile, render_lock(lock)); }
+
+}  // namespace pipeline

@@ -1,0 +1,45 @@
+// pipe.lock: what each stage last ran with and produced. Format and schema
+// version in docs/file-formats.md and schemas/lock.schema.json.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "digest.h"
+#include "value.h"
+
+namespace pipeline {
+
+class Disk;
+
+inline constexpr const char* kLockFile = "pipe.lock";
+inline constexpr int kLockSchema = 1;
+
+struct LockedArtifact {
+  std::string path;  // project-relative
+  Digest digest;
+  uint64_t size = 0;
+  bool is_dir = false;
+  uint64_t nfiles = 0;  // directories only
+};
+
+struct LockedStage {
+  std::vector<std::string> cmds;
+  std::vector<LockedArtifact> deps;
+  std::map<std::string, std::map<std::string, Value>> params;  // file -> key -> value
+  std::vector<LockedArtifact> outs;
+};
+
+struct LockFile {
+  std::map<std::string, LockedStage> stages;
+};
+
+// A missing file is an empty lock. A corrupt one throws Error(kBadPipeline)
+// naming the line and saying how to recover.
+LockFile read_lock(Disk& disk);
+std::string render_lock(const LockFile& lock);
+// Atomic: temp file, fsync, rename.
+void write_lock(Disk& disk, const LockFile& lock);
+
+}  // namespace pipeline

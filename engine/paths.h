@@ -1,0 +1,20 @@
+// Lexical path handling for paths written in pipeline files.
+#pragma once
+
+#include <string>
+
+namespace pipeline {
+
+// Joins `path` to `base` (both relative to the project root) and normalizes
+// it ("a/./b/../c" -> "a/c", no trailing '/'). Returns false with a reason when
+// the path is absolute or climbs out of the project root.
+bool project_path(const std::string& base, const std::string& path, std::string* out,
+                  std::string* why);
+
+// True when `inner` is `outer` or lies inside it ("data/x" is within "data").
+bool path_within(const std::string& outer, const std::string& inner);
+
+// "a/b/c" -> "a/b"; "c" -> "".
+std::string parent_path(const std::string& path);
+
+}  // namespace pipeline

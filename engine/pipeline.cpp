@@ -1,0 +1,383 @@
+// Parsing pipe.yaml/dvc.yaml into Stages: key validation, vars, foreach and
+// matrix expansion, interpolation, and path normalization.
+#include "pipeline.h"
+
+#include <algorithm>
+#include <set>
+
+#include "disk.h"
+#include "document.h"
+#include "interpolate.h"
+#include "params.h"
+#include "paths.h"
+#include "suggest.h"
+
+namespace pipeline {
+namespace {
+
+const std::vector<std::string> kTopKeys = {"stages", "vars",      "params",  "metrics",
+                                           "plots",  "artifacts", "datasets"};
+const std::vector<std::string> kStageKeys = {"cmd",     "wdir",  "deps",   "params",
+                                             "outs",    "metrics", "plots", "frozen",
+                                             "always_changed", "desc", "meta", "vars"};
+const std::vector<std::string> kOutOptions = {"cache", "persist", "desc", "remote",
+                                              "push",  "type",    "labels", "meta"};
+const std::vector<std::string> kPlotOptions = {
+    "cache", "persist", "desc",  "remote",  "push",    "type",   "labels", "meta",
+    "x",     "y",       "template", "title", "x_label", "y_label", "header"};
+
+class Loader {
+ public:
+  Loader(Disk& disk, std::string file) : disk_(disk), params_(disk), file_(std::move(file)) {}
+
+  Pipeline load(const Value& root) {
+    Pipeline p;
+    p.file = file_;
+    if (root.is_null()) fail(root.mark(), "the file is empty; add a 'stages:' section");
+    if (!root.is_map()) fail(root.mark(), "expected a mapping with a 'stages:' section");
+    check_keys(root, kTopKeys, "top-level key");
+    Value context = Value::map();
+    if (const Value* defaults = params_.file(kDefaultParamsFile)) merge_vars(context, *defaults, {});
+    if (const Value* vars = root.find("vars")) add_vars(context, *vars);
+    const Value* stages = root.find("stages");
+    if (!stages || stages->is_null()) fail(root.mark(), "no 'stages:' section; declare at least one stage");
+    if (!stages->is_map()) fail(stages->mark(), "'stages' must be a mapping of stage name to definition");
+    for (const auto& [name, def] : stages->entries()) expand(name, def, context, p.stages);
+    std::set<std::string> names;
+    for (const Stage& s : p.stages)
+      if (!names.insert(s.name).second) fail(s.mark, "stage '" + s.name + "' is defined twice");
+    if (const Value* v = root.find("params")) p.params = *v;
+    if (const Value* v = root.find("metrics")) p.metrics = *v;
+    if (const Value* v = root.find("plots")) p.plots = *v;
+    if (const Value* v = root.find("artifacts")) p.artifacts = *v;
+    return p;
+  }
+
+ private:
+  [[noreturn]] void fail(Mark m, const std::string& msg) const { fail_pipeline(file_, m, msg); }
+
+  void check_keys(const Value& map, const std::vector<std::string>& allowed, const std::string& what) const {
+    for (const auto& [key, v] : map.entries()) {
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      fail(v.mark(), "unknown " + what + " '" + key + "'" + did_you_mean(key, allowed) +
+                         "; valid keys: " + join(allowed));
+    }
+  }
+
+  static std::string join(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+    return out;
+  }
+
+  // Merges `source` (a mapping) into the context, all keys or only `keys`.
+  void merge_vars(Value& context, const Value& source, const std::vector<std::string>& keys) const {
+    if (!source.is_map()) fail(source.mark(), "vars must be mappings");
+    for (const auto& [k, v] : source.entries())
+      if (keys.empty() || std::find(keys.begin(), keys.end(), k) != keys.end()) context.set(k, v);
+  }
+
+  // `vars:` items are mappings, or "file.yaml" / "file.yaml:key1,key2".
+  void add_vars(Value& context, const Value& vars) {
+    if (!vars.is_list()) fail(vars.mark(), "'vars' must be a list of mappings or params file names");
+    for (const Value& item : vars.items()) {
+      if (item.is_map()) {
+        merge_vars(context, item, {});
+        continue;
+      }
+      if (!item.is_string()) fail(item.mark(), "a 'vars' entry must be a mapping or a file name");
+      std::string name = item.as_string();
+      std::vector<std::string> keys;
+      const auto colon = name.find(':');
+      if (colon != std::string::npos) {
+        std::string rest = name.substr(colon + 1);
+        name = name.substr(0, colon);
+        size_t start = 0;
+        while (start <= rest.size()) {
+          size_t comma = rest.find(',', start);
+          if (comma == std::string::npos) comma = rest.size();
+          if (comma > start) keys.push_back(rest.substr(start, comma - start));
+          start = comma + 1;
+        }
+      }
+      std::string path, why;
+      if (!project_path("", name, &path, &why)) fail(item.mark(), "vars file '" + name + "': " + why);
+      const Value* loaded = params_.file(path);
+      if (!loaded) fail(item.mark(), "vars file '" + name + "' does not exist");
+      for (const auto& k : keys)
+        if (!loaded->find(k)) fail(item.mark(), "vars file '" + name + "' has no key '" + k + "'");
+      merge_vars(context, *loaded, keys);
+    }
+  }
+
+  static void check_name(const Loader& self, const std::string& name, Mark m) {
+    if (name.empty() || name.find_first_of("@:/\\ \t$") != std::string::npos)
+      self.fail(m, "invalid stage name '" + name +
+                       "': use letters, digits, '_', '-' and '.' (no '@', ':', '/' or spaces)");
+  }
+
+  void expand(const std::string& name, const Value& def, const Value& context, std::vector<Stage>& out) {
+    check_name(*this, name, def.mark());
+    if (!def.is_map()) fail(def.mark(), "stage '" + name + "' must be a mapping with at least 'cmd'");
+    if (const Value* each = def.find("foreach")) {
+      std::vector<std::string> allowed = {"foreach", "do"};
+      check_keys(def, allowed, "key in foreach stage '" + name + "'");
+      const Value* body = def.find("do");
+      if (!body || !body->is_map()) fail(def.mark(), "foreach stage '" + name + "' needs a 'do:' mapping");
+      const Value items = interpolate(*each, context, file_);
+      expand_foreach(name, items, *body, context, out);
+      return;
+    }
+    if (const Value* matrix = def.find("matrix")) {
+      std::vector<std::string> allowed = kStageKeys;
+      allowed.push_back("matrix");
+      check_keys(def, allowed, "key in stage '" + name + "'");
+      expand_matrix(name, *matrix, def, context, out);
+      return;
+    }
+    if (def.find("do")) fail(def.find("do")->mark(), "'do' needs a 'foreach' in stage '" + name + "'");
+    out.push_back(make_stage(name, def, context));
+  }
+
+  void expand_foreach(const std::string& name, const Value& items, const Value& body,
+                      const Value& context, std::vector<Stage>& out) {
+    if (items.is_list()) {
+      // DVC's naming: simple lists are keyed by value, lists of lists or maps by index.
+      bool composite = false;
+      for (const Value& v : items.items()) composite = composite || !v.is_scalar();
+      for (size_t i = 0; i < items.items().size(); ++i) {
+        const Value& item = items.items()[i];
+        Value ctx = context;
+        ctx.set("item", item);
+        const std::string key = composite ? std::to_string(i) : item.scalar_text();
+        out.push_back(make_stage(name + "@" + key, body, ctx));
+      }
+    } else if (items.is_map()) {
+      for (const auto& [key, item] : items.entries()) {
+        Value ctx = context;
+        ctx.set("key", Value::string(key));
+        ctx.set("item", item);
+        out.push_back(make_stage(name + "@" + key, body, ctx));
+      }
+    } else {
+      fail(items.mark(), "'foreach' in stage '" + name + "' must be a list or a mapping, got " +
+                             items.kind_name());
+    }
+  }
+
+  void expand_matrix(const std::string& name, const Value& matrix_def, const Value& def,
+                     const Value& context, std::vector<Stage>& out) {
+    if (!matrix_def.is_map() || matrix_def.entries().empty())
+      fail(matrix_def.mark(), "'matrix' in stage '" + name + "' must map names to lists");
+    std::vector<std::pair<std::string, Value>> axes;
+    for (const auto& [axis, values] : matrix_def.entries()) {
+      Value list = interpolate(values, context, file_);
+      if (!list.is_list() || list.items().empty())
+        fail(values.mark(), "matrix axis '" + axis + "' must be a non-empty list");
+      axes.emplace_back(axis, std::move(list));
+    }
+    Value body = Value::map(def.mark());
+    for (const auto& [k, v] : def.entries())
+      if (k != "matrix") body.entries().emplace_back(k, v);
+    std::vector<size_t> index(axes.size(), 0);
+    for (;;) {
+      Value item = Value::map();
+      std::string suffix;
+      for (size_t a = 0; a < axes.size(); ++a) {
+        const Value& v = axes[a].second.items()[index[a]];
+        item.set(axes[a].first, v);
+        suffix += (a ? "-" : "") + (v.is_scalar() ? v.scalar_text() : axes[a].first + std::to_string(index[a]));
+      }
+      Value ctx = context;
+      ctx.set("item", item);
+      out.push_back(make_stage(name + "@" + suffix, body, ctx));
+      // Odometer order: the last axis varies fastest, like itertools.product.
+      size_t a = axes.size();
+      while (a > 0) {
+        --a;
+        if (++index[a] < axes[a].second.items().size()) break;
+        index[a] = 0;
+        if (a == 0) return;
+      }
+    }
+  }
+
+  Stage make_stage(const std::string& name, const Value& raw, const Value& outer_context) {
+    if (!raw.is_map()) fail(raw.mark(), "stage '" + name + "' must be a mapping with at least 'cmd'");
+    check_keys(raw, kStageKeys, "key in stage '" + name + "'");
+    Value context = outer_context;
+    Value body = Value::map(raw.mark());
+    for (const auto& [k, v] : raw.entries()) {
+      if (k == "vars") add_vars(context, v);
+      else body.entries().emplace_back(k, v);
+    }
+    const Value def = interpolate(body, context, file_);
+    Stage s;
+    s.name = name;
+    s.mark = raw.mark();
+    const std::string where = "stage '" + name + "'";
+
+    const Value* cmd = def.find("cmd");
+    if (!cmd || cmd->is_null()) fail(raw.mark(), where + " has no 'cmd'; add the command that produces its outputs");
+    if (cmd->is_list()) {
+      for (const Value& c : cmd->items()) {
+        if (!c.is_scalar() || c.is_null()) fail(c.mark(), where + ": each 'cmd' entry must be a string");
+        s.cmds.push_back(c.scalar_text());
+      }
+    } else if (cmd->is_scalar()) {
+      s.cmds.push_back(cmd->scalar_text());
+    } else {
+      fail(cmd->mark(), where + ": 'cmd' must be a string or a list of strings");
+    }
+    if (s.cmds.empty()) fail(cmd->mark(), where + ": 'cmd' is empty");
+
+    if (const Value* wdir = def.find("wdir")) {
+      if (!wdir->is_string()) fail(wdir->mark(), where + ": 'wdir' must be a path");
+      s.wdir = normalize("", wdir->as_string(), wdir->mark(), where + " wdir");
+    }
+    if (const Value* deps = def.find("deps")) {
+      for (const Value& d : list_of(*deps, where, "deps")) {
+        if (!d.is_string()) fail(d.mark(), where + ": each dep must be a path string");
+        s.deps.push_back({normalize(s.wdir, d.as_string(), d.mark(), where + " dep"), d.mark()});
+      }
+    }
+    if (const Value* params = def.find("params")) add_params(s, *params, where);
+    add_outputs(s, def, "outs", Output::Kind::kOut, kOutOptions, where);
+    add_outputs(s, def, "metrics", Output::Kind::kMetric, kOutOptions, where);
+    add_outputs(s, def, "plots", Output::Kind::kPlot, kPlotOptions, where);
+    s.frozen = flag(def, "frozen", where);
+    s.always_changed = flag(def, "always_changed", where);
+    if (const Value* desc = def.find("desc")) s.desc = desc->scalar_text();
+    if (const Value* meta = def.find("meta")) s.meta = *meta;
+    return s;
+  }
+
+  const std::vector<Value>& list_of(const Value& v, const std::string& where, const char* key) const {
+    static const std::vector<Value> empty;
+    if (v.is_null()) return empty;
+    if (!v.is_list()) fail(v.mark(), where + ": '" + key + "' must be a list, got " + v.kind_name());
+    return v.items();
+  }
+
+  bool flag(const Value& def, const char* key, const std::string& where) const {
+    const Value* v = def.find(key);
+    if (!v) return false;
+    if (v->kind() != Value::Kind::kBool) fail(v->mark(), where + ": '" + key + "' must be true or false");
+    return v->as_bool();
+  }
+
+  std::string normalize(const std::string& base, const std::string& path, Mark m, const std::string& what) const {
+    std::string out, why;
+    if (!project_path(base, path, &out, &why)) fail(m, what + " '" + path + "': " + why);
+    return out;
+  }
+
+  void add_params(Stage& s, const Value& params, const std::string& where) {
+    const std::string default_file = normalize(s.wdir, kDefaultParamsFile, params.mark(), where);
+    auto add = [&](const std::string& file, const std::string& key, Mark m) {
+      for (ParamRef& ref : s.params) {
+        if (ref.file != file) continue;
+        if (key.empty()) ref.keys.clear();
+        else if (!ref.keys.empty() && std::find(ref.keys.begin(), ref.keys.end(), key) == ref.keys.end())
+          ref.keys.push_back(key);
+        return;
+      }
+      ParamRef ref{file, {}, m};
+      if (!key.empty()) ref.keys.push_back(key);
+      s.params.push_back(std::move(ref));
+    };
+    for (const Value& p : list_of(params, where, "params")) {
+      if (p.is_string()) {
+        add(default_file, p.as_string(), p.mark());
+      } else if (p.is_map()) {
+        for (const auto& [file, keys] : p.entries()) {
+          const std::string path = normalize(s.wdir, file, keys.mark(), where + " params file");
+          if (keys.is_null() || (keys.is_list() && keys.items().empty())) {
+            add(path, "", keys.mark());
+            continue;
+          }
+          for (const Value& k : list_of(keys, where, "params")) {
+            if (!k.is_string()) fail(k.mark(), where + ": param keys must be strings");
+            add(path, k.as_string(), k.mark());
+          }
+        }
+      } else {
+        fail(p.mark(), where + ": a param is a key ('train.lr') or a file mapping ('other.yaml: [key]')");
+      }
+    }
+  }
+
+  void add_outputs(Stage& s, const Value& def, const char* key, Output::Kind kind,
+                   const std::vector<std::string>& options, const std::string& where) {
+    const Value* list = def.find(key);
+    if (!list) return;
+    for (const Value& item : list_of(*list, where, key)) {
+      Output o;
+      o.kind = kind;
+      o.mark = item.mark();
+      std::string path;
+      if (item.is_string()) {
+        path = item.as_string();
+      } else if (item.is_map() && item.entries().size() == 1) {
+        const auto& [p, opts] = item.entries().front();
+        path = p;
+        if (!opts.is_null()) {
+          if (!opts.is_map()) fail(opts.mark(), where + ": options of '" + p + "' must be a mapping");
+          check_keys(opts, options, std::string("option of ") + key + " '" + p + "'");
+          if (const Value* c = opts.find("cache")) o.cache = option_flag(*c, "cache", where);
+          if (const Value* c = opts.find("persist")) o.persist = option_flag(*c, "persist", where);
+          if (const Value* c = opts.find("desc")) o.desc = c->scalar_text();
+        }
+      } else {
+        fail(item.mark(), where + ": each entry of '" + key + "' is a path or 'path: {options}'");
+      }
+      o.path = normalize(s.wdir, path, item.mark(), where + " output");
+      if (o.path.empty()) fail(item.mark(), where + ": the project root itself cannot be an output");
+      s.outs.push_back(std::move(o));
+    }
+  }
+
+  bool option_flag(const Value& v, const char* name, const std::string& where) const {
+    if (v.kind() != Value::Kind::kBool) fail(v.mark(), where + ": '" + name + "' must be true or false");
+    return v.as_bool();
+  }
+
+  Disk& disk_;
+  ParamsReader params_;
+  std::string file_;
+};
+
+}  // namespace
+
+const Stage* Pipeline::find(const std::string& name) const {
+  for (const Stage& s : stages)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::vector<std::string> Pipeline::stage_names() const {
+  std::vector<std::string> names;
+  for (const Stage& s : stages) names.push_back(s.name);
+  return names;
+}
+
+std::string pipeline_file(Disk& disk) {
+  if (disk.stat("pipe.yaml").is_file()) return "pipe.yaml";
+  if (disk.stat("dvc.yaml").is_file()) return "dvc.yaml";
+  return "";
+}
+
+Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text) {
+  return Loader(disk, file).load(parse_yaml(file, text));
+}
+
+Pipeline load_pipeline(Disk& disk) {
+  const std::string file = pipeline_file(disk);
+  if (file.empty())
+    throw Error(Exit::kBadPipeline, "no pipe.yaml or dvc.yaml in the project root; create one with a 'stages:' section");
+  std::string text;
+  if (!disk.read(file, &text)) throw Error(Exit::kIo, "cannot read " + file);
+  return parse_pipeline(disk, file, text);
+}
+
+}  // namespace pipeline

@@ -1,0 +1,33 @@
+// A project on disk: its root, its .pipe/ state directory and the pieces
+// commands share (filesystem, hash cache).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "disk.h"
+#include "state_db.h"
+
+namespace pipeline {
+
+inline constexpr const char* kStateDir = ".pipe";
+
+struct Project {
+  std::string root;  // absolute
+  std::unique_ptr<Disk> disk;
+  std::unique_ptr<StateDb> state;
+
+  std::string state_path(const std::string& name) const { return root + "/" + kStateDir + "/" + name; }
+};
+
+// Finds the project containing `start`: the nearest directory upwards with
+// .pipe/, pipe.yaml or dvc.yaml. Throws Error(kBadPipeline) when none.
+std::string find_project_root(const std::string& start);
+
+// Opens the project; creates .pipe/ (with its .gitignore) when missing.
+Project open_project(const std::string& root);
+
+// `pipe init`: creates .pipe/ and its ignore file. Returns false if it existed.
+bool init_project(const std::string& root);
+
+}  // namespace pipeline

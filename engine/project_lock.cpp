@@ -1,0 +1,75 @@
+#include "project_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "error.h"
+
+namespace pipeline {
+namespace {
+
+std::string read_holder_raw(int fd) {
+  char buf[512];
+  const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+  std::string s(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+std::string read_holder(int fd) {
+  const std::string s = read_holder_raw(fd);
+  return s.empty() ? "another pipe process" : s;
+}
+
+}  // namespace
+
+ProjectLock::ProjectLock(const std::string& path, double wait_seconds,
+                         const std::function<void(const std::string&)>& on_message) {
+  // O_CLOEXEC: stage processes must not inherit (and so keep) the lock.
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error(Exit::kIo, "cannot open " + path + ": " + std::strerror(errno));
+  const auto start = std::chrono::steady_clock::now();
+  bool told = false;
+  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) throw Error(Exit::kIo, "cannot lock " + path + ": " + std::strerror(errno));
+    const std::string holder = read_holder(fd_);
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (wait_seconds >= 0 && waited >= wait_seconds) {
+      ::close(fd_);
+      throw Error(Exit::kLocked, "the project is locked by " + holder +
+                                     "; wait for it to finish, or pass --wait-for-lock SECONDS to wait longer");
+    }
+    if (!told) {
+      on_message("waiting for the project lock held by " + holder);
+      told = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // Text left in the file means its writer died holding the lock.
+  if (!told) {
+    const std::string left = read_holder_raw(fd_);
+    if (!left.empty()) on_message("took over the project lock left by " + left + ", which is no longer running");
+  }
+  char host[256] = "?";
+  ::gethostname(host, sizeof host - 1);
+  const std::string me = "pid " + std::to_string(::getpid()) + " on " + host + " (pipe repro)\n";
+  if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, me.data(), me.size(), 0) < 0) {
+    // The description is a courtesy; the flock is what excludes.
+  }
+}
+
+ProjectLock::~ProjectLock() {
+  if (fd_ < 0) return;
+  if (::ftruncate(fd_, 0) != 0) {
+  }
+  ::flock(fd_, LOCK_UN);
+  ::close(fd_);
+}
+
+}  // namespace pipeline

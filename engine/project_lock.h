@@ -1,0 +1,26 @@
+// One `pipe repro` at a time per project: an flock on .pipe/repro.lock. The
+// kernel drops the lock when its holder dies, so a killed run never leaves a
+// lock behind; the file's text only says who holds it.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace pipeline {
+
+class ProjectLock {
+ public:
+  // Waits up to `wait_seconds` (negative: forever). `on_message` hears, once,
+  // that it is waiting and for whom, or that it took over a dead holder's
+  // lock. Throws Error(kLocked) on timeout.
+  ProjectLock(const std::string& path, double wait_seconds,
+              const std::function<void(const std::string& message)>& on_message);
+  ~ProjectLock();
+  ProjectLock(const ProjectLock&) = delete;
+  ProjectLock& operator=(const ProjectLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace pipeline

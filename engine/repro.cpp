@@ -1,0 +1,253 @@
+#include "repro.h"
+
+#include <deque>
+
+#include "artifact.h"
+#include "graph.h"
+#include "lockfile.h"
+#include "params.h"
+#include "paths.h"
+#include "pipeline.h"
+#include "project.h"
+#include "suggest.h"
+
+namespace pipeline {
+
+std::vector<size_t> resolve_targets(const Pipeline& p, const std::vector<std::string>& targets) {
+  std::vector<size_t> out;
+  for (const std::string& t : targets) {
+    bool found = false;
+    for (size_t i = 0; i < p.stages.size(); ++i) {
+      const std::string& name = p.stages[i].name;
+      // "train" names every stage expanded from foreach/matrix "train".
+      if (name == t || (name.size() > t.size() && name.compare(0, t.size(), t) == 0 && name[t.size()] == '@')) {
+        out.push_back(i);
+        found = true;
+      }
+    }
+    if (!found)
+      throw Error(Exit::kUsage, "no stage named '" + t + "' in " + p.file + did_you_mean(t, p.stage_names()));
+  }
+  return out;
+}
+
+namespace {
+
+enum class State { kUnselected, kWaiting, kRunning, kDone, kFailed, kBlocked };
+
+class Scheduler {
+ public:
+  Scheduler(Project& project, const ReproOptions& options, Runner& runner, ReproReporter& reporter,
+            const std::atomic<bool>& interrupted)
+      : project_(project),
+        disk_(*project.disk),
+        options_(options),
+        runner_(runner),
+        reporter_(reporter),
+        interrupted_(interrupted),
+        hasher_(disk_, project.state.get()),
+        params_(disk_) {}
+
+  ReproSummary run() {
+    pipeline_ = load_pipeline(disk_);
+    graph_ = Graph::build(pipeline_, disk_);
+    lock_ = read_lock(disk_);
+    select();
+    const size_t n = pipeline_.stages.size();
+    waiting_on_.assign(n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      if (state_[i] == State::kUnselected) continue;
+      for (size_t u : graph_.upstream(i))
+        if (state_[u] != State::kUnselected) ++waiting_on_[i];
+    }
+    // Refuse before anything runs, not halfway through.
+    for (size_t i = 0; i < n; ++i)
+      if (state_[i] == State::kWaiting && !pipeline_.stages[i].frozen) check_params_present(pipeline_.stages[i]);
+    dry_changed_.assign(n, false);
+    for (size_t i : graph_.order())
+      if (state_[i] == State::kWaiting && waiting_on_[i] == 0) ready_.push_back(i);
+
+    size_t running = 0;
+    for (;;) {
+      while (!stop_ && !interrupted_ && !ready_.empty() && running < std::max<size_t>(1, options_.jobs)) {
+        const size_t i = ready_.front();
+        ready_.pop_front();
+        if (consider(i)) ++running;
+      }
+      if (running == 0) break;
+      const JobResult r = runner_.wait();
+      --running;
+      complete(r.id, r);
+    }
+    if (interrupted_) summary_.interrupted = true;
+    if (project_.state) project_.state->flush();
+    return summary_;
+  }
+
+ private:
+  void select() {
+    const size_t n = pipeline_.stages.size();
+    std::vector<bool> chosen(n, true);
+    if (!options_.targets.empty()) {
+      const auto targets = resolve_targets(pipeline_, options_.targets);
+      if (options_.single_item) {
+        chosen.assign(n, false);
+        for (size_t t : targets) chosen[t] = true;
+      } else if (options_.downstream) {
+        chosen = graph_.descendants(targets);
+      } else {
+        chosen = graph_.ancestors(targets);
+      }
+    }
+    state_.assign(n, State::kUnselected);
+    for (size_t i = 0; i < n; ++i)
+      if (chosen[i]) state_[i] = State::kWaiting;
+  }
+
+  // Decides whether stage i runs; returns true when a job was started.
+  bool consider(size_t i) {
+    const Stage& s = pipeline_.stages[i];
+    if (s.frozen) {
+      reporter_.frozen(s);
+      return settle(i, State::kDone), false;
+    }
+    auto it = lock_.stages.find(s.name);
+    std::vector<Reason> reasons =
+        stage_changes(s, it == lock_.stages.end() ? nullptr : &it->second, hasher_, params_);
+    if (options_.force && reasons.empty()) reasons.push_back({Reason::Kind::kForced, "", "", ""});
+    if (options_.dry && reasons.empty()) {
+      // Nothing ran, so a changed upstream has not changed our deps yet.
+      for (size_t u : graph_.upstream(i))
+        if (dry_changed_[u]) reasons.push_back({Reason::Kind::kUpstream, pipeline_.stages[u].name, "", ""});
+    }
+    if (reasons.empty()) {
+      reporter_.up_to_date(s);
+      ++summary_.up_to_date;
+      return settle(i, State::kDone), false;
+    }
+    reporter_.will_run(s, reasons, options_.dry);
+    if (options_.dry) {
+      dry_changed_[i] = true;
+      ++summary_.ran;
+      return settle(i, State::kDone), false;
+    }
+    // Start from a clean slate: stale outputs must not pass for new ones.
+    for (const Output& o : s.outs) {
+      if (!o.persist) disk_.remove_all(o.path);
+      hasher_.forget(o.path);
+      const std::string parent = parent_path(o.path);
+      if (!parent.empty()) disk_.make_dirs(parent);
+    }
+    Job job;
+    job.id = i;
+    job.stage = s.name;
+    job.cmds = s.cmds;
+    job.dir = s.wdir.empty() ? project_.root : project_.root + "/" + s.wdir;
+    if (disk_.stat(std::string(kStateDir) + "/logs").is_dir())
+      job.log_path = project_.state_path("logs/" + s.name + ".log");
+    state_[i] = State::kRunning;
+    runner_.start(job);
+    return true;
+  }
+
+  void check_params_present(const Stage& s) {
+    const auto now = current_params(s, params_);
+    for (const ParamRef& ref : s.params) {
+      if (!params_.file(ref.file))
+        fail_pipeline(pipeline_.file, ref.mark,
+                      "stage '" + s.name + "' tracks params from '" + ref.file + "', which does not exist");
+      auto f = now.find(ref.file);
+      for (const std::string& key : ref.keys)
+        if (f == now.end() || !f->second.count(key))
+          fail_pipeline(pipeline_.file, ref.mark,
+                        "stage '" + s.name + "' tracks param '" + key + "', which '" + ref.file +
+                            "' does not define; add it there or remove it from the stage's params");
+    }
+  }
+
+  void complete(size_t i, const JobResult& r) {
+    const Stage& s = pipeline_.stages[i];
+    for (const Output& o : s.outs) hasher_.forget(o.path);
+    if (interrupted_) {
+      // Whatever it left behind is not recorded: the next run redoes it.
+      state_[i] = State::kFailed;
+      return;
+    }
+    if (!r.ok()) {
+      std::string why = !r.launched ? r.error
+                        : r.signal  ? "killed by signal " + std::to_string(r.signal)
+                                    : "exit code " + std::to_string(r.exit_code);
+      return fail(i, r, why);
+    }
+    LockedStage entry;
+    entry.cmds = s.cmds;
+    for (const Dep& d : s.deps) entry.deps.push_back(locked(d.path));
+    entry.params = current_params(s, params_);
+    for (const Output& o : s.outs) {
+      if (!hasher_.hash(o.path).exists)
+        return fail(i, r, "declared output '" + o.path + "' was not created; fix the command or the 'outs' entry");
+      entry.outs.push_back(locked(o.path));
+    }
+    lock_.stages[s.name] = std::move(entry);
+    write_lock(disk_, lock_);
+    ++summary_.ran;
+    reporter_.finished(s, r);
+    settle(i, State::kDone);
+  }
+
+  LockedArtifact locked(const std::string& path) {
+    const ArtifactInfo& a = hasher_.hash(path);
+    return {path, a.digest, a.size, a.is_dir, a.nfiles};
+  }
+
+  void fail(size_t i, const JobResult& r, const std::string& why) {
+    const Stage& s = pipeline_.stages[i];
+    state_[i] = State::kFailed;
+    ++summary_.failed;
+    reporter_.failed(s, r, why);
+    if (!options_.keep_going) stop_ = true;
+    // Everything downstream waits forever: report it as blocked.
+    const std::vector<bool> below = graph_.descendants({i});
+    for (size_t d : graph_.order()) {
+      if (d == i || state_[d] != State::kWaiting || !below[d]) continue;
+      state_[d] = State::kBlocked;
+      ++summary_.blocked;
+      reporter_.blocked(pipeline_.stages[d], s.name);
+    }
+  }
+
+  void settle(size_t i, State st) {
+    state_[i] = st;
+    for (size_t d : graph_.downstream(i)) {
+      if (state_[d] != State::kWaiting) continue;
+      if (--waiting_on_[d] == 0) ready_.push_back(d);
+    }
+  }
+
+  Project& project_;
+  Disk& disk_;
+  const ReproOptions& options_;
+  Runner& runner_;
+  ReproReporter& reporter_;
+  const std::atomic<bool>& interrupted_;
+  ArtifactHasher hasher_;
+  ParamsReader params_;
+  Pipeline pipeline_;
+  Graph graph_;
+  LockFile lock_;
+  std::vector<State> state_;
+  std::vector<size_t> waiting_on_;
+  std::vector<bool> dry_changed_;
+  std::deque<size_t> ready_;
+  bool stop_ = false;
+  ReproSummary summary_;
+};
+
+}  // namespace
+
+ReproSummary repro(Project& project, const ReproOptions& options, Runner& runner, ReproReporter& reporter,
+                   const std::atomic<bool>& interrupted) {
+  return Scheduler(project, options, runner, reporter, interrupted).run();
+}
+
+}  // namespace pipeline

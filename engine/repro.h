@@ -1,0 +1,60 @@
+// `pipe repro`: decide which stages are out of date and run them, in
+// parallel where the DAG allows, recording each finished stage in pipe.lock.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "changes.h"
+#include "error.h"
+#include "runner.h"
+
+namespace pipeline {
+
+struct Project;
+struct Stage;
+
+struct ReproOptions {
+  std::vector<std::string> targets;  // stage names; empty = all
+  bool force = false;                // run selected stages even if up to date
+  bool single_item = false;          // only the targets, not their upstream
+  bool downstream = false;           // the targets and everything after them
+  bool dry = false;                  // decide and report, run nothing
+  bool keep_going = false;           // after a failure, keep running independent branches
+  size_t jobs = 1;
+};
+
+// What the engine tells its caller; the engine itself never prints.
+class ReproReporter {
+ public:
+  virtual ~ReproReporter() = default;
+  virtual void up_to_date(const Stage& stage) = 0;
+  virtual void frozen(const Stage& stage) = 0;
+  virtual void will_run(const Stage& stage, const std::vector<Reason>& reasons, bool dry) = 0;
+  virtual void finished(const Stage& stage, const JobResult& result) = 0;
+  virtual void failed(const Stage& stage, const JobResult& result, const std::string& why) = 0;
+  virtual void blocked(const Stage& stage, const std::string& failed_upstream) = 0;
+};
+
+struct ReproSummary {
+  size_t ran = 0;
+  size_t up_to_date = 0;
+  size_t failed = 0;
+  size_t blocked = 0;
+  bool interrupted = false;
+  Exit exit() const {
+    if (interrupted) return Exit::kInterrupted;
+    return failed || blocked ? Exit::kFailed : Exit::kOk;
+  }
+};
+
+// Resolves stage names (exact, or a foreach group "train" for "train@*").
+// Throws Error(kUsage) for an unknown name, with a suggestion.
+std::vector<size_t> resolve_targets(const struct Pipeline& p, const std::vector<std::string>& targets);
+
+// `interrupted` is set by the signal watcher; the runner is told separately.
+ReproSummary repro(Project& project, const ReproOptions& options, Runner& runner, ReproReporter& reporter,
+                   const std::atomic<bool>& interrupted);
+
+}  // namespace pipeline

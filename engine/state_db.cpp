@@ -1,0 +1,109 @@
+#include "state_db.h"
+
+#include <sqlite3.h>
+
+#include <cstdio>
+
+namespace pipeline {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+bool exec(sqlite3* db, const char* sql) {
+  return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+}  // namespace
+
+StateDb::StateDb(const std::string& path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    return;
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  exec(db_, "PRAGMA journal_mode=WAL");
+  exec(db_, "PRAGMA synchronous=NORMAL");
+  sqlite3_stmt* st = nullptr;
+  int version = 0;
+  if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    version = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  if (version != kSchemaVersion) {
+    // A cache, not a record: an unknown version is simply rebuilt.
+    exec(db_, "DROP TABLE IF EXISTS file_hash");
+    exec(db_,
+         "CREATE TABLE file_hash (path TEXT PRIMARY KEY, inode INTEGER NOT NULL,"
+         " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL)");
+    exec(db_, ("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+  }
+}
+
+StateDb::~StateDb() {
+  flush();
+  sqlite3_close(db_);
+}
+
+void StateDb::load() {
+  loaded_ = true;
+  if (!db_) return;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT path, inode, size, mtime_ns, digest FROM file_hash", -1, &st, nullptr) !=
+      SQLITE_OK)
+    return;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    Entry e;
+    const char* hex = reinterpret_cast<const char*>(sqlite3_column_text(st, 4));
+    if (!hex || !Digest::parse(hex, &e.digest)) continue;
+    e.inode = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
+    e.size = static_cast<uint64_t>(sqlite3_column_int64(st, 2));
+    e.mtime_ns = sqlite3_column_int64(st, 3);
+    entries_.emplace(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), e);
+  }
+  sqlite3_finalize(st);
+}
+
+bool StateDb::lookup(const std::string& path, const FileInfo& info, Digest* digest) {
+  std::lock_guard lock(mutex_);
+  if (!loaded_) load();
+  auto it = entries_.find(path);
+  if (it == entries_.end()) return false;
+  const Entry& e = it->second;
+  if (e.inode != info.inode || e.size != info.size || e.mtime_ns != info.mtime_ns) return false;
+  *digest = e.digest;
+  return true;
+}
+
+void StateDb::record(const std::string& path, const FileInfo& info, const Digest& digest) {
+  std::lock_guard lock(mutex_);
+  if (!loaded_) load();
+  entries_[path] = Entry{info.inode, info.size, info.mtime_ns, digest};
+  dirty_.push_back(path);
+}
+
+void StateDb::flush() {
+  std::lock_guard lock(mutex_);
+  if (!db_ || dirty_.empty()) return;
+  if (!exec(db_, "BEGIN IMMEDIATE")) return;  // busy past the timeout: keep for next flush
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO file_hash VALUES (?, ?, ?, ?, ?)", -1, &st, nullptr);
+  for (const std::string& path : dirty_) {
+    auto it = entries_.find(path);
+    if (it == entries_.end()) continue;
+    const std::string hex = it->second.digest.hex();
+    sqlite3_bind_text(st, 1, path.c_str(), static_cast<int>(path.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(it->second.inode));
+    sqlite3_bind_int64(st, 3, static_cast<sqlite3_int64>(it->second.size));
+    sqlite3_bind_int64(st, 4, it->second.mtime_ns);
+    sqlite3_bind_text(st, 5, hex.c_str(), static_cast<int>(hex.size()), SQLITE_TRANSIENT);
+    sqlite3_step(st);
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  if (exec(db_, "COMMIT")) dirty_.clear();
+  else exec(db_, "ROLLBACK");
+}
+
+}  // namespace pipeline

@@ -1,0 +1,50 @@
+#include <toml++/toml.h>
+
+#include <sstream>
+
+#include "document.h"
+
+namespace pipeline {
+namespace {
+
+Mark mark_of(const toml::node& n) {
+  const auto& src = n.source();
+  return {static_cast<int>(src.begin.line), static_cast<int>(src.begin.column)};
+}
+
+Value convert(const toml::node& n) {
+  const Mark m = mark_of(n);
+  if (auto t = n.as_table()) {
+    Value v = Value::map(m);
+    for (const auto& [k, child] : *t) v.entries().emplace_back(std::string(k.str()), convert(child));
+    return v;
+  }
+  if (auto a = n.as_array()) {
+    Value v = Value::list(m);
+    for (const auto& child : *a) v.push(convert(child));
+    return v;
+  }
+  if (auto s = n.as_string()) return Value::string(s->get(), m);
+  if (auto i = n.as_integer()) return Value::integer(i->get(), m);
+  if (auto f = n.as_floating_point()) return Value::number(f->get(), m);
+  if (auto b = n.as_boolean()) return Value::boolean(b->get(), m);
+  // Dates and times have no JSON equivalent; keep their TOML text.
+  std::ostringstream os;
+  n.visit([&os](const auto& leaf) { os << leaf; });
+  return Value::string(os.str(), m);
+}
+
+}  // namespace
+
+Value parse_toml(const std::string& name, const std::string& text) {
+  try {
+    toml::table t = toml::parse(text, name);
+    return convert(t);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    fail_pipeline(name, {static_cast<int>(b.line), static_cast<int>(b.column)},
+                  "invalid TOML: " + std::string(e.description()));
+  }
+}
+
+}  // namespace pipeline
