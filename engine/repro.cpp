@@ -1,6 +1,6 @@
 #include "repro.h"
 
-#include <deque>
+#include <set>
 
 #include "artifact.h"
 #include "graph.h"
@@ -64,14 +64,17 @@ class Scheduler {
     for (size_t i = 0; i < n; ++i)
       if (state_[i] == State::kWaiting && !pipeline_.stages[i].frozen) check_params_present(pipeline_.stages[i]);
     dry_changed_.assign(n, false);
-    for (size_t i : graph_.order())
-      if (state_[i] == State::kWaiting && waiting_on_[i] == 0) ready_.push_back(i);
+    rank_.assign(n, 0);
+    for (size_t r = 0; r < n; ++r) rank_[graph_.order()[r]] = r;
+    for (size_t i = 0; i < n; ++i)
+      if (state_[i] == State::kWaiting && waiting_on_[i] == 0) ready_.insert(rank_[i]);
 
     size_t running = 0;
     for (;;) {
       while (!stop_ && !interrupted_ && !ready_.empty() && running < std::max<size_t>(1, options_.jobs)) {
-        const size_t i = ready_.front();
-        ready_.pop_front();
+        // Lowest rank first: with -j 1 stages run in the file's order.
+        const size_t i = graph_.order()[*ready_.begin()];
+        ready_.erase(ready_.begin());
         if (consider(i)) ++running;
       }
       if (running == 0) break;
@@ -220,7 +223,7 @@ class Scheduler {
     state_[i] = st;
     for (size_t d : graph_.downstream(i)) {
       if (state_[d] != State::kWaiting) continue;
-      if (--waiting_on_[d] == 0) ready_.push_back(d);
+      if (--waiting_on_[d] == 0) ready_.insert(rank_[d]);
     }
   }
 
@@ -238,7 +241,8 @@ class Scheduler {
   std::vector<State> state_;
   std::vector<size_t> waiting_on_;
   std::vector<bool> dry_changed_;
-  std::deque<size_t> ready_;
+  std::vector<size_t> rank_;  // position in graph_.order()
+  std::set<size_t> ready_;    // ranks of stages whose upstream is settled
   bool stop_ = false;
   ReproSummary summary_;
 };

@@ -1,0 +1,77 @@
+#include <doctest/doctest.h>
+
+#include "artifact.h"
+#include "fake_disk.h"
+#include "state_db.h"
+
+using namespace pipeline;
+using pipeline::testing::FakeDisk;
+
+TEST_CASE("a file's digest is XXH3-128 of its bytes") {
+  FakeDisk disk;
+  disk.write("f", "hello");
+  ArtifactHasher h(disk, nullptr);
+  CHECK(h.hash("f").digest == Digest::of("hello"));
+  CHECK(h.hash("f").size == 5);
+  CHECK_FALSE(h.hash("missing").exists);
+}
+
+TEST_CASE("a directory's digest is the hash of its sorted xxhsum-style manifest") {
+  FakeDisk disk;
+  disk.write("d/b.txt", "B");
+  disk.write("d/a/z.txt", "Z");
+  ArtifactHasher h(disk, nullptr);
+  const ArtifactInfo& a = h.hash("d");
+  CHECK(a.is_dir);
+  CHECK(a.nfiles == 2);
+  CHECK(a.size == 2);
+  const std::string manifest = Digest::of("Z").hex() + "  a/z.txt\n" + Digest::of("B").hex() + "  b.txt\n";
+  CHECK(a.digest == Digest::of(manifest));
+}
+
+TEST_CASE("a directory's digest changes with a file's content or name") {
+  FakeDisk disk;
+  disk.write("d/x", "1");
+  const Digest before = ArtifactHasher(disk, nullptr).hash("d").digest;
+  disk.write("d/x", "2");
+  const Digest modified = ArtifactHasher(disk, nullptr).hash("d").digest;
+  CHECK(before != modified);
+  disk.remove_all("d/x");
+  disk.write("d/y", "2");
+  CHECK(ArtifactHasher(disk, nullptr).hash("d").digest != modified);
+}
+
+TEST_CASE("with the state cache an unchanged file is stat'ed, not read") {
+  FakeDisk disk;
+  disk.write("big", "data");
+  disk.tick(10);  // older than the timestamp granularity
+  StateDb db(":memory:");
+  ArtifactHasher(disk, &db).hash("big");
+  CHECK(disk.reads == 1);
+  ArtifactHasher(disk, &db).hash("big");
+  CHECK(disk.reads == 1);
+  disk.write("big", "DATA");  // new inode and mtime
+  disk.tick(10);
+  CHECK(ArtifactHasher(disk, &db).hash("big").digest == Digest::of("DATA"));
+  CHECK(disk.reads == 2);
+}
+
+TEST_CASE("a file modified within the timestamp granularity is not cached") {
+  FakeDisk disk;
+  disk.write("fresh", "v1");
+  StateDb db(":memory:");
+  ArtifactHasher(disk, &db).hash("fresh");
+  ArtifactHasher(disk, &db).hash("fresh");
+  CHECK(disk.reads == 2);
+}
+
+TEST_CASE("forget drops memoized results for a path, its contents and its parents") {
+  FakeDisk disk;
+  disk.write("d/x", "1");
+  ArtifactHasher h(disk, nullptr);
+  const Digest before = h.hash("d").digest;
+  disk.write("d/x", "2");
+  CHECK(h.hash("d").digest == before);  // memoized
+  h.forget("d/x");
+  CHECK(h.hash("d").digest != before);
+}

@@ -1,0 +1,56 @@
+#include <doctest/doctest.h>
+
+#include "fake_disk.h"
+#include "lockfile.h"
+
+using namespace pipeline;
+using pipeline::testing::FakeDisk;
+
+TEST_CASE("pipe.lock round-trips stages, artifacts and typed param values") {
+  FakeDisk disk;
+  LockFile lock;
+  LockedStage s;
+  s.cmds = {"echo \"a: b\"", "second"};
+  s.deps.push_back({"data dir/x", Digest::of("x"), 12, true, 3});
+  s.params["params.yaml"]["train.lr"] = Value::number(0.1);
+  s.params["params.yaml"]["name"] = Value::string("true");
+  s.params["params.yaml"]["layers"] = Value::list();
+  s.outs.push_back({"m.bin", Digest::of("m"), 1, false, 0});
+  lock.stages["train@0"] = s;
+  write_lock(disk, lock);
+  const LockFile back = read_lock(disk);
+  REQUIRE(back.stages.count("train@0"));
+  const LockedStage& b = back.stages.at("train@0");
+  CHECK(b.cmds == s.cmds);
+  CHECK(b.deps[0].path == "data dir/x");
+  CHECK(b.deps[0].is_dir);
+  CHECK(b.deps[0].nfiles == 3);
+  CHECK(b.deps[0].digest == Digest::of("x"));
+  CHECK(b.params.at("params.yaml").at("name").kind() == Value::Kind::kString);
+  CHECK(b.params.at("params.yaml").at("train.lr").canonical() == "0.1");
+  CHECK(b.outs[0].size == 1);
+  CHECK(render_lock(back) == render_lock(lock));
+}
+
+TEST_CASE("pipe.lock carries its schema version") {
+  CHECK(render_lock({}).find("schema: 1\n") != std::string::npos);
+}
+
+TEST_CASE("a missing pipe.lock is empty; a damaged one is a located error") {
+  FakeDisk disk;
+  CHECK(read_lock(disk).stages.empty());
+  disk.write("pipe.lock", "schema: 1\nstages:\n  a:\n    cmd: x\n    deps:\n    - path: x\n      hash: nothex\n      size: 1\n");
+  try {
+    read_lock(disk);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("pipe.lock:7:") == 0);
+    CHECK(std::string(e.what()).find("delete it") != std::string::npos);
+  }
+}
+
+TEST_CASE("a lock file from a newer pipe is refused") {
+  FakeDisk disk;
+  disk.write("pipe.lock", "schema: 99\nstages: {}\n");
+  CHECK_THROWS_WITH_AS(read_lock(disk), doctest::Contains("upgrade pipe"), Error);
+}

@@ -1,0 +1,39 @@
+#include <doctest/doctest.h>
+
+#include "paths.h"
+#include "suggest.h"
+
+using namespace pipeline;
+
+TEST_CASE("project_path joins to the stage's wdir and normalizes") {
+  std::string out, why;
+  REQUIRE(project_path("src", "../data/./x.csv", &out, &why));
+  CHECK(out == "data/x.csv");
+  REQUIRE(project_path("", "a//b/", &out, &why));
+  CHECK(out == "a/b");
+  REQUIRE(project_path("", ".", &out, &why));
+  CHECK(out.empty());
+}
+
+TEST_CASE("project_path refuses absolute paths and escapes") {
+  std::string out, why;
+  CHECK_FALSE(project_path("", "/etc/passwd", &out, &why));
+  CHECK(why.find("absolute") != std::string::npos);
+  CHECK_FALSE(project_path("", "../x", &out, &why));
+  CHECK_FALSE(project_path("a", "../../x", &out, &why));
+  CHECK_FALSE(project_path("", "a/../../x", &out, &why));
+  CHECK_FALSE(project_path("", "", &out, &why));
+}
+
+TEST_CASE("path_within compares whole components") {
+  CHECK(path_within("data", "data"));
+  CHECK(path_within("data", "data/x"));
+  CHECK_FALSE(path_within("data", "database"));
+  CHECK(path_within("", "anything"));
+}
+
+TEST_CASE("nearest suggests close words only") {
+  CHECK(nearest("outz", {"outs", "deps", "cmd"}) == "outs");
+  CHECK(nearest("xyzzy", {"outs", "deps", "cmd"}).empty());
+  CHECK(did_you_mean("stagse", {"stages"}) == " (did you mean 'stages'?)");
+}

@@ -1,0 +1,203 @@
+#include <doctest/doctest.h>
+
+#include "fake_disk.h"
+#include "pipeline.h"
+
+using pipeline::Output;
+using pipeline::Pipeline;
+using pipeline::testing::FakeDisk;
+
+namespace {
+
+Pipeline parse(FakeDisk& disk, const std::string& yaml) { return pipeline::parse_pipeline(disk, "pipe.yaml", yaml); }
+
+std::string error_of(FakeDisk& disk, const std::string& yaml) {
+  try {
+    parse(disk, yaml);
+  } catch (const pipeline::Error& e) {
+    CHECK(e.code() == pipeline::Exit::kBadPipeline);
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a plain stage keeps cmd, deps, outs and flags, with paths from the project root") {
+  FakeDisk disk;
+  const Pipeline p = parse(disk,
+                           "stages:\n"
+                           "  train:\n"
+                           "    cmd: python train.py\n"
+                           "    wdir: src\n"
+                           "    deps: [train.py, ../data/x.csv]\n"
+                           "    outs:\n"
+                           "      - ../model.pkl\n"
+                           "      - ../cache_off: {cache: false, persist: true, desc: d}\n"
+                           "    metrics: [{../m.json: {cache: false}}]\n"
+                           "    plots: [../p.csv]\n"
+                           "    frozen: true\n"
+                           "    always_changed: true\n"
+                           "    desc: trains\n"
+                           "    meta: {owner: me}\n");
+  REQUIRE(p.stages.size() == 1);
+  const auto& s = p.stages[0];
+  CHECK(s.cmds == std::vector<std::string>{"python train.py"});
+  CHECK(s.wdir == "src");
+  CHECK(s.deps[0].path == "src/train.py");
+  CHECK(s.deps[1].path == "data/x.csv");
+  REQUIRE(s.outs.size() == 4);
+  CHECK(s.outs[0].path == "model.pkl");
+  CHECK_FALSE(s.outs[1].cache);
+  CHECK(s.outs[1].persist);
+  CHECK(s.outs[1].desc == "d");
+  CHECK(s.outs[2].kind == Output::Kind::kMetric);
+  CHECK(s.outs[3].kind == Output::Kind::kPlot);
+  CHECK(s.frozen);
+  CHECK(s.always_changed);
+  CHECK(s.desc == "trains");
+  CHECK(s.meta.find("owner")->as_string() == "me");
+}
+
+TEST_CASE("cmd may be a list run in order") {
+  FakeDisk disk;
+  const Pipeline p = parse(disk, "stages:\n  a:\n    cmd: [echo 1, echo 2]\n");
+  CHECK(p.stages[0].cmds == std::vector<std::string>{"echo 1", "echo 2"});
+}
+
+TEST_CASE("params in every DVC form") {
+  FakeDisk disk;
+  const Pipeline p = parse(disk,
+                           "stages:\n  a:\n    cmd: x\n    params:\n"
+                           "      - train.lr\n"
+                           "      - seed\n"
+                           "      - other.yaml: [k1, k2]\n"
+                           "      - config.json:\n"
+                           "      - c.toml: []\n");
+  const auto& params = p.stages[0].params;
+  REQUIRE(params.size() == 4);
+  CHECK(params[0].file == "params.yaml");
+  CHECK(params[0].keys == std::vector<std::string>{"train.lr", "seed"});
+  CHECK(params[1].file == "other.yaml");
+  CHECK(params[1].keys == std::vector<std::string>{"k1", "k2"});
+  CHECK(params[2].file == "config.json");
+  CHECK(params[2].keys.empty());
+  CHECK(params[3].keys.empty());
+}
+
+TEST_CASE("vars and params.yaml feed interpolation in cmd and paths") {
+  FakeDisk disk;
+  disk.write("params.yaml", "train:\n  lr: 0.1\n");
+  disk.write("more.yaml", "size: 7\nunused: 1\n");
+  const Pipeline p = parse(disk,
+                           "vars:\n  - name: model\n  - more.yaml:size\n"
+                           "stages:\n  t:\n    cmd: run --lr ${train.lr} --size ${size}\n"
+                           "    outs: ['${name}.pkl']\n");
+  CHECK(p.stages[0].cmds[0] == "run --lr 0.1 --size 7");
+  CHECK(p.stages[0].outs[0].path == "model.pkl");
+}
+
+TEST_CASE("foreach names stages as DVC does") {
+  FakeDisk disk;
+  SUBCASE("a simple list is keyed by value") {
+    const Pipeline p = parse(disk, "stages:\n  t:\n    foreach: [cnn, rnn]\n    do:\n      cmd: train ${item}\n");
+    REQUIRE(p.stages.size() == 2);
+    CHECK(p.stages[0].name == "t@cnn");
+    CHECK(p.stages[1].cmds[0] == "train rnn");
+  }
+  SUBCASE("a list of maps is keyed by index") {
+    const Pipeline p =
+        parse(disk, "stages:\n  b:\n    foreach:\n      - {os: linux}\n      - {os: mac}\n    do:\n      cmd: build ${item.os}\n");
+    CHECK(p.stages[0].name == "b@0");
+    CHECK(p.stages[1].name == "b@1");
+    CHECK(p.stages[1].cmds[0] == "build mac");
+  }
+  SUBCASE("a map gives key and item") {
+    const Pipeline p =
+        parse(disk, "stages:\n  t:\n    foreach:\n      us: {n: 1}\n      uk: {n: 2}\n    do:\n      cmd: run ${key} ${item.n}\n");
+    CHECK(p.stages[0].name == "t@us");
+    CHECK(p.stages[1].cmds[0] == "run uk 2");
+  }
+  SUBCASE("foreach over a params list") {
+    disk.write("params.yaml", "models: [a, b, c]\n");
+    const Pipeline p = parse(disk, "stages:\n  t:\n    foreach: ${models}\n    do:\n      cmd: run ${item}\n");
+    CHECK(p.stages.size() == 3);
+  }
+}
+
+TEST_CASE("matrix expands the product with DVC's names") {
+  FakeDisk disk;
+  const Pipeline p = parse(disk,
+                           "stages:\n  t:\n    matrix:\n      model: [cnn, rnn]\n      lr: [0.1, 0.2]\n"
+                           "    cmd: train ${item.model} ${item.lr}\n    outs: ['m-${item.model}-${item.lr}.pkl']\n");
+  REQUIRE(p.stages.size() == 4);
+  CHECK(p.stages[0].name == "t@cnn-0.1");
+  CHECK(p.stages[1].name == "t@cnn-0.2");
+  CHECK(p.stages[3].name == "t@rnn-0.2");
+  CHECK(p.stages[3].cmds[0] == "train rnn 0.2");
+}
+
+TEST_CASE("unknown keys are errors that name the key and suggest the nearest") {
+  FakeDisk disk;
+  const std::string msg = error_of(disk, "stages:\n  a:\n    cmd: x\n    outz: [y]\n");
+  CHECK(msg.find("pipe.yaml:4:11") == 0);
+  CHECK(msg.find("'outz'") != std::string::npos);
+  CHECK(msg.find("did you mean 'outs'") != std::string::npos);
+  CHECK(error_of(disk, "stagez:\n  a:\n    cmd: x\n").find("did you mean 'stages'") != std::string::npos);
+  CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    outs: [{y: {cahce: false}}]\n").find("did you mean 'cache'") !=
+        std::string::npos);
+}
+
+TEST_CASE("a missing cmd is an error at the stage") {
+  FakeDisk disk;
+  const std::string msg = error_of(disk, "stages:\n  a:\n    deps: [x]\n");
+  CHECK(msg.find("pipe.yaml:3:5") == 0);
+  CHECK(msg.find("no 'cmd'") != std::string::npos);
+}
+
+TEST_CASE("paths that escape the project are refused") {
+  FakeDisk disk;
+  CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    outs: [../x]\n").find("escapes the project") != std::string::npos);
+  CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    outs: [/tmp/x]\n").find("absolute") != std::string::npos);
+  CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    wdir: ..\n").find("escapes") != std::string::npos);
+}
+
+TEST_CASE("wrong types say what was expected") {
+  FakeDisk disk;
+  CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    deps: x\n").find("must be a list") != std::string::npos);
+  CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    frozen: yes please\n").find("true or false") !=
+        std::string::npos);
+  CHECK(error_of(disk, "stages: [a]\n").find("mapping") != std::string::npos);
+  CHECK(error_of(disk, "").find("empty") != std::string::npos);
+}
+
+TEST_CASE("expansions that collide with a stage name are refused") {
+  FakeDisk disk;
+  CHECK(error_of(disk, "stages:\n  t:\n    foreach: [a, a]\n    do:\n      cmd: x\n").find("defined twice") !=
+        std::string::npos);
+}
+
+TEST_CASE("stage names with reserved characters are refused") {
+  FakeDisk disk;
+  CHECK(error_of(disk, "stages:\n  a@b:\n    cmd: x\n").find("invalid stage name") != std::string::npos);
+}
+
+TEST_CASE("dvc.yaml is read when pipe.yaml is absent") {
+  FakeDisk disk;
+  CHECK(pipeline::pipeline_file(disk).empty());
+  disk.write("dvc.yaml", "stages:\n  a:\n    cmd: x\n");
+  CHECK(pipeline::pipeline_file(disk) == "dvc.yaml");
+  CHECK(pipeline::load_pipeline(disk).stages.size() == 1);
+  disk.write("pipe.yaml", "stages:\n  b:\n    cmd: x\n");
+  CHECK(pipeline::load_pipeline(disk).stages[0].name == "b");
+}
+
+TEST_CASE("top-level params, metrics and plots sections are kept") {
+  FakeDisk disk;
+  const Pipeline p = parse(disk,
+                           "params: [extra.yaml]\nmetrics: [m.json]\nplots:\n  - p.csv\n  - acc: {x: step, y: {a.csv: acc}}\n"
+                           "stages:\n  a:\n    cmd: x\n");
+  CHECK(p.params.items().size() == 1);
+  CHECK(p.metrics.items().size() == 1);
+  CHECK(p.plots.items().size() == 2);
+}

@@ -1,0 +1,287 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+
+#include "fake_disk.h"
+#include "fake_runner.h"
+#include "lockfile.h"
+#include "project.h"
+#include "repro.h"
+
+using namespace pipeline;
+using pipeline::testing::FakeDisk;
+using pipeline::testing::FakeRunner;
+
+namespace {
+
+class QuietReporter : public ReproReporter {
+ public:
+  void up_to_date(const Stage&) override {}
+  void frozen(const Stage&) override {}
+  void will_run(const Stage& s, const std::vector<Reason>& r, bool) override { reasons[s.name] = r; }
+  void finished(const Stage&, const JobResult&) override {}
+  void failed(const Stage& s, const JobResult&, const std::string& why) override { failures[s.name] = why; }
+  void blocked(const Stage& s, const std::string&) override { blocked_stages.push_back(s.name); }
+  std::map<std::string, std::vector<Reason>> reasons;
+  std::map<std::string, std::string> failures;
+  std::vector<std::string> blocked_stages;
+};
+
+// prepare -> train -> evaluate, plus an independent report stage.
+// Each stage writes its outputs from its inputs, so contents flow downstream.
+struct Fixture {
+  FakeDisk* disk;
+  Project project;
+  FakeRunner runner;
+  QuietReporter reporter;
+  std::atomic<bool> interrupted{false};
+
+  Fixture() {
+    auto d = std::make_unique<FakeDisk>();
+    disk = d.get();
+    project.root = "/fake";
+    project.disk = std::move(d);
+    disk->write("data.csv", "1,2,3");
+    disk->write("params.yaml", "prepare:\n  scale: 2\ntrain:\n  lr: 0.1\n");
+    disk->write("pipe.yaml",
+                "stages:\n"
+                "  prepare:\n    cmd: prep ${prepare.scale}\n    deps: [data.csv]\n    params: [prepare.scale]\n"
+                "    outs: [prepared]\n"
+                "  train:\n    cmd: train\n    deps: [prepared]\n    params: [train.lr]\n    outs: [model.bin]\n"
+                "  evaluate:\n    cmd: eval\n    deps: [model.bin]\n    metrics: [{metrics.json: {cache: false}}]\n"
+                "  report:\n    cmd: report\n    deps: [data.csv]\n    outs: [report.txt]\n");
+    runner.action = [this](const Job& job) {
+      const std::string& s = job.stage;
+      if (s == "prepare") disk->write("prepared/x.csv", disk->content("data.csv") + "|" + disk->content("params.yaml").substr(0, 20));
+      if (s == "train") disk->write("model.bin", "model of " + disk->content("prepared/x.csv") + " lr " + disk->content("params.yaml"));
+      if (s == "evaluate") disk->write("metrics.json", "{\"acc\": 1}");
+      if (s == "report") disk->write("report.txt", "report");
+      return 0;
+    };
+  }
+
+  std::vector<std::string> run(ReproOptions options = {}) {
+    runner.ran.clear();
+    reporter = QuietReporter();
+    if (options.jobs == 0) options.jobs = 1;
+    last = repro(project, options, runner, reporter, interrupted);
+    return runner.ran;
+  }
+
+  ReproSummary last;
+};
+
+using Names = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("a first run runs every stage in dependency order; a second runs nothing") {
+  Fixture f;
+  CHECK(f.run() == Names{"prepare", "train", "evaluate", "report"});
+  CHECK(f.last.exit() == Exit::kOk);
+  CHECK(f.run().empty());
+  CHECK(f.last.up_to_date == 4);
+}
+
+TEST_CASE("pipe.lock is rewritten atomically after every finished stage") {
+  Fixture f;
+  f.run();
+  CHECK(f.disk->atomic_writes == 4);
+  const LockFile lock = read_lock(*f.disk);
+  CHECK(lock.stages.size() == 4);
+  CHECK(lock.stages.at("prepare").params.at("params.yaml").at("prepare.scale").as_int() == 2);
+  CHECK(lock.stages.at("prepare").outs.at(0).is_dir);
+}
+
+TEST_CASE("a param change reruns exactly the stages that depend on it") {
+  Fixture f;
+  f.run();
+  f.disk->write("params.yaml", "prepare:\n  scale: 2\ntrain:\n  lr: 0.2\n");
+  CHECK(f.run() == Names{"train", "evaluate"});
+  const auto& r = f.reporter.reasons.at("train");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].kind == Reason::Kind::kParamModified);
+  CHECK(r[0].old_value == "0.1");
+  CHECK(r[0].new_value == "0.2");
+}
+
+TEST_CASE("reformatting params.yaml changes nothing") {
+  Fixture f;
+  f.run();
+  f.disk->write("params.yaml", "train: {lr: 0.10}\nprepare:\n    scale: 2   # comment\n");
+  CHECK(f.run().empty());
+}
+
+TEST_CASE("touching a dep without changing it reruns nothing") {
+  Fixture f;
+  f.run();
+  f.disk->tick(10);
+  f.disk->touch("data.csv");
+  CHECK(f.run().empty());
+}
+
+TEST_CASE("a rerun stage with byte-identical outputs does not rerun its dependents") {
+  Fixture f;
+  f.run();
+  // The cmd changes but prepare writes the same bytes, so train is untouched.
+  std::string y = f.disk->content("pipe.yaml");
+  y.replace(y.find("prep "), 5, "prep  ");
+  f.disk->write("pipe.yaml", y);
+  CHECK(f.run() == Names{"prepare"});
+}
+
+TEST_CASE("a changed cmd, a deleted output and a modified output each rerun their stage") {
+  Fixture f;
+  f.run();
+  SUBCASE("cmd") {
+    std::string y = f.disk->content("pipe.yaml");
+    y.replace(y.find("cmd: report"), 11, "cmd: report2");
+    f.disk->write("pipe.yaml", y);
+    CHECK(f.run() == Names{"report"});
+    CHECK(f.reporter.reasons.at("report")[0].kind == Reason::Kind::kCmd);
+  }
+  SUBCASE("deleted output") {
+    f.disk->remove_all("report.txt");
+    CHECK(f.run() == Names{"report"});
+  }
+  SUBCASE("modified output") {
+    f.disk->write("metrics.json", "{}");
+    CHECK(f.run() == Names{"evaluate"});
+  }
+}
+
+TEST_CASE("force, single-item and downstream select stages as DVC does") {
+  Fixture f;
+  f.run();
+  ReproOptions o;
+  o.force = true;
+  CHECK(f.run(o) == Names{"prepare", "train", "evaluate", "report"});
+  o.targets = {"train"};
+  CHECK(f.run(o) == Names{"prepare", "train"});
+  o.single_item = true;
+  CHECK(f.run(o) == Names{"train"});
+  o.single_item = false;
+  o.downstream = true;
+  CHECK(f.run(o) == Names{"train", "evaluate"});
+}
+
+TEST_CASE("an unknown target is a usage error with a suggestion") {
+  Fixture f;
+  ReproOptions o;
+  o.targets = {"trian"};
+  try {
+    f.run(o);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == Exit::kUsage);
+    CHECK(std::string(e.what()).find("did you mean 'train'") != std::string::npos);
+  }
+}
+
+TEST_CASE("dry run reports what would run, including downstream, and writes nothing") {
+  Fixture f;
+  f.run();
+  f.disk->write("data.csv", "9,9,9");
+  const int writes = f.disk->atomic_writes;
+  ReproOptions o;
+  o.dry = true;
+  CHECK(f.run(o).empty());
+  CHECK(f.reporter.reasons.count("prepare"));
+  CHECK(f.reporter.reasons.count("report"));
+  CHECK(f.reporter.reasons.at("train")[0].kind == Reason::Kind::kUpstream);
+  CHECK(f.disk->atomic_writes == writes);
+}
+
+TEST_CASE("a failing stage stops its dependents and is not recorded") {
+  Fixture f;
+  auto ok = f.runner.action;
+  f.runner.action = [&](const Job& j) { return j.stage == "train" ? 3 : ok(j); };
+  f.run();
+  CHECK(f.last.exit() == Exit::kFailed);
+  CHECK(f.reporter.failures.at("train") == "exit code 3");
+  CHECK(f.reporter.blocked_stages == Names{"evaluate"});
+  const LockFile lock = read_lock(*f.disk);
+  CHECK(lock.stages.count("prepare"));
+  CHECK_FALSE(lock.stages.count("train"));
+}
+
+TEST_CASE("without -k a failure stops independent branches; with -k they run") {
+  Fixture f;
+  auto ok = f.runner.action;
+  f.runner.action = [&](const Job& j) { return j.stage == "prepare" ? 1 : ok(j); };
+  CHECK(f.run() == Names{"prepare"});
+  ReproOptions o;
+  o.keep_going = true;
+  CHECK(f.run(o) == Names{"prepare", "report"});
+}
+
+TEST_CASE("a declared output that was not created fails the stage") {
+  Fixture f;
+  auto ok = f.runner.action;
+  f.runner.action = [&](const Job& j) { return j.stage == "report" ? 0 : ok(j); };
+  f.run();
+  CHECK(f.reporter.failures.at("report").find("'report.txt' was not created") != std::string::npos);
+}
+
+TEST_CASE("outputs are removed before the stage runs") {
+  Fixture f;
+  f.run();
+  f.disk->write("prepared/stale.csv", "old");
+  f.disk->write("data.csv", "new");
+  f.run();
+  CHECK_FALSE(f.disk->has("prepared/stale.csv"));
+}
+
+TEST_CASE("independent stages are started together up to -j") {
+  Fixture f;
+  ReproOptions o;
+  o.jobs = 2;
+  f.run(o);
+  CHECK(f.runner.max_in_flight == 2);
+  Fixture g;
+  g.run();
+  CHECK(g.runner.max_in_flight == 1);
+}
+
+TEST_CASE("frozen stages never run") {
+  Fixture f;
+  std::string y = f.disk->content("pipe.yaml");
+  y.replace(y.find("cmd: report"), 11, "cmd: report\n    frozen: true");
+  f.disk->write("pipe.yaml", y);
+  CHECK(f.run() == Names{"prepare", "train", "evaluate"});
+}
+
+TEST_CASE("always_changed stages run every time") {
+  Fixture f;
+  std::string y = f.disk->content("pipe.yaml");
+  y.replace(y.find("cmd: report"), 11, "cmd: report\n    always_changed: true");
+  f.disk->write("pipe.yaml", y);
+  f.run();
+  CHECK(f.run() == Names{"report"});
+}
+
+TEST_CASE("a missing tracked param is refused before anything runs") {
+  Fixture f;
+  f.disk->write("params.yaml", "prepare:\n  scale: 2\n");
+  CHECK_THROWS_AS(f.run(), Error);
+  CHECK(f.runner.ran.empty());
+}
+
+TEST_CASE("an interrupt records nothing for the interrupted stage") {
+  Fixture f;
+  auto ok = f.runner.action;
+  f.runner.action = [&](const Job& j) {
+    ok(j);
+    if (j.stage == "train") f.interrupted = true;
+    return j.stage == "train" ? 130 : 0;
+  };
+  f.run();
+  CHECK(f.last.exit() == Exit::kInterrupted);
+  const LockFile lock = read_lock(*f.disk);
+  CHECK(lock.stages.count("prepare"));
+  CHECK_FALSE(lock.stages.count("train"));
+  CHECK_FALSE(lock.stages.count("evaluate"));
+  f.interrupted = false;
+  f.runner.action = ok;
+  CHECK(f.run() == Names{"train", "evaluate", "report"});
+}
