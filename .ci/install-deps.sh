@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs pipe's build (and, with --test, test) dependencies from Debian's
+# packages, skipping what is already present. Safe to run repeatedly.
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkg-config
+  libyaml-cpp-dev libboost-graph-dev libboost-filesystem-dev libboost-dev
+  libsqlite3-dev libcurl4-openssl-dev libssl-dev libxxhash-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
+  doctest-dev libbenchmark-dev)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(xxhash python3 procps util-linux)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
