@@ -15,7 +15,8 @@ void render_artifacts(std::string& out, const char* key, const std::vector<Locke
   out += ":\n";
   for (const LockedArtifact& a : list) {
     out += "    - path: " + quote(a.path) + "\n";
-    out += "      hash: " + a.digest.hex() + "\n";
+    // Quoted: an all-digit digest would otherwise read back as a number.
+    out += "      hash: \"" + a.digest.hex() + "\"\n";
     out += "      size: " + std::to_string(a.size) + "\n";
     if (a.is_dir) out += "      nfiles: " + std::to_string(a.nfiles) + "\n";
   }

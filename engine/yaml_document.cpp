@@ -1,7 +1,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
-#include <regex>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <set>
 
 #include "document.h"
@@ -14,11 +16,12 @@ Mark mark_of(const YAML::Mark& m) {
   return {m.line + 1, m.column + 1};
 }
 
-bool matches(const std::string& s, const char* pattern) {
-  return std::regex_match(s, std::regex(pattern));
+bool all_of(const std::string& s, size_t from, const char* allowed) {
+  return from < s.size() && s.find_first_not_of(allowed, from) == std::string::npos;
 }
 
-// YAML 1.2 core schema for plain scalars, as ruamel.yaml (DVC's parser) reads them.
+// YAML 1.2 core schema for plain scalars, as ruamel.yaml (DVC's parser) reads
+// them. Hand-written rather than regex: the lock file has thousands of scalars.
 Value typed_scalar(const std::string& s, Mark m) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") {
     Value v;
@@ -28,21 +31,40 @@ Value typed_scalar(const std::string& s, Mark m) {
   if (s == "true" || s == "True" || s == "TRUE") return Value::boolean(true, m);
   if (s == "false" || s == "False" || s == "FALSE") return Value::boolean(false, m);
   const char c = s[0];
-  const bool numeric_start = (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
-  if (!numeric_start) return Value::string(s, m);
-  try {
-    if (matches(s, "[-+]?[0-9]+")) return Value::integer(std::stoll(s), m);
-    if (matches(s, "0x[0-9a-fA-F]+")) return Value::integer(std::stoll(s.substr(2), nullptr, 16), m);
-    if (matches(s, "0o[0-7]+")) return Value::integer(std::stoll(s.substr(2), nullptr, 8), m);
-  } catch (const std::out_of_range&) {
-    return Value::number(std::stod(s), m);
+  if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.')) return Value::string(s, m);
+  const size_t sign = (c == '-' || c == '+') ? 1 : 0;
+  errno = 0;
+  if (all_of(s, sign, "0123456789")) {
+    const long long i = std::strtoll(s.c_str(), nullptr, 10);
+    if (errno != ERANGE) return Value::integer(i, m);
+    return Value::number(std::strtod(s.c_str(), nullptr), m);
   }
-  if (matches(s, "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?"))
-    return Value::number(std::stod(s), m);
-  if (matches(s, "[-+]?\\.(inf|Inf|INF)"))
-    return Value::number(s[0] == '-' ? -INFINITY : INFINITY, m);
-  if (matches(s, "\\.(nan|NaN|NAN)")) return Value::number(NAN, m);
-  return Value::string(s, m);
+  if (s.size() > 2 && s[0] == '0' && s[1] == 'x' && all_of(s, 2, "0123456789abcdefABCDEF"))
+    return Value::integer(static_cast<int64_t>(std::strtoull(s.c_str() + 2, nullptr, 16)), m);
+  if (s.size() > 2 && s[0] == '0' && s[1] == 'o' && all_of(s, 2, "01234567"))
+    return Value::integer(static_cast<int64_t>(std::strtoull(s.c_str() + 2, nullptr, 8)), m);
+  const std::string rest = s.substr(sign);
+  if (rest == ".inf" || rest == ".Inf" || rest == ".INF")
+    return Value::number(c == '-' ? -INFINITY : INFINITY, m);
+  if (s == ".nan" || s == ".NaN" || s == ".NAN") return Value::number(NAN, m);
+  // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+  size_t i = sign;
+  size_t mantissa_digits = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++mantissa_digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++mantissa_digits;
+  }
+  if (mantissa_digits == 0) return Value::string(s, m);
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    size_t exp_digits = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++exp_digits;
+    if (exp_digits == 0) return Value::string(s, m);
+  }
+  if (i != s.size()) return Value::string(s, m);
+  return Value::number(std::strtod(s.c_str(), nullptr), m);
 }
 
 class Converter {

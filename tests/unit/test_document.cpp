@@ -94,3 +94,19 @@ TEST_CASE("deeply nested JSON is refused") {
   const std::string deep = std::string(10000, '[') + std::string(10000, ']');
   CHECK(error_of([&] { pipeline::parse_json("d.json", deep); }).find("nested") != std::string::npos);
 }
+
+TEST_CASE("YAML number edge cases follow the 1.2 core schema") {
+  const Value v = pipeline::parse_yaml(
+      "p.yaml", "a: 1e5\nb: 1.2.3\nc: 0x1F\nd: -.inf\ne: 12e\nf: +1\ng: .5\nh: 1.\ni: 0o17\nj: 1_000\nk: 99999999999999999999\n");
+  CHECK(v.find("a")->kind() == Value::Kind::kFloat);
+  CHECK(v.find("b")->kind() == Value::Kind::kString);
+  CHECK(v.find("c")->as_int() == 31);
+  CHECK(v.find("d")->as_float() < 0);
+  CHECK(v.find("e")->kind() == Value::Kind::kString);
+  CHECK(v.find("f")->as_int() == 1);
+  CHECK(v.find("g")->as_float() == doctest::Approx(0.5));
+  CHECK(v.find("h")->kind() == Value::Kind::kFloat);
+  CHECK(v.find("i")->as_int() == 15);
+  CHECK(v.find("j")->kind() == Value::Kind::kString);
+  CHECK(v.find("k")->kind() == Value::Kind::kFloat);
+}
