@@ -84,6 +84,8 @@ Graph Graph::build(const Pipeline& p, Disk& disk) {
   BoostGraph bg(n);
   for (size_t i = 0; i < n; ++i) {
     const Stage& s = p.stages[i];
+    if (!s.wdir.empty() && !disk.stat(s.wdir).is_dir())
+      fail_pipeline(file, s.mark, "wdir '" + s.wdir + "' of stage '" + s.name + "' is not a directory");
     std::set<size_t> producers;
     for (const Dep& d : s.deps) {
       bool produced = false;

@@ -22,7 +22,8 @@ constexpr const char* kStateIgnore =
 
 std::string find_project_root(const std::string& start) {
   std::error_code ec;
-  fs::path dir = fs::absolute(start, ec);
+  fs::path dir = fs::absolute(start, ec).lexically_normal();
+  if (!dir.has_filename() && dir.has_parent_path()) dir = dir.parent_path();  // "a/" -> "a"
   for (fs::path p = dir;; p = p.parent_path()) {
     if (fs::is_directory(p / kStateDir, ec) || fs::is_regular_file(p / "pipe.yaml", ec) ||
         fs::is_regular_file(p / "dvc.yaml", ec))

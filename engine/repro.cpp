@@ -15,7 +15,14 @@ namespace pipeline {
 
 std::vector<size_t> resolve_targets(const Pipeline& p, const std::vector<std::string>& targets) {
   std::vector<size_t> out;
-  for (const std::string& t : targets) {
+  for (std::string t : targets) {
+    // DVC's "dvc.yaml:train" form names the file too.
+    const auto colon = t.find(':');
+    if (colon != std::string::npos) {
+      if (t.substr(0, colon) != p.file)
+        throw Error(Exit::kUsage, "target '" + t + "' names '" + t.substr(0, colon) + "', but the pipeline is " + p.file);
+      t = t.substr(colon + 1);
+    }
     bool found = false;
     for (size_t i = 0; i < p.stages.size(); ++i) {
       const std::string& name = p.stages[i].name;

@@ -95,3 +95,10 @@ TEST_CASE("dag renderings list stages and edges") {
   CHECK(pipeline::dag_dot(p, g, all).find("\"a\" -> \"b\";") != std::string::npos);
   CHECK(pipeline::dag_mermaid(p, g, all).find("node0 --> node1") != std::string::npos);
 }
+
+TEST_CASE("a wdir that is not a directory is an error") {
+  FakeDisk disk;
+  CHECK(error_of(disk, "stages:\n  a: {cmd: x, wdir: nope}\n").find("wdir 'nope'") != std::string::npos);
+  disk.make_dirs("nope");
+  CHECK(error_of(disk, "stages:\n  a: {cmd: x, wdir: nope}\n").empty());
+}

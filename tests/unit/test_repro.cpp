@@ -285,3 +285,21 @@ TEST_CASE("an interrupt records nothing for the interrupted stage") {
   f.runner.action = ok;
   CHECK(f.run() == Names{"train", "evaluate", "report"});
 }
+
+TEST_CASE("targets may name the pipeline file as DVC's file:stage form does") {
+  Fixture f;
+  ReproOptions o;
+  o.targets = {"pipe.yaml:report"};
+  o.single_item = true;
+  CHECK(f.run(o) == Names{"report"});
+  o.targets = {"dvc.yaml:report"};
+  CHECK_THROWS_AS(f.run(o), Error);
+}
+
+TEST_CASE("a foreach group name selects all its expansions") {
+  FakeDisk disk;
+  disk.write("pipe.yaml", "stages:\n  t:\n    foreach: [a, b]\n    do:\n      cmd: run ${item}\n  other:\n    cmd: x\n");
+  const Pipeline p = load_pipeline(disk);
+  CHECK(resolve_targets(p, {"t"}) == std::vector<size_t>{0, 1});
+  CHECK(resolve_targets(p, {"t@b"}) == std::vector<size_t>{1});
+}
