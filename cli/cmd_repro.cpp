@@ -92,7 +92,7 @@ void add_repro(CLI::App& app, Context& ctx) {
   cmd->add_flag("--dry", opt->repro.dry, "Show what would run, run nothing");
   cmd->add_flag("-k,--keep-going", opt->repro.keep_going, "After a failure, keep running independent stages");
   cmd->add_option("-j,--jobs", opt->repro.jobs, "Stages to run at once (default: number of cores)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1024));
   cmd->add_flag("--explain", opt->explain, "Say why each stage runs");
   cmd->add_option("--wait-for-lock", opt->wait_for_lock,
                   "Seconds to wait for another run's project lock (default: forever; 0: fail at once)");

@@ -44,7 +44,7 @@ void add_status(CLI::App& app, Context& ctx) {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     pipeline::Disk& disk = *project.disk;
     const auto p = pipeline::load_pipeline(disk);
-    const auto g = pipeline::Graph::build(p, disk);
+    const auto g = pipeline::Graph::build(p, disk, /*require_deps=*/false);
     const auto lock = pipeline::read_lock(disk);
     std::vector<bool> keep(g.size(), true);
     if (!opt->targets.empty()) keep = g.ancestors(pipeline::resolve_targets(p, opt->targets));

@@ -46,7 +46,7 @@ struct OutRef {
 
 }  // namespace
 
-Graph Graph::build(const Pipeline& p, Disk& disk) {
+Graph Graph::build(const Pipeline& p, Disk& disk, bool require_deps) {
   const std::string& file = p.file;
   const size_t n = p.stages.size();
   // Outputs by path; sorted, so "everything under dir/" is a range.
@@ -105,7 +105,7 @@ Graph Graph::build(const Pipeline& p, Disk& disk) {
         producers.insert(it->second.stage);
         produced = true;
       }
-      if (!produced && !disk.stat(d.path).exists())
+      if (require_deps && !produced && !disk.stat(d.path).exists())
         fail_pipeline(file, d.mark,
                       "dep '" + d.path + "' of stage '" + s.name +
                           "' does not exist and no stage produces it; create it, fix the path, or add the "

@@ -136,11 +136,14 @@ Value interpolate(const Value& v, const Value& context, const std::string& file)
     }
     case Value::Kind::kMap: {
       Value out = Value::map(v.mark());
-      for (const auto& [k, item] : v.entries()) {
-        Value key = render_string(Value::string(k, item.mark()), context, file);
+      for (size_t i = 0; i < v.entries().size(); ++i) {
+        const auto& [k, item] = v.entries()[i];
+        Value key = render_string(Value::string(k, v.key_mark(i)), context, file);
         if (!key.is_scalar())
-          fail_pipeline(file, item.mark(), "key '" + k + "' interpolates to a " + key.kind_name());
-        out.set(key.scalar_text(), interpolate(item, context, file));
+          fail_pipeline(file, v.key_mark(i), "key '" + k + "' interpolates to a " + key.kind_name());
+        if (out.find(key.scalar_text()))
+          fail_pipeline(file, v.key_mark(i), "key '" + key.scalar_text() + "' appears twice after interpolation");
+        out.add_entry(key.scalar_text(), interpolate(item, context, file), v.key_mark(i));
       }
       return out;
     }

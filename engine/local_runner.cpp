@@ -3,6 +3,8 @@
 // <boost/process.hpp> is slow to compile, so it stays in this one file.
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
+#include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -75,7 +77,8 @@ class LocalRunner : public Runner {
     r.id = job.id;
     r.launched = true;
     r.start_ns = now_ns();
-    FILE* log = job.log_path.empty() ? nullptr : std::fopen(job.log_path.c_str(), "w");
+    // "e": close-on-exec, so other stages' processes never hold this log.
+    FILE* log = job.log_path.empty() ? nullptr : std::fopen(job.log_path.c_str(), "we");
     struct rusage total {};
     for (const std::string& cmd : job.cmds) {
       {
@@ -106,6 +109,12 @@ class LocalRunner : public Runner {
             // Own process group, so Ctrl-C can stop the whole tree; and undo
             // the signal mask pipe's threads run with.
             ::setpgid(0, 0);
+            // Boost creates pipes without O_CLOEXEC, so a stage forked while
+            // another runs would inherit that stage's pipe and keep it open
+            // (its end would never be seen). Nothing beyond 0-2 is meant for
+            // the child: mark it all close-on-exec.
+            if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+              for (int fd = 3; fd < 1024; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
             sigset_t none;
             sigemptyset(&none);
             ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -57,9 +57,10 @@ class Loader {
   [[noreturn]] void fail(Mark m, const std::string& msg) const { fail_pipeline(file_, m, msg); }
 
   void check_keys(const Value& map, const std::vector<std::string>& allowed, const std::string& what) const {
-    for (const auto& [key, v] : map.entries()) {
+    for (size_t i = 0; i < map.entries().size(); ++i) {
+      const std::string& key = map.entries()[i].first;
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-      fail(v.mark(), "unknown " + what + " '" + key + "'" + did_you_mean(key, allowed) +
+      fail(map.key_mark(i), "unknown " + what + " '" + key + "'" + did_you_mean(key, allowed) +
                          "; valid keys: " + join(allowed));
     }
   }
@@ -177,8 +178,8 @@ class Loader {
       axes.emplace_back(axis, std::move(list));
     }
     Value body = Value::map(def.mark());
-    for (const auto& [k, v] : def.entries())
-      if (k != "matrix") body.entries().emplace_back(k, v);
+    for (size_t i = 0; i < def.entries().size(); ++i)
+      if (def.entries()[i].first != "matrix") body.add_entry(def.entries()[i].first, def.entries()[i].second, def.key_mark(i));
     std::vector<size_t> index(axes.size(), 0);
     for (;;) {
       Value item = Value::map();
@@ -207,9 +208,10 @@ class Loader {
     check_keys(raw, kStageKeys, "key in stage '" + name + "'");
     Value context = outer_context;
     Value body = Value::map(raw.mark());
-    for (const auto& [k, v] : raw.entries()) {
+    for (size_t i = 0; i < raw.entries().size(); ++i) {
+      const auto& [k, v] = raw.entries()[i];
       if (k == "vars") add_vars(context, v);
-      else body.entries().emplace_back(k, v);
+      else body.add_entry(k, v, raw.key_mark(i));
     }
     const Value def = interpolate(body, context, file_);
     Stage s;

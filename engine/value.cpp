@@ -60,6 +60,17 @@ void Value::set(const std::string& key, Value v) {
   entries_.emplace_back(key, std::move(v));
 }
 
+void Value::add_entry(std::string key, Value v, Mark key_mark) {
+  key_marks_.resize(entries_.size());
+  entries_.emplace_back(std::move(key), std::move(v));
+  key_marks_.push_back(key_mark);
+}
+
+Mark Value::key_mark(size_t i) const {
+  if (i < key_marks_.size() && key_marks_[i].line > 0) return key_marks_[i];
+  return entries_[i].second.mark();
+}
+
 const Value* Value::find(std::string_view key) const {
   for (const auto& [k, v] : entries_)
     if (k == key) return &v;

@@ -46,6 +46,10 @@ class Value {
   const std::vector<Entry>& entries() const { return entries_; }
   std::vector<Entry>& entries() { return entries_; }
   void push(Value v) { items_.push_back(std::move(v)); }
+  // Appends a map entry, remembering where its key was written.
+  void add_entry(std::string key, Value v, Mark key_mark);
+  // Where entry i's key was written (its value's mark if not recorded).
+  Mark key_mark(size_t i) const;
   // Replaces an existing key's value, else appends.
   void set(const std::string& key, Value v);
   const Value* find(std::string_view key) const;
@@ -70,6 +74,7 @@ class Value {
   std::string s_;
   std::vector<Value> items_;
   std::vector<Entry> entries_;
+  std::vector<Mark> key_marks_;  // parallel to entries_ where known
   Mark mark_;
 };
 

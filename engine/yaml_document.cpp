@@ -1,3 +1,4 @@
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -69,7 +70,7 @@ Value typed_scalar(const std::string& s, Mark m) {
 
 class Converter {
  public:
-  explicit Converter(const std::string& name) : name_(name) {}
+  Converter(const std::string& name, const std::string& text) : name_(name), text_(text) {}
 
   Value convert(const YAML::Node& node, int depth) {
     const Mark m = mark_of(node.Mark());
@@ -90,6 +91,7 @@ class Converter {
       case YAML::NodeType::Scalar: {
         const std::string& tag = node.Tag();
         // yaml-cpp tags quoted scalars "!"; an explicit !!str is also a string.
+        if (tag == "!") check_closed_quote(node.Mark());
         if (tag == "!" || tag == "tag:yaml.org,2002:str") return Value::string(node.Scalar(), m);
         return typed_scalar(node.Scalar(), m);
       }
@@ -109,8 +111,9 @@ class Converter {
             fail_pipeline(name_, mark_of(kv.first.Mark()),
                           "duplicate key '" + key + "'; each key may appear once");
           Value child = convert(kv.second, depth + 1);
-          if (child.mark().line == 0) child.set_mark(mark_of(kv.first.Mark()));
-          v.entries().emplace_back(key, std::move(child));
+          // yaml-cpp places an empty value at the next token; the key is where it is.
+          if (child.mark().line == 0 || child.is_null()) child.set_mark(mark_of(kv.first.Mark()));
+          v.add_entry(key, std::move(child), mark_of(kv.first.Mark()));
         }
         return v;
       }
@@ -118,8 +121,27 @@ class Converter {
     return {};
   }
 
+  // yaml-cpp 0.7 reads an unterminated quoted scalar up to the end of the
+  // file instead of failing, swallowing the keys after it. Find the closing
+  // quote ourselves.
+  void check_closed_quote(const YAML::Mark& mark) const {
+    if (mark.is_null() || mark.pos < 0 || static_cast<size_t>(mark.pos) >= text_.size()) return;
+    const char quote = text_[static_cast<size_t>(mark.pos)];
+    if (quote != '"' && quote != '\'') return;
+    for (size_t i = static_cast<size_t>(mark.pos) + 1; i < text_.size(); ++i) {
+      if (quote == '"' && text_[i] == '\\') {
+        ++i;
+      } else if (text_[i] == quote) {
+        if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') ++i;  // '' escapes '
+        else return;
+      }
+    }
+    fail_pipeline(name_, mark_of(mark), std::string("invalid YAML: unterminated quoted string; add the closing ") + quote);
+  }
+
  private:
   const std::string& name_;
+  const std::string& text_;
   size_t nodes_ = 0;
 };
 
@@ -129,11 +151,14 @@ Value parse_yaml(const std::string& name, const std::string& text) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    fail_pipeline(name, mark_of(e.mark), "document is nested too deeply (more than " +
+                                             std::to_string(e.depth()) + " levels)");
   } catch (const YAML::Exception& e) {
     fail_pipeline(name, mark_of(e.mark), "invalid YAML: " + e.msg);
   }
   try {
-    return Converter(name).convert(root, 0);
+    return Converter(name, text).convert(root, 0);
   } catch (const YAML::Exception& e) {
     fail_pipeline(name, mark_of(e.mark), "invalid YAML: " + e.msg);
   }

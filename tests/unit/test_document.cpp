@@ -110,3 +110,15 @@ TEST_CASE("YAML number edge cases follow the 1.2 core schema") {
   CHECK(v.find("j")->kind() == Value::Kind::kString);
   CHECK(v.find("k")->kind() == Value::Kind::kFloat);
 }
+
+TEST_CASE("an unterminated quoted string is an error, not a string up to end of file") {
+  const std::string msg = error_of([] { pipeline::parse_yaml("pipe.yaml", "a:\n  cmd: \"echo hi\n  outs: [x]\n"); });
+  CHECK(msg.find("pipe.yaml:2:8") == 0);
+  CHECK(msg.find("unterminated quoted string") != std::string::npos);
+  CHECK(error_of([] { pipeline::parse_yaml("p.yaml", "a: 'it''s'\nb: \"x\\\"y\"\n"); }).empty());
+}
+
+TEST_CASE("deep flow nesting says it is nested too deeply") {
+  const std::string deep = std::string(10000, '[');
+  CHECK(error_of([&] { pipeline::parse_yaml("deep.yaml", deep); }).find("nested too deeply") != std::string::npos);
+}

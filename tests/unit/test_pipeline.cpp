@@ -140,7 +140,7 @@ TEST_CASE("matrix expands the product with DVC's names") {
 TEST_CASE("unknown keys are errors that name the key and suggest the nearest") {
   FakeDisk disk;
   const std::string msg = error_of(disk, "stages:\n  a:\n    cmd: x\n    outz: [y]\n");
-  CHECK(msg.find("pipe.yaml:4:11") == 0);
+  CHECK(msg.find("pipe.yaml:4:5") == 0);  // at the key, not its value
   CHECK(msg.find("'outz'") != std::string::npos);
   CHECK(msg.find("did you mean 'outs'") != std::string::npos);
   CHECK(error_of(disk, "stagez:\n  a:\n    cmd: x\n").find("did you mean 'stages'") != std::string::npos);
@@ -200,4 +200,9 @@ TEST_CASE("top-level params, metrics and plots sections are kept") {
   CHECK(p.params.items().size() == 1);
   CHECK(p.metrics.items().size() == 1);
   CHECK(p.plots.items().size() == 2);
+}
+
+TEST_CASE("an unknown key with an empty value is reported at the key") {
+  FakeDisk disk;
+  CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    outz:\n  b:\n    cmd: y\n").find("pipe.yaml:4:5") == 0);
 }

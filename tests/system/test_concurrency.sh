@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Several `pipe repro` in one project: the project lock serialises them, no
+# stage runs twice, --wait-for-lock gives up with exit 4 naming the holder, and
+# a lock left by a killed run is taken over.
+# Usage: bash tests/system/test_concurrency.sh /abs/path/to/pipe
+source "$(dirname "$0")/lib.sh" "$@"
+
+# ============================================================ two runs at once
+new_project
+cat >pipe.yaml <<'EOF'
+stages:
+  s1:
+    cmd: sh rec.sh s1 && sleep 1 && echo one > one.txt
+    outs: [one.txt]
+  s2:
+    cmd: sh rec.sh s2 && cat one.txt > two.txt
+    deps: [one.txt]
+    outs: [two.txt]
+  s3:
+    cmd: sh rec.sh s3 && sleep 1 && echo three > three.txt
+    outs: [three.txt]
+EOF
+start_bg "$SCRATCH/a.out" "$SCRATCH/a.err" "$PIPE" repro
+pid_a=$BG_PID
+start_bg "$SCRATCH/b.out" "$SCRATCH/b.err" "$PIPE" repro
+pid_b=$BG_PID
+wait_exit "$pid_a" 30
+rc_a=$BG_RC
+wait_exit "$pid_b" 30
+rc_b=$BG_RC
+ALL="run A: $(cat "$SCRATCH/a.out" "$SCRATCH/a.err")"$'\n'"run B: $(cat "$SCRATCH/b.out" "$SCRATCH/b.err")"
+assert_eq "two simultaneous runs both succeed" "0 0" "$rc_a $rc_b"
+assert_ran "two simultaneous runs: every stage ran exactly once" "s1 s2 s3"
+WHAT="two simultaneous runs: pipe.lock is valid and complete (status -q)" expect_exit 0 pipe status -q
+expect_exit 0 pipe status --json
+assert_eq "two simultaneous runs: status --json parses, all up to date" "True" \
+  "$(printf '%s' "$OUT" | $PY -c 'import json,sys; print(json.load(sys.stdin)["up_to_date"])' 2>&1)"
+leftovers=$(for f in pipe.lock.*; do [ -e "$f" ] && echo "$f"; done)
+assert_eq "no temporary lock files left behind" "" "$leftovers"
+
+# ============================================================ waiting and --wait-for-lock
+new_project
+# 'hold' runs until the test creates 'release' (at most 20 s).
+cat >pipe.yaml <<'EOF'
+stages:
+  hold:
+    cmd: >-
+      sh rec.sh hold && echo $$ > hold.pgid &&
+      i=0; while [ ! -f release ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done;
+      echo held > hold.txt
+    outs: [hold.txt]
+EOF
+hold_running() { [ -s hold.pgid ] && grep -q hold runs.log 2>/dev/null; }
+
+start_bg "$SCRATCH/h.out" "$SCRATCH/h.err" "$PIPE" repro
+pid_holder=$BG_PID
+if wait_for 15 hold_running; then
+  expect_exit 4 pipe repro --wait-for-lock 0
+  assert_contains "--wait-for-lock 0: message names the holder's pid" "$ERR" "locked by pid $pid_holder"
+  expect_exit 4 pipe repro --wait-for-lock 0.3
+  WHAT="--dry needs no lock: pipe repro --dry while locked" expect_exit 0 pipe repro --dry
+
+  # A run without a limit waits, says for whom, then finds nothing to do.
+  start_bg "$SCRATCH/w.out" "$SCRATCH/w.err" "$PIPE" repro
+  pid_waiter=$BG_PID
+  if wait_for 15 grep -q "waiting for the project lock" "$SCRATCH/w.err"; then
+    pass "a second run waits for the lock"
+  else
+    fail "a second run waits for the lock" "$(cat "$SCRATCH/w.out" "$SCRATCH/w.err")"
+  fi
+  assert_contains "the waiting run names the holder" "$(cat "$SCRATCH/w.err")" "held by pid $pid_holder"
+  touch release
+  wait_exit "$pid_holder" 30
+  assert_eq "the lock holder succeeds" 0 "$BG_RC"
+  wait_exit "$pid_waiter" 30
+  assert_eq "the waiting run succeeds once the lock is free" 0 "$BG_RC"
+  ALL=$(cat "$SCRATCH/h.out" "$SCRATCH/h.err" "$SCRATCH/w.out" "$SCRATCH/w.err")
+  assert_ran "the waiting run does not rerun what the holder did" "hold"
+  WHAT="after waiting: status -q" expect_exit 0 pipe status -q
+else
+  fail "(setup) the holding stage starts" "$(cat "$SCRATCH/h.out" "$SCRATCH/h.err")"
+fi
+
+# ============================================================ kill -9 leaves a lock behind
+new_project
+cat >pipe.yaml <<'EOF'
+stages:
+  hold:
+    cmd: >-
+      sh rec.sh hold && echo $$ > hold.pgid &&
+      i=0; while [ ! -f release ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done;
+      echo held > hold.txt
+    outs: [hold.txt]
+EOF
+start_bg "$SCRATCH/k.out" "$SCRATCH/k.err" "$PIPE" repro
+pid_killed=$BG_PID
+if wait_for 15 hold_running; then
+  orphan_pgid=$(cat hold.pgid)
+  # Only pipe itself dies; its stage (own process group) is orphaned and keeps running.
+  kill -KILL "$pid_killed"
+  wait_exit "$pid_killed" 10
+  assert_eq "(setup) pipe killed by SIGKILL" 137 "$BG_RC"
+  assert_true "lock file still describes the dead holder" grep -q "pid $pid_killed" .pipe/repro.lock
+  # The next run must not wait for the dead holder, nor for its orphaned stage.
+  touch release
+  expect_exit 0 pipe repro --wait-for-lock 0
+  assert_contains "the next run says it took over the dead holder's lock" "$ERR" \
+    "took over the project lock left by pid $pid_killed"
+  assert_true "the interrupted stage is rerun and recorded" lock_has_stage hold
+  WHAT="after takeover: status -q" expect_exit 0 pipe status -q
+  # The orphan ends by itself once 'release' exists; make sure of it.
+  orphan_gone() { [ -z "$(live_procs -g "$orphan_pgid")" ]; }
+  wait_for 25 orphan_gone || kill -KILL -- "-$orphan_pgid" 2>/dev/null
+else
+  fail "(setup) the holding stage starts" "$(cat "$SCRATCH/k.out" "$SCRATCH/k.err")"
+fi
+
+finish
