@@ -146,30 +146,25 @@ Graph Graph::build(const Pipeline& p, Disk& disk, bool require_deps) {
   return g;
 }
 
-std::vector<bool> Graph::ancestors(const std::vector<size_t>& from) const {
-  std::vector<bool> seen(size(), false);
+namespace {
+
+std::vector<bool> reachable(const std::vector<std::vector<size_t>>& edges, const std::vector<size_t>& from) {
+  std::vector<bool> seen(edges.size(), false);
   std::vector<size_t> todo = from;
   while (!todo.empty()) {
     const size_t s = todo.back();
     todo.pop_back();
     if (seen[s]) continue;
     seen[s] = true;
-    for (size_t u : up_[s]) todo.push_back(u);
+    for (size_t next : edges[s]) todo.push_back(next);
   }
   return seen;
 }
 
-std::vector<bool> Graph::descendants(const std::vector<size_t>& from) const {
-  std::vector<bool> seen(size(), false);
-  std::vector<size_t> todo = from;
-  while (!todo.empty()) {
-    const size_t s = todo.back();
-    todo.pop_back();
-    if (seen[s]) continue;
-    seen[s] = true;
-    for (size_t d : down_[s]) todo.push_back(d);
-  }
-  return seen;
-}
+}  // namespace
+
+std::vector<bool> Graph::ancestors(const std::vector<size_t>& from) const { return reachable(up_, from); }
+
+std::vector<bool> Graph::descendants(const std::vector<size_t>& from) const { return reachable(down_, from); }
 
 }  // namespace pipeline

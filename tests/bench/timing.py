@@ -119,6 +119,11 @@ def report(args):
         rows.append((f"(d) first run of {trivial} trivial stages, -j{jobs}",
                      f"{fmt_s(d_pipe)} = {p_ms:.2f} ms/stage", f"{fmt_s(d_make)} = {m_ms:.2f} ms/stage",
                      f"{p_ms / m_ms:.1f}x time", "ratio = pipe ms/stage / make ms/stage"))
+        d_nosync = get("d", "pipe repro first run, eatmydata")
+        if d_nosync:
+            n_ms = d_nosync["median"] / trivial * 1e3
+            rows.append(("(d') the same with fsync disabled (eatmydata)", f"{fmt_s(d_nosync)} = {n_ms:.2f} ms/stage",
+                         "", f"{n_ms / m_ms:.1f}x time", f"fsync share of pipe's time: {1 - n_ms / p_ms:.0%}"))
 
     print(f"\nMedians of {runs} interleaved runs (min-max in parentheses); peers measured in the same run.\n")
     head = ("figure", "pipe", "peer", "ratio", "note")
