@@ -66,11 +66,15 @@ class TerminalReporter : public pipeline::ReproReporter {
   void failed(const pipeline::Stage& s, const pipeline::JobResult& r, const std::string& why) override {
     std::lock_guard lock(mutex_);
     if (r.launched) --running_;
-    fmt::print(stderr, "pipe: error: stage '{}' failed: {} (log: .pipe/logs/{}.log)\n", s.name, why, s.name);
+    fmt::print(stderr, "pipe: error: stage '{}' failed: {} (log: {})\n", s.name, why, pipeline::stage_log_path(s.name));
   }
   void blocked(const pipeline::Stage& s, const std::string& upstream) override {
     std::lock_guard lock(mutex_);
     fmt::print(stderr, "Stage '{}' not run: upstream stage '{}' failed\n", s.name, upstream);
+  }
+  void not_started(const pipeline::Stage& s) override {
+    std::lock_guard lock(mutex_);
+    fmt::print(stderr, "Stage '{}' not run: stopped after a failure (-k keeps independent stages going)\n", s.name);
   }
 
  private:
@@ -99,17 +103,20 @@ void add_repro(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     TerminalReporter reporter(opt->explain);
-    std::unique_ptr<pipeline::ProjectLock> lock;
-    if (!opt->repro.dry)
-      lock = std::make_unique<pipeline::ProjectLock>(project.state_path("repro.lock"), opt->wait_for_lock,
-                                                     [&](const std::string& m) { reporter.message(m); });
-    // The watcher must exist before the runner starts threads.
+    // The watcher must exist before any other thread starts (they inherit its
+    // signal mask) and before the lock wait, which Ctrl-C must also end.
     pipeline::Runner* runner_ptr = nullptr;
     pipeline::SignalWatcher watcher([&](int, int count) {
+      if (!runner_ptr) return;
       reporter.message(count == 1 ? "Interrupted: stopping running stages (Ctrl-C again to kill them)"
                                   : "Killing running stages");
-      if (runner_ptr) runner_ptr->signal_all(count == 1 ? SIGTERM : SIGKILL);
+      runner_ptr->signal_all(count == 1 ? SIGTERM : SIGKILL);
     });
+    std::unique_ptr<pipeline::ProjectLock> lock;
+    if (!opt->repro.dry)
+      lock = std::make_unique<pipeline::ProjectLock>(
+          project.state_path("repro.lock"), opt->wait_for_lock,
+          [&](const std::string& m) { reporter.message(m); }, &watcher.received());
     auto runner = pipeline::make_local_runner(
         [&](const std::string& stage, std::string_view line) { reporter.output(stage, line); });
     runner_ptr = runner.get();

@@ -1,5 +1,7 @@
 #include "artifact.h"
 
+#include <algorithm>
+
 #include "disk.h"
 #include "error.h"
 #include "paths.h"
@@ -19,13 +21,21 @@ bool ArtifactHasher::file_digest(const std::string& path, const FileInfo& info, 
   return true;
 }
 
-void ArtifactHasher::walk(const std::string& dir, const std::string& rel, std::string& manifest,
-                          std::map<std::string, Digest>& files, uint64_t& size) {
+void ArtifactHasher::walk(const std::string& dir, const std::string& rel, std::map<std::string, Digest>& files,
+                          uint64_t& size, std::vector<std::pair<uint64_t, uint64_t>>& open_dirs) {
   for (const DirEntry& e : disk_.list(dir)) {
     const std::string child = dir.empty() ? e.name : dir + "/" + e.name;
     const std::string child_rel = rel.empty() ? e.name : rel + "/" + e.name;
     if (e.info.is_dir()) {
-      walk(child, child_rel, manifest, files, size);
+      // Symlinks are followed, so a link to an enclosing directory would
+      // recurse until the path is too long.
+      const std::pair<uint64_t, uint64_t> id{e.info.device, e.info.inode};
+      if (e.info.inode != 0 && std::find(open_dirs.begin(), open_dirs.end(), id) != open_dirs.end())
+        throw Error(Exit::kIo, "'" + child + "' is a symlink loop (it leads back to a directory that contains it); "
+                               "remove the link or point it elsewhere");
+      open_dirs.push_back(id);
+      walk(child, child_rel, files, size, open_dirs);
+      open_dirs.pop_back();
     } else if (e.info.is_file()) {
       Digest d;
       if (!file_digest(child, e.info, &d)) throw Error(Exit::kIo, "cannot read '" + child + "'");
@@ -47,9 +57,9 @@ const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
   } else if (info.is_dir()) {
     a.exists = true;
     a.is_dir = true;
-    std::string unused;
     std::map<std::string, Digest> files;  // sorted by relative path
-    walk(path, "", unused, files, a.size);
+    std::vector<std::pair<uint64_t, uint64_t>> open_dirs{{info.device, info.inode}};
+    walk(path, "", files, a.size, open_dirs);
     Hasher h;
     for (const auto& [rel, d] : files) {
       h.update(d.hex());

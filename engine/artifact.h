@@ -6,6 +6,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "digest.h"
 
@@ -35,8 +37,8 @@ class ArtifactHasher {
 
  private:
   bool file_digest(const std::string& path, const struct FileInfo& info, Digest* digest);
-  void walk(const std::string& dir, const std::string& rel, std::string& manifest_lines,
-            std::map<std::string, Digest>& files, uint64_t& size);
+  void walk(const std::string& dir, const std::string& rel, std::map<std::string, Digest>& files,
+            uint64_t& size, std::vector<std::pair<uint64_t, uint64_t>>& open_dirs);
 
   Disk& disk_;
   StateDb* state_;

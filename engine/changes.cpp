@@ -19,7 +19,8 @@ std::string Reason::category() const {
     case Kind::kDepRemoved: return "dep";
     case Kind::kParamNew:
     case Kind::kParamDeleted:
-    case Kind::kParamModified: return "param";
+    case Kind::kParamModified:
+    case Kind::kParamMissing: return "param";
     case Kind::kOutNew:
     case Kind::kOutDeleted:
     case Kind::kOutModified: return "out";
@@ -43,6 +44,7 @@ std::string Reason::change() const {
     case Kind::kParamDeleted:
     case Kind::kOutDeleted: return "deleted";
     case Kind::kDepRemoved: return "removed";
+    case Kind::kParamMissing: return "missing";
     case Kind::kUpstream: return "upstream";
   }
   return "?";
@@ -136,6 +138,15 @@ std::vector<Reason> stage_changes(const Stage& stage, const LockedStage* locked,
       if (!old) out.push_back({Reason::Kind::kParamNew, subject, "", v.canonical()});
       else if (old->canonical() != v.canonical())
         out.push_back({Reason::Kind::kParamModified, subject, old->canonical(), v.canonical()});
+    }
+  }
+  for (const ParamRef& ref : stage.params) {
+    auto nf = now.find(ref.file);
+    auto lf = locked->params.find(ref.file);
+    for (const std::string& key : ref.keys) {
+      const bool present = nf != now.end() && nf->second.count(key);
+      const bool was = lf != locked->params.end() && lf->second.count(key);
+      if (!present && !was) out.push_back({Reason::Kind::kParamMissing, key + " (" + ref.file + ")", "", ""});
     }
   }
   for (const auto& [file, values] : locked->params) {

@@ -27,6 +27,7 @@ struct Reason {
     kParamNew,
     kParamDeleted,
     kParamModified,
+    kParamMissing,  // tracked now, but defined neither in the file nor in pipe.lock
     kOutNew,
     kOutDeleted,
     kOutModified,

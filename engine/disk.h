@@ -14,6 +14,7 @@ namespace pipeline {
 struct FileInfo {
   enum class Type { kMissing, kFile, kDir, kOther };
   Type type = Type::kMissing;
+  uint64_t device = 0;
   uint64_t inode = 0;
   uint64_t size = 0;
   int64_t mtime_ns = 0;

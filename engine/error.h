@@ -6,7 +6,7 @@
 
 namespace pipeline {
 
-// Documented in docs/cli.md; stable, because cron and CI scripts test them.
+// Documented in docs/commands.md; stable, because cron and CI scripts test them.
 enum class Exit : int {
   kOk = 0,
   kFailed = 1,        // a stage failed, or `status` found something out of date

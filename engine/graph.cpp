@@ -113,7 +113,7 @@ Graph Graph::build(const Pipeline& p, Disk& disk, bool require_deps) {
     }
     if (producers.count(i))
       fail_pipeline(file, s.mark, "cycle: " + s.name + " -> " + s.name + " (a dep of stage '" + s.name +
-                                      "' is one of its own outputs)");
+                                      "' is, contains or lies inside one of its own outputs)");
     for (size_t up : producers) {
       g.up_[i].push_back(up);
       g.down_[up].push_back(i);

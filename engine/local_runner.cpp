@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,6 +110,9 @@ class LocalRunner : public Runner {
             // Own process group, so Ctrl-C can stop the whole tree; and undo
             // the signal mask pipe's threads run with.
             ::setpgid(0, 0);
+            // If pipe itself is killed (kill -9), take the stage down with
+            // it rather than leave it writing outputs nobody records.
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             // Boost creates pipes without O_CLOEXEC, so a stage forked while
             // another runs would inherit that stage's pipe and keep it open
             // (its end would never be seen). Nothing beyond 0-2 is meant for

@@ -93,11 +93,18 @@ LockFile read_lock(Disk& disk) {
   std::string text;
   if (!disk.stat(kLockFile).is_file()) return lock;
   if (!disk.read(kLockFile, &text)) throw Error(Exit::kIo, std::string("cannot read ") + kLockFile);
-  const Value root = parse_yaml(kLockFile, text);
+  Value root;
+  try {
+    root = parse_yaml(kLockFile, text);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string(e.what()) +
+                              "; restore pipe.lock from version control, or delete it to rerun every stage");
+  }
   if (root.is_null()) return lock;
   if (!root.is_map()) corrupt(root.mark(), "expected a mapping");
   const Value& schema = need(root, "schema");
-  if (schema.kind() != Value::Kind::kInt) corrupt(schema.mark(), "'schema' must be an integer");
+  if (schema.kind() != Value::Kind::kInt || schema.as_int() < 1)
+    corrupt(schema.mark(), "'schema' must be a positive integer");
   if (schema.as_int() > kLockSchema)
     throw Error(Exit::kBadPipeline, std::string(kLockFile) + " has schema " + std::to_string(schema.as_int()) +
                                         ", newer than this pipe understands (" + std::to_string(kLockSchema) +

@@ -34,6 +34,13 @@ std::string find_project_root(const std::string& start) {
                                       " or above); run 'pipe init' or create pipe.yaml");
 }
 
+std::string stage_log_path(const std::string& stage) {
+  std::string name = stage;
+  for (char& c : name)
+    if (c == '/' || c == '\\') c = '_';
+  return std::string(kStateDir) + "/logs/" + name + ".log";
+}
+
 bool init_project(const std::string& root) {
   const fs::path dir = fs::path(root) / kStateDir;
   std::error_code ec;

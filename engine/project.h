@@ -20,6 +20,10 @@ struct Project {
   std::string state_path(const std::string& name) const { return root + "/" + kStateDir + "/" + name; }
 };
 
+// Where a stage's output is logged, relative to the project root. Stage
+// names may hold '/' (from foreach values); the file name must not.
+std::string stage_log_path(const std::string& stage);
+
 // Finds the project containing `start`: the nearest directory upwards with
 // .pipe/, pipe.yaml or dvc.yaml. Throws Error(kBadPipeline) when none.
 std::string find_project_root(const std::string& start);

@@ -30,7 +30,8 @@ std::string read_holder(int fd) {
 }  // namespace
 
 ProjectLock::ProjectLock(const std::string& path, double wait_seconds,
-                         const std::function<void(const std::string&)>& on_message) {
+                         const std::function<void(const std::string&)>& on_message,
+                         const std::atomic<bool>* cancel) {
   // O_CLOEXEC: stage processes must not inherit (and so keep) the lock.
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw Error(Exit::kIo, "cannot open " + path + ": " + std::strerror(errno));
@@ -38,6 +39,10 @@ ProjectLock::ProjectLock(const std::string& path, double wait_seconds,
   bool told = false;
   while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) throw Error(Exit::kIo, "cannot lock " + path + ": " + std::strerror(errno));
+    if (cancel && *cancel) {
+      ::close(fd_);
+      throw Error(Exit::kInterrupted, "interrupted while waiting for the project lock");
+    }
     const std::string holder = read_holder(fd_);
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (wait_seconds >= 0 && waited >= wait_seconds) {

@@ -3,6 +3,7 @@
 // lock behind; the file's text only says who holds it.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -13,8 +14,10 @@ class ProjectLock {
   // Waits up to `wait_seconds` (negative: forever). `on_message` hears, once,
   // that it is waiting and for whom, or that it took over a dead holder's
   // lock. Throws Error(kLocked) on timeout.
+  // Throws Error(kInterrupted) as soon as `*cancel` becomes true.
   ProjectLock(const std::string& path, double wait_seconds,
-              const std::function<void(const std::string& message)>& on_message);
+              const std::function<void(const std::string& message)>& on_message,
+              const std::atomic<bool>* cancel = nullptr);
   ~ProjectLock();
   ProjectLock(const ProjectLock&) = delete;
   ProjectLock& operator=(const ProjectLock&) = delete;

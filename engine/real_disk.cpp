@@ -20,6 +20,7 @@ FileInfo info_of(const struct stat& st) {
   if (S_ISREG(st.st_mode)) info.type = FileInfo::Type::kFile;
   else if (S_ISDIR(st.st_mode)) info.type = FileInfo::Type::kDir;
   else info.type = FileInfo::Type::kOther;
+  info.device = st.st_dev;
   info.inode = st.st_ino;
   info.size = static_cast<uint64_t>(st.st_size);
   info.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;

@@ -32,8 +32,12 @@ std::vector<size_t> resolve_targets(const Pipeline& p, const std::vector<std::st
         found = true;
       }
     }
-    if (!found)
-      throw Error(Exit::kUsage, "no stage named '" + t + "' in " + p.file + did_you_mean(t, p.stage_names()));
+    if (!found) {
+      std::vector<std::string> names = p.stage_names();
+      for (const std::string& n : p.stage_names())
+        if (n.find('@') != std::string::npos) names.push_back(n.substr(0, n.find('@')));
+      throw Error(Exit::kUsage, "no stage named '" + t + "' in " + p.file + did_you_mean(t, names));
+    }
   }
   return out;
 }
@@ -90,6 +94,12 @@ class Scheduler {
       complete(r.id, r);
     }
     if (interrupted_) summary_.interrupted = true;
+    else if (stop_)
+      for (size_t i : graph_.order())
+        if (state_[i] == State::kWaiting) {
+          ++summary_.blocked;
+          reporter_.not_started(pipeline_.stages[i]);
+        }
     if (project_.state) project_.state->flush();
     return summary_;
   }
@@ -141,6 +151,9 @@ class Scheduler {
       ++summary_.ran;
       return settle(i, State::kDone), false;
     }
+    // Record deps as the command will read them, not as they are after it
+    // ran (a never-run stage has not hashed them yet).
+    for (const Dep& d : s.deps) hasher_.hash(d.path);
     // Start from a clean slate: stale outputs must not pass for new ones.
     for (const Output& o : s.outs) {
       if (!o.persist) disk_.remove_all(o.path);
@@ -154,7 +167,7 @@ class Scheduler {
     job.cmds = s.cmds;
     job.dir = s.wdir.empty() ? project_.root : project_.root + "/" + s.wdir;
     if (disk_.stat(std::string(kStateDir) + "/logs").is_dir())
-      job.log_path = project_.state_path("logs/" + s.name + ".log");
+      job.log_path = project_.root + "/" + stage_log_path(s.name);
     state_[i] = State::kRunning;
     runner_.start(job);
     return true;

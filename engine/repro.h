@@ -35,6 +35,8 @@ class ReproReporter {
   virtual void finished(const Stage& stage, const JobResult& result) = 0;
   virtual void failed(const Stage& stage, const JobResult& result, const std::string& why) = 0;
   virtual void blocked(const Stage& stage, const std::string& failed_upstream) = 0;
+  // Not run because an earlier failure stopped the run (no --keep-going).
+  virtual void not_started(const Stage& stage) = 0;
 };
 
 struct ReproSummary {

@@ -84,8 +84,9 @@ Value* Value::find(std::string_view key) {
 }
 
 std::string format_double(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  // Python's spelling, which is what DVC puts into commands.
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof buf, d);
   std::string s(buf, res.ptr);
@@ -124,7 +125,12 @@ void append_canonical(std::string& out, const Value& v) {
     case Value::Kind::kNull: out += "null"; break;
     case Value::Kind::kBool: out += v.as_bool() ? "true" : "false"; break;
     case Value::Kind::kInt: out += std::to_string(v.as_int()); break;
-    case Value::Kind::kFloat: out += format_double(v.as_float()); break;
+    case Value::Kind::kFloat:
+      // JSON has no spelling for these; YAML's reads back as the same float.
+      if (std::isnan(v.as_float())) out += ".nan";
+      else if (std::isinf(v.as_float())) out += v.as_float() > 0 ? ".inf" : "-.inf";
+      else out += format_double(v.as_float());
+      break;
     case Value::Kind::kString: append_json_string(out, v.as_string()); break;
     case Value::Kind::kList: {
       out += '[';

@@ -57,7 +57,8 @@ class Value {
   size_t size() const { return is_map() ? entries_.size() : items_.size(); }
 
   // JSON with map keys sorted and no whitespace: equal data, equal text,
-  // whatever the source format or layout. Used for hashing and comparing params.
+  // whatever the source format or layout. Used for hashing and comparing
+  // params. Infinities and NaN, which JSON lacks, use YAML's .inf and .nan.
   std::string canonical() const;
   // A scalar as it reads in a command line: strings bare, true/false, numbers.
   std::string scalar_text() const;

@@ -69,6 +69,13 @@ if wait_for 15 hold_running; then
     fail "a second run waits for the lock" "$(cat "$SCRATCH/w.out" "$SCRATCH/w.err")"
   fi
   assert_contains "the waiting run names the holder" "$(cat "$SCRATCH/w.err")" "held by pid $pid_holder"
+  # SIGTERM (or Ctrl-C) ends a wait for the lock with the documented 130.
+  start_bg "$SCRATCH/t.out" "$SCRATCH/t.err" "$PIPE" repro
+  pid_term=$BG_PID
+  wait_for 15 grep -q "waiting for the project lock" "$SCRATCH/t.err"
+  kill -TERM "$pid_term"
+  wait_exit "$pid_term" 10
+  assert_eq "SIGTERM while waiting for the lock exits 130" 130 "$BG_RC"
   touch release
   wait_exit "$pid_holder" 30
   assert_eq "the lock holder succeeds" 0 "$BG_RC"
@@ -96,10 +103,13 @@ start_bg "$SCRATCH/k.out" "$SCRATCH/k.err" "$PIPE" repro
 pid_killed=$BG_PID
 if wait_for 15 hold_running; then
   orphan_pgid=$(cat hold.pgid)
-  # Only pipe itself dies; its stage (own process group) is orphaned and keeps running.
   kill -KILL "$pid_killed"
   wait_exit "$pid_killed" 10
   assert_eq "(setup) pipe killed by SIGKILL" 137 "$BG_RC"
+  # The stage's shell dies with pipe (parent-death signal), so no orphan
+  # keeps writing outputs that nobody will record.
+  stage_gone() { [ -z "$(live_procs -g "$orphan_pgid")" ]; }
+  if wait_for 10 stage_gone; then pass "kill -9 of pipe takes its stage down"; else fail "kill -9 of pipe takes its stage down" "$(live_procs -g "$orphan_pgid")"; fi
   assert_true "lock file still describes the dead holder" grep -q "pid $pid_killed" .pipe/repro.lock
   # The next run must not wait for the dead holder, nor for its orphaned stage.
   touch release

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include "artifact.h"
 #include "fake_disk.h"
 #include "state_db.h"
@@ -74,4 +76,27 @@ TEST_CASE("forget drops memoized results for a path, its contents and its parent
   CHECK(h.hash("d").digest == before);  // memoized
   h.forget("d/x");
   CHECK(h.hash("d").digest != before);
+}
+
+TEST_CASE("a symlink loop inside a directory is an error, not an endless walk") {
+  char dir[] = "/tmp/pipe-loop-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string root = dir;
+  REQUIRE(std::system(("mkdir -p " + root + "/d && echo x > " + root + "/d/f && ln -s .. " + root + "/d/loop").c_str()) == 0);
+  auto disk = make_real_disk(root);
+  ArtifactHasher h(*disk, nullptr);
+  CHECK_THROWS_WITH_AS(h.hash("d"), doctest::Contains("symlink loop"), Error);
+  std::system(("rm -rf " + root).c_str());
+}
+
+TEST_CASE("a symlink to a directory elsewhere in the project is followed") {
+  char dir[] = "/tmp/pipe-link-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string root = dir;
+  REQUIRE(std::system(("mkdir -p " + root + "/d " + root + "/other && echo x > " + root + "/other/f && ln -s ../other " +
+                       root + "/d/l").c_str()) == 0);
+  auto disk = make_real_disk(root);
+  ArtifactHasher h(*disk, nullptr);
+  CHECK(h.hash("d").nfiles == 1);
+  std::system(("rm -rf " + root).c_str());
 }

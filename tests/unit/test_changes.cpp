@@ -114,3 +114,12 @@ TEST_CASE("out changes and cmd changes are reasons") {
     CHECK(s.changes()[0].kind == Reason::Kind::kCmd);
   }
 }
+
+TEST_CASE("a newly tracked param that the file does not define is reported missing") {
+  Setup s;
+  s.p = parse_pipeline(s.disk, "pipe.yaml",
+                       "stages:\n  s:\n    cmd: run\n    deps: [in.csv]\n    params: [lr, opt.name, nope]\n    outs: [out.bin]\n");
+  const auto r = s.changes();
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].describe() == "param missing: nope (params.yaml)");
+}

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "fake_disk.h"
 #include "lockfile.h"
 
@@ -53,4 +55,26 @@ TEST_CASE("a lock file from a newer pipe is refused") {
   FakeDisk disk;
   disk.write("pipe.lock", "schema: 99\nstages: {}\n");
   CHECK_THROWS_WITH_AS(read_lock(disk), doctest::Contains("upgrade pipe"), Error);
+}
+
+TEST_CASE("infinite and NaN param values read back as the same floats") {
+  FakeDisk disk;
+  LockFile lock;
+  lock.stages["s"].cmds = {"x"};
+  lock.stages["s"].params["params.yaml"]["inf"] = Value::number(INFINITY);
+  lock.stages["s"].params["params.yaml"]["ninf"] = Value::number(-INFINITY);
+  lock.stages["s"].params["params.yaml"]["nan"] = Value::number(NAN);
+  write_lock(disk, lock);
+  const auto& back = read_lock(disk).stages.at("s").params.at("params.yaml");
+  CHECK(back.at("inf").canonical() == ".inf");
+  CHECK(back.at("ninf").canonical() == "-.inf");
+  CHECK(back.at("nan").canonical() == ".nan");
+}
+
+TEST_CASE("unparseable YAML in pipe.lock says how to recover; schema 0 is refused") {
+  FakeDisk disk;
+  disk.write("pipe.lock", "schema: [\n");
+  CHECK_THROWS_WITH_AS(read_lock(disk), doctest::Contains("delete it"), Error);
+  disk.write("pipe.lock", "schema: 0\n");
+  CHECK_THROWS_WITH_AS(read_lock(disk), doctest::Contains("positive integer"), Error);
 }

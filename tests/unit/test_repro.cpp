@@ -22,6 +22,8 @@ class QuietReporter : public ReproReporter {
   void finished(const Stage&, const JobResult&) override {}
   void failed(const Stage& s, const JobResult&, const std::string& why) override { failures[s.name] = why; }
   void blocked(const Stage& s, const std::string&) override { blocked_stages.push_back(s.name); }
+  void not_started(const Stage& s) override { not_started_stages.push_back(s.name); }
+  std::vector<std::string> not_started_stages;
   std::map<std::string, std::vector<Reason>> reasons;
   std::map<std::string, std::string> failures;
   std::vector<std::string> blocked_stages;
@@ -200,6 +202,7 @@ TEST_CASE("a failing stage stops its dependents and is not recorded") {
   CHECK(f.last.exit() == Exit::kFailed);
   CHECK(f.reporter.failures.at("train") == "exit code 3");
   CHECK(f.reporter.blocked_stages == Names{"evaluate"});
+  CHECK(f.reporter.not_started_stages == Names{"report"});
   const LockFile lock = read_lock(*f.disk);
   CHECK(lock.stages.count("prepare"));
   CHECK_FALSE(lock.stages.count("train"));
@@ -302,4 +305,23 @@ TEST_CASE("a foreach group name selects all its expansions") {
   const Pipeline p = load_pipeline(disk);
   CHECK(resolve_targets(p, {"t"}) == std::vector<size_t>{0, 1});
   CHECK(resolve_targets(p, {"t@b"}) == std::vector<size_t>{1});
+}
+
+TEST_CASE("deps are recorded as they were before the stage ran, also on a first run") {
+  Fixture f;
+  auto ok = f.runner.action;
+  f.runner.action = [&](const Job& j) {
+    if (j.stage == "report") f.disk->write("data.csv", "edited while report ran");
+    return ok(j);
+  };
+  ReproOptions o;
+  o.targets = {"report"};
+  f.run(o);
+  f.runner.action = ok;
+  CHECK(f.run(o) == Names{"report"});
+}
+
+TEST_CASE("stage logs live under .pipe/logs with '/' in names made safe") {
+  CHECK(stage_log_path("train@cnn") == ".pipe/logs/train@cnn.log");
+  CHECK(stage_log_path("s@data/x") == ".pipe/logs/s@data_x.log");
 }
