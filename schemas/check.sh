@@ -299,6 +299,7 @@ if lock_path:
         ("negative size", lambda d: d["stages"][first]["deps"][0].update(size=-1)),
         ("missing hash", lambda d: d["stages"][first]["deps"][0].pop("hash")),
         ("schema 2", lambda d: d.update(schema=2)),
+        ("schema 0", lambda d: d.update(schema=0)),
         ("unknown stage key", lambda d: d["stages"][first].update(md5="x")),
         ("missing cmd", lambda d: d["stages"][first].pop("cmd")),
     ]
