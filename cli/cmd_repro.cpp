@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "app.h"
+#include "leftovers.h"
 #include "pipeline.h"
 #include "project.h"
 #include "project_lock.h"
@@ -103,6 +104,7 @@ void add_repro(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     TerminalReporter reporter(opt->explain);
+    const std::string run_id = pipeline::start_run_id();
     // The watcher must exist before any other thread starts (they inherit its
     // signal mask) and before the lock wait, which Ctrl-C must also end.
     pipeline::Runner* runner_ptr = nullptr;
@@ -116,7 +118,7 @@ void add_repro(CLI::App& app, Context& ctx) {
     if (!opt->repro.dry)
       lock = std::make_unique<pipeline::ProjectLock>(
           project.state_path("repro.lock"), opt->wait_for_lock,
-          [&](const std::string& m) { reporter.message(m); }, &watcher.received());
+          [&](const std::string& m) { reporter.message(m); }, &watcher.received(), run_id);
     auto runner = pipeline::make_local_runner(
         [&](const std::string& stage, std::string_view line) { reporter.output(stage, line); });
     runner_ptr = runner.get();

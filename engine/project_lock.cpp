@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "error.h"
+#include "leftovers.h"
 
 namespace pipeline {
 namespace {
@@ -24,14 +25,14 @@ std::string read_holder_raw(int fd) {
 
 std::string read_holder(int fd) {
   const std::string s = read_holder_raw(fd);
-  return s.empty() ? "another pipe process" : s;
+  return s.empty() ? "another pipe process" : s.substr(0, s.find('\n'));
 }
 
 }  // namespace
 
 ProjectLock::ProjectLock(const std::string& path, double wait_seconds,
                          const std::function<void(const std::string&)>& on_message,
-                         const std::atomic<bool>* cancel) {
+                         const std::atomic<bool>* cancel, const std::string& run_id) {
   // O_CLOEXEC: stage processes must not inherit (and so keep) the lock.
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw Error(Exit::kIo, "cannot open " + path + ": " + std::strerror(errno));
@@ -56,14 +57,24 @@ ProjectLock::ProjectLock(const std::string& path, double wait_seconds,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  // Text left in the file means its writer died holding the lock.
-  if (!told) {
-    const std::string left = read_holder_raw(fd_);
-    if (!left.empty()) on_message("took over the project lock left by " + left + ", which is no longer running");
-  }
   char host[256] = "?";
   ::gethostname(host, sizeof host - 1);
-  const std::string me = "pid " + std::to_string(::getpid()) + " on " + host + " (pipe repro)\n";
+  // Text left in the file means its writer died holding the lock.
+  const std::string left = read_holder_raw(fd_);
+  if (!left.empty()) {
+    std::string holder = left.substr(0, left.find('\n'));
+    on_message("took over the project lock left by " + holder + ", which is no longer running");
+    // Its stages may still run (a shell's children outlive it): stop them,
+    // but only on the host they ran on.
+    const std::string run_line = "\nrun ";
+    const auto at = left.find(run_line);
+    if (at != std::string::npos && holder.find(std::string(" on ") + host + " ") != std::string::npos) {
+      const int killed = kill_run_leftovers(left.substr(at + run_line.size()));
+      if (killed > 0) on_message("stopped " + std::to_string(killed) + " leftover stage process(es) of that run");
+    }
+  }
+  std::string me = "pid " + std::to_string(::getpid()) + " on " + host + " (pipe repro)\n";
+  if (!run_id.empty()) me += "run " + run_id + "\n";
   if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, me.data(), me.size(), 0) < 0) {
     // The description is a courtesy; the flock is what excludes.
   }

@@ -13,11 +13,12 @@ class ProjectLock {
  public:
   // Waits up to `wait_seconds` (negative: forever). `on_message` hears, once,
   // that it is waiting and for whom, or that it took over a dead holder's
-  // lock. Throws Error(kLocked) on timeout.
+  // lock. Throws Error(kLocked) on timeout. `run_id` (see leftovers.h) is
+  // recorded so that whoever takes over after a crash can stop our stages.
   // Throws Error(kInterrupted) as soon as `*cancel` becomes true.
   ProjectLock(const std::string& path, double wait_seconds,
               const std::function<void(const std::string& message)>& on_message,
-              const std::atomic<bool>* cancel = nullptr);
+              const std::atomic<bool>* cancel = nullptr, const std::string& run_id = "");
   ~ProjectLock();
   ProjectLock(const ProjectLock&) = delete;
   ProjectLock& operator=(const ProjectLock&) = delete;

@@ -125,4 +125,35 @@ else
   fail "(setup) the holding stage starts" "$(cat "$SCRATCH/k.out" "$SCRATCH/k.err")"
 fi
 
+# ============================================================ kill -9 while a stage's child runs
+# /bin/sh (dash) forks for a simple command, so the stage's real work
+# outlives its shell; the next run must stop it when it takes over the lock.
+new_project
+marker="6$RANDOM.$RANDOM"  # a unique duration marks the process
+cat >pipe.yaml <<EOF
+stages:
+  slow:
+    cmd: sleep $marker; echo done > slow.txt
+    outs: [slow.txt]
+EOF
+start_bg "$SCRATCH/l.out" "$SCRATCH/l.err" "$PIPE" repro
+pid_killed=$BG_PID
+sleeper_running() { pgrep -f "sleep $marker" >/dev/null; }
+sleeper_gone() { ! pgrep -f "sleep $marker" >/dev/null; }
+if wait_for 15 sleeper_running; then
+  kill -KILL "$pid_killed"
+  wait_exit "$pid_killed" 10
+  sed -i "s/sleep $marker;/true;/" pipe.yaml
+  expect_exit 0 pipe repro --wait-for-lock 0
+  assert_contains "the next run says it stopped the dead run's stage" "$ERR" "leftover stage process"
+  if wait_for 10 sleeper_gone; then
+    pass "the dead run's stage process is gone"
+  else
+    fail "the dead run's stage process is gone" "$(pgrep -af "$marker")"
+    pkill -KILL -f "sleep $marker"
+  fi
+else
+  fail "(setup) the slow stage starts" "$(cat "$SCRATCH/l.out" "$SCRATCH/l.err")"
+fi
+
 finish
