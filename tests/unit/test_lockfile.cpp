@@ -65,7 +65,8 @@ TEST_CASE("infinite and NaN param values read back as the same floats") {
   lock.stages["s"].params["params.yaml"]["ninf"] = Value::number(-INFINITY);
   lock.stages["s"].params["params.yaml"]["nan"] = Value::number(NAN);
   write_lock(disk, lock);
-  const auto& back = read_lock(disk).stages.at("s").params.at("params.yaml");
+  const LockFile read = read_lock(disk);
+  const auto& back = read.stages.at("s").params.at("params.yaml");
   CHECK(back.at("inf").canonical() == ".inf");
   CHECK(back.at("ninf").canonical() == "-.inf");
   CHECK(back.at("nan").canonical() == ".nan");
