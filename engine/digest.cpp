@@ -53,6 +53,22 @@ bool Digest::parse(std::string_view hex, Digest* out) {
   return true;
 }
 
+void Digest::to_bytes(unsigned char out[16]) const {
+  for (int i = 0; i < 8; ++i) {
+    out[i] = static_cast<unsigned char>(high_ >> (56 - 8 * i));
+    out[8 + i] = static_cast<unsigned char>(low_ >> (56 - 8 * i));
+  }
+}
+
+Digest Digest::from_bytes(const unsigned char in[16]) {
+  uint64_t high = 0, low = 0;
+  for (int i = 0; i < 8; ++i) {
+    high = (high << 8) | in[i];
+    low = (low << 8) | in[8 + i];
+  }
+  return Digest(high, low);
+}
+
 std::string Digest::hex() const {
   static const char* digits = "0123456789abcdef";
   std::string s(32, '0');

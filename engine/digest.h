@@ -17,6 +17,9 @@ class Digest {
   static bool parse(std::string_view hex, Digest* out);
 
   std::string hex() const;
+  // 16 bytes, big-endian (the canonical XXH128 byte order).
+  void to_bytes(unsigned char out[16]) const;
+  static Digest from_bytes(const unsigned char in[16]);
   bool operator==(const Digest&) const = default;
   bool operator<(const Digest& o) const {
     return high_ != o.high_ ? high_ < o.high_ : low_ < o.low_;

@@ -60,14 +60,8 @@ std::vector<LockedArtifact> parse_artifacts(const Value* list) {
   return out;
 }
 
-}  // namespace
-
-std::string render_lock(const LockFile& lock) {
-  std::string out = "# Written by pipe after each stage; do not edit. Format: docs/file-formats.md\n";
-  out += "schema: " + std::to_string(kLockSchema) + "\nstages:";
-  out += lock.stages.empty() ? " {}\n" : "\n";
-  for (const auto& [name, s] : lock.stages) {
-    out += "  " + quote(name) + ":\n";
+std::string render_stage(const std::string& name, const LockedStage& s) {
+  std::string out = "  " + quote(name) + ":\n";
     if (s.cmds.size() == 1) {
       out += "    cmd: " + quote(s.cmds.front()) + "\n";
     } else {
@@ -84,7 +78,33 @@ std::string render_lock(const LockFile& lock) {
       }
     }
     render_artifacts(out, "outs", s.outs);
-  }
+  return out;
+}
+
+std::string render_header(bool empty) {
+  return std::string("# Written by pipe after each stage; do not edit. Format: docs/file-formats.md\n") +
+         "schema: " + std::to_string(kLockSchema) + "\nstages:" + (empty ? " {}\n" : "\n");
+}
+
+}  // namespace
+
+std::string render_lock(const LockFile& lock) { return LockWriter(lock).render(); }
+
+LockWriter::LockWriter(const LockFile& lock) {
+  for (const auto& [name, s] : lock.stages) rendered_[name] = render_stage(name, s);
+}
+
+void LockWriter::set(const std::string& stage, const LockedStage& entry) {
+  rendered_[stage] = render_stage(stage, entry);
+}
+
+std::string LockWriter::render() const {
+  size_t total = 128;
+  for (const auto& [name, text] : rendered_) total += text.size();
+  std::string out;
+  out.reserve(total);
+  out += render_header(rendered_.empty());
+  for (const auto& [name, text] : rendered_) out += text;
   return out;
 }
 

@@ -35,6 +35,18 @@ struct LockFile {
   std::map<std::string, LockedStage> stages;
 };
 
+// Keeps each stage's rendered text, so rewriting pipe.lock after every
+// finished stage costs a concatenation, not a render of every stage.
+class LockWriter {
+ public:
+  explicit LockWriter(const LockFile& lock);
+  void set(const std::string& stage, const LockedStage& entry);
+  std::string render() const;
+
+ private:
+  std::map<std::string, std::string> rendered_;
+};
+
 // A missing file is an empty lock. A corrupt one throws Error(kBadPipeline)
 // naming the line and saying how to recover.
 LockFile read_lock(Disk& disk);

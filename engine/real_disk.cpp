@@ -68,7 +68,6 @@ class RealDisk : public Disk {
   bool hash_file(const std::string& path, Digest* digest, uint64_t* size) override {
     const int fd = ::open(full(path).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return false;
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     const bool ok = hash_fd(fd, digest, size);
     ::close(fd);
     return ok;

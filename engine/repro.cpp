@@ -1,5 +1,6 @@
 #include "repro.h"
 
+#include <memory>
 #include <set>
 
 #include "artifact.h"
@@ -63,6 +64,7 @@ class Scheduler {
     pipeline_ = load_pipeline(disk_);
     graph_ = Graph::build(pipeline_, disk_);
     lock_ = read_lock(disk_);
+    writer_ = std::make_unique<LockWriter>(lock_);
     select();
     const size_t n = pipeline_.stages.size();
     waiting_on_.assign(n, 0);
@@ -81,17 +83,24 @@ class Scheduler {
       if (state_[i] == State::kWaiting && waiting_on_[i] == 0) ready_.insert(rank_[i]);
 
     size_t running = 0;
-    for (;;) {
-      while (!stop_ && !interrupted_ && !ready_.empty() && running < std::max<size_t>(1, options_.jobs)) {
-        // Lowest rank first: with -j 1 stages run in the file's order.
-        const size_t i = graph_.order()[*ready_.begin()];
-        ready_.erase(ready_.begin());
-        if (consider(i)) ++running;
+    try {
+      for (;;) {
+        while (!stop_ && !interrupted_ && !ready_.empty() && running < std::max<size_t>(1, options_.jobs)) {
+          // Lowest rank first: with -j 1 stages run in the file's order.
+          const size_t i = graph_.order()[*ready_.begin()];
+          ready_.erase(ready_.begin());
+          if (consider(i)) ++running;
+        }
+        // Written after the next stages started, so the fsync overlaps them.
+        flush_lock();
+        if (running == 0) break;
+        const JobResult r = runner_.wait();
+        --running;
+        complete(r.id, r);
       }
-      if (running == 0) break;
-      const JobResult r = runner_.wait();
-      --running;
-      complete(r.id, r);
+    } catch (...) {
+      flush_lock();  // keep what finished, whatever stopped the run
+      throw;
     }
     if (interrupted_) summary_.interrupted = true;
     else if (stop_)
@@ -211,11 +220,18 @@ class Scheduler {
         return fail(i, r, "declared output '" + o.path + "' was not created; fix the command or the 'outs' entry");
       entry.outs.push_back(locked(o.path));
     }
+    writer_->set(s.name, entry);
     lock_.stages[s.name] = std::move(entry);
-    write_lock(disk_, lock_);
+    lock_dirty_ = true;
     ++summary_.ran;
     reporter_.finished(s, r);
     settle(i, State::kDone);
+  }
+
+  void flush_lock() {
+    if (!lock_dirty_) return;
+    disk_.write_atomic(kLockFile, writer_->render());
+    lock_dirty_ = false;
   }
 
   LockedArtifact locked(const std::string& path) {
@@ -258,6 +274,8 @@ class Scheduler {
   Pipeline pipeline_;
   Graph graph_;
   LockFile lock_;
+  std::unique_ptr<LockWriter> writer_;
+  bool lock_dirty_ = false;
   std::vector<State> state_;
   std::vector<size_t> waiting_on_;
   std::vector<bool> dry_changed_;

@@ -42,7 +42,7 @@ class StateDb {
   bool loaded_ = false;
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
-  std::vector<std::string> dirty_;
+  std::vector<std::pair<std::string, Entry>> dirty_;
 };
 
 }  // namespace pipeline

@@ -68,3 +68,13 @@ TEST_CASE("hash_fd gives the same digest through mmap (big files) as through rea
   streamed.update(data);
   CHECK(streamed.finish() == d);
 }
+
+TEST_CASE("Digest bytes are the big-endian form of its hex") {
+  const Digest d = Digest::of("bytes");
+  unsigned char b[16];
+  d.to_bytes(b);
+  char hex[33];
+  for (int i = 0; i < 16; ++i) std::snprintf(hex + 2 * i, 3, "%02x", b[i]);
+  CHECK(std::string(hex) == d.hex());
+  CHECK(Digest::from_bytes(b) == d);
+}
