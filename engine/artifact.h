@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "digest.h"
+#include "disk.h"
 
 namespace pipeline {
 
@@ -36,9 +37,17 @@ class ArtifactHasher {
   uint64_t files_read() const { return files_read_; }
 
  private:
-  bool file_digest(const std::string& path, const struct FileInfo& info, Digest* digest);
-  void walk(const std::string& dir, const std::string& rel, std::map<std::string, Digest>& files,
-            uint64_t& size, std::vector<std::pair<uint64_t, uint64_t>>& open_dirs);
+  struct FoundFile {
+    std::string rel;   // inside the directory being hashed
+    std::string path;  // project-relative
+    FileInfo info;
+    Digest digest;
+  };
+  void walk(const std::string& dir, const std::string& rel, std::vector<FoundFile>& files,
+            std::vector<std::pair<uint64_t, uint64_t>>& open_dirs);
+  // Fills in every digest: from the state cache where it is still valid,
+  // else by reading (on several threads for many files).
+  void digest_all(std::vector<FoundFile>& files);
 
   Disk& disk_;
   StateDb* state_;

@@ -39,6 +39,8 @@ class Disk {
   virtual std::vector<DirEntry> list(const std::string& dir) = 0;
   // Reads and hashes a regular file. False if it cannot be read.
   virtual bool hash_file(const std::string& path, Digest* digest, uint64_t* size) = 0;
+  // True when hash_file may be called from several threads at once.
+  virtual bool thread_safe_reads() const { return false; }
   virtual bool read(const std::string& path, std::string* out) = 0;
   // Writes via a temp file, fsync and rename: readers see old or new, never half.
   // Throws Error(kIo) on failure.

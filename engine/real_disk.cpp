@@ -73,6 +73,8 @@ class RealDisk : public Disk {
     return ok;
   }
 
+  bool thread_safe_reads() const override { return true; }
+
   bool read(const std::string& path, std::string* out) override {
     const int fd = ::open(full(path).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return false;

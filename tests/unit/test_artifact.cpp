@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <map>
 
 #include "artifact.h"
 #include "fake_disk.h"
@@ -98,5 +99,27 @@ TEST_CASE("a symlink to a directory elsewhere in the project is followed") {
   auto disk = make_real_disk(root);
   ArtifactHasher h(*disk, nullptr);
   CHECK(h.hash("d").nfiles == 1);
+  std::system(("rm -rf " + root).c_str());
+}
+
+TEST_CASE("a large directory hashed on several threads gives the sequential manifest digest") {
+  char dir[] = "/tmp/pipe-many-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string root = dir;
+  auto disk = make_real_disk(root);
+  disk->make_dirs("d/sub");
+  std::map<std::string, std::string> contents;  // sorted like the manifest
+  for (int i = 0; i < 300; ++i) {
+    const std::string rel = (i % 3 ? "" : "sub/") + std::string("f") + std::to_string(i);
+    contents[rel] = "content " + std::to_string(i * 7919);
+    disk->write_atomic("d/" + rel, contents[rel]);
+  }
+  std::string manifest;
+  for (const auto& [rel, data] : contents) manifest += Digest::of(data).hex() + "  " + rel + "\n";
+  ArtifactHasher h(*disk, nullptr);
+  const ArtifactInfo& a = h.hash("d");
+  CHECK(a.nfiles == 300);
+  CHECK(a.digest == Digest::of(manifest));
+  CHECK(h.files_read() == 300);
   std::system(("rm -rf " + root).c_str());
 }
