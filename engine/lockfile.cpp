@@ -113,6 +113,8 @@ LockFile read_lock(Disk& disk) {
   std::string text;
   if (!disk.stat(kLockFile).is_file()) return lock;
   if (!disk.read(kLockFile, &text)) throw Error(Exit::kIo, std::string("cannot read ") + kLockFile);
+  if (parse_lock_fast(text, &lock)) return lock;
+  lock = LockFile();
   Value root;
   try {
     root = parse_yaml(kLockFile, text);

@@ -51,6 +51,9 @@ class LockWriter {
 // naming the line and saying how to recover.
 LockFile read_lock(Disk& disk);
 std::string render_lock(const LockFile& lock);
+// Reads text exactly as render_lock writes it, much faster than YAML.
+// Returns false (and leaves `lock` unspecified) for anything else.
+bool parse_lock_fast(const std::string& text, LockFile* lock);
 // Atomic: temp file, fsync, rename.
 void write_lock(Disk& disk, const LockFile& lock);
 

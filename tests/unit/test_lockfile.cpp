@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "fake_disk.h"
+#include "document.h"
 #include "lockfile.h"
 
 using namespace pipeline;
@@ -78,4 +79,48 @@ TEST_CASE("unparseable YAML in pipe.lock says how to recover; schema 0 is refuse
   CHECK_THROWS_WITH_AS(read_lock(disk), doctest::Contains("delete it"), Error);
   disk.write("pipe.lock", "schema: 0\n");
   CHECK_THROWS_WITH_AS(read_lock(disk), doctest::Contains("positive integer"), Error);
+}
+
+TEST_CASE("the fast reader reads back exactly what render_lock writes") {
+  LockFile lock;
+  LockedStage a;
+  a.cmds = {"echo \"quoted\" \\ and\ttab", "second"};
+  a.deps.push_back({"data dir/x", Digest::of("x"), 12, true, 3});
+  a.deps.push_back({"f.csv", Digest::of("f"), 0, false, 0});
+  a.params["params.yaml"]["train.lr"] = Value::number(0.1);
+  a.params["params.yaml"]["name"] = Value::string("true");
+  a.params["params.yaml"]["nested"] = parse_yaml("p", "{b: [1, 2.5, null, {c: x}], a: false}");
+  a.params["empty.yaml"];
+  a.outs.push_back({"m.bin", Digest::of("m"), 1, false, 0});
+  lock.stages["train@0"] = a;
+  LockedStage b;
+  b.cmds = {"only"};
+  lock.stages["b"] = b;
+  const std::string text = render_lock(lock);
+  LockFile fast;
+  REQUIRE(parse_lock_fast(text, &fast));
+  CHECK(render_lock(fast) == text);
+  LockFile empty;
+  CHECK(parse_lock_fast(render_lock({}), &empty));
+  CHECK(empty.stages.empty());
+}
+
+TEST_CASE("the fast reader gives up on anything pipe did not write, and read_lock still reads it") {
+  FakeDisk disk;
+  const std::string edited =
+      "schema: 1\nstages:\n  train:\n    cmd: python train.py\n    outs:\n      - path: m.bin\n"
+      "        hash: \"" + Digest::of("m").hex() + "\"\n        size: 1\n";
+  LockFile fast;
+  CHECK_FALSE(parse_lock_fast(edited, &fast));
+  disk.write("pipe.lock", edited);
+  const LockFile slow = read_lock(disk);
+  CHECK(slow.stages.at("train").cmds == std::vector<std::string>{"python train.py"});
+  CHECK(slow.stages.at("train").outs.at(0).digest == Digest::of("m"));
+  LockFile inf;
+  LockedStage s;
+  s.cmds = {"x"};
+  s.params["p.yaml"]["k"] = Value::number(INFINITY);
+  inf.stages["s"] = s;
+  CHECK_FALSE(parse_lock_fast(render_lock(inf), &fast));
+  CHECK_FALSE(parse_lock_fast("schema: 12\nstages: {}\n", &fast));
 }
