@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <mutex>
 
 #include "app.h"
@@ -21,19 +22,27 @@ struct ReproFlags {
   pipeline::ReproOptions repro;
   bool explain = false;
   double wait_for_lock = -1;
+  bool json = false;
 };
 
 // Prints progress. Stage output arrives from runner threads, so every write
 // takes the mutex; lines get a "[stage] " prefix while several stages run.
 class TerminalReporter : public pipeline::ReproReporter {
  public:
-  explicit TerminalReporter(bool explain) : explain_(explain) {}
+  // With --json, progress goes to stderr and stdout carries only the summary.
+  TerminalReporter(bool explain, bool json) : explain_(explain), out_(json ? stderr : stdout) {}
+
+  // One entry per stage the run decided about, for --json.
+  nlohmann::json summary() const {
+    std::lock_guard lock(mutex_);
+    return stages_;
+  }
 
   void output(const std::string& stage, std::string_view line) {
     std::lock_guard lock(mutex_);
-    if (running_ > 1) fmt::print("[{}] {}\n", stage, line);
-    else fmt::print("{}\n", line);
-    std::fflush(stdout);
+    if (running_ > 1) fmt::print(out_, "[{}] {}\n", stage, line);
+    else fmt::print(out_, "{}\n", line);
+    std::fflush(out_);
   }
 
   void message(const std::string& text) {
@@ -43,44 +52,66 @@ class TerminalReporter : public pipeline::ReproReporter {
 
   void up_to_date(const pipeline::Stage& s) override {
     std::lock_guard lock(mutex_);
-    fmt::print("Stage '{}' didn't change, skipping\n", s.name);
+    fmt::print(out_, "Stage '{}' didn't change, skipping\n", s.name);
+    record(s, "up_to_date");
   }
   void frozen(const pipeline::Stage& s) override {
     std::lock_guard lock(mutex_);
-    fmt::print("Stage '{}' is frozen, skipping\n", s.name);
+    fmt::print(out_, "Stage '{}' is frozen, skipping\n", s.name);
+    record(s, "frozen");
   }
   void will_run(const pipeline::Stage& s, const std::vector<pipeline::Reason>& reasons, bool dry) override {
     std::lock_guard lock(mutex_);
-    fmt::print("{} stage '{}':\n", dry ? "Would run" : "Running", s.name);
+    fmt::print(out_, "{} stage '{}':\n", dry ? "Would run" : "Running", s.name);
     if (explain_ || dry)
-      for (const auto& r : reasons) fmt::print("  because {}\n", r.describe());
-    for (const auto& c : s.cmds) fmt::print("> {}\n", c);
-    std::fflush(stdout);
+      for (const auto& r : reasons) fmt::print(out_, "  because {}\n", r.describe());
+    for (const auto& c : s.cmds) fmt::print(out_, "> {}\n", c);
+    std::fflush(out_);
+    nlohmann::json& entry = record(s, dry ? "would_run" : "running");
+    for (const auto& r : reasons) entry["reasons"].push_back(r.describe());
     if (!dry) ++running_;
   }
   void finished(const pipeline::Stage& s, const pipeline::JobResult& r) override {
     std::lock_guard lock(mutex_);
     --running_;
-    fmt::print("Stage '{}' finished in {:.2f} s\n", s.name, static_cast<double>(r.end_ns - r.start_ns) / 1e9);
-    std::fflush(stdout);
+    const double seconds = static_cast<double>(r.end_ns - r.start_ns) / 1e9;
+    fmt::print(out_, "Stage '{}' finished in {:.2f} s\n", s.name, seconds);
+    std::fflush(out_);
+    nlohmann::json& entry = record(s, "ran");
+    entry["seconds"] = seconds;
   }
   void failed(const pipeline::Stage& s, const pipeline::JobResult& r, const std::string& why) override {
     std::lock_guard lock(mutex_);
     if (r.launched) --running_;
     fmt::print(stderr, "pipe: error: stage '{}' failed: {} (log: {})\n", s.name, why, pipeline::stage_log_path(s.name));
+    nlohmann::json& entry = record(s, "failed");
+    entry["error"] = why;
+    entry["log"] = pipeline::stage_log_path(s.name);
   }
   void blocked(const pipeline::Stage& s, const std::string& upstream) override {
     std::lock_guard lock(mutex_);
     fmt::print(stderr, "Stage '{}' not run: upstream stage '{}' failed\n", s.name, upstream);
+    record(s, "blocked")["failed_upstream"] = upstream;
   }
   void not_started(const pipeline::Stage& s) override {
     std::lock_guard lock(mutex_);
     fmt::print(stderr, "Stage '{}' not run: stopped after a failure (-k keeps independent stages going)\n", s.name);
+    record(s, "not_started");
   }
 
  private:
-  std::mutex mutex_;
+  // Callers hold mutex_.
+  nlohmann::json& record(const pipeline::Stage& s, const char* state) {
+    nlohmann::json& entry = stages_[s.name];
+    entry["state"] = state;
+    if (!entry.contains("reasons")) entry["reasons"] = nlohmann::json::array();
+    return entry;
+  }
+
+  mutable std::mutex mutex_;
   bool explain_;
+  std::FILE* out_;
+  nlohmann::json stages_ = nlohmann::json::object();
   int running_ = 0;
 };
 
@@ -99,11 +130,12 @@ void add_repro(CLI::App& app, Context& ctx) {
   cmd->add_option("-j,--jobs", opt->repro.jobs, "Stages to run at once (default: number of cores)")
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--explain", opt->explain, "Say why each stage runs");
+  cmd->add_flag("--json", opt->json, "Print a JSON summary of the run on stdout (progress goes to stderr)");
   cmd->add_option("--wait-for-lock", opt->wait_for_lock,
                   "Seconds to wait for another run's project lock (default: forever; 0: fail at once)");
   cmd->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    TerminalReporter reporter(opt->explain);
+    TerminalReporter reporter(opt->explain, opt->json);
     const std::string run_id = pipeline::start_run_id();
     // The watcher must exist before any other thread starts (they inherit its
     // signal mask) and before the lock wait, which Ctrl-C must also end.
@@ -125,8 +157,18 @@ void add_repro(CLI::App& app, Context& ctx) {
     const auto summary = pipeline::repro(project, opt->repro, *runner, reporter, watcher.received());
     runner_ptr = nullptr;
     if (summary.interrupted) reporter.message("Interrupted; finished stages are recorded, run 'pipe repro' to continue");
-    else if (summary.ran == 0 && summary.failed == 0) fmt::print("Data and pipelines are up to date.\n");
+    else if (summary.ran == 0 && summary.failed == 0 && !opt->json) fmt::print("Data and pipelines are up to date.\n");
     ctx.exit_code = static_cast<int>(summary.exit());
+    if (opt->json) {
+      const nlohmann::json out = {{"exit_code", ctx.exit_code},
+                                  {"ran", summary.ran},
+                                  {"up_to_date", summary.up_to_date},
+                                  {"failed", summary.failed},
+                                  {"not_run", summary.blocked},
+                                  {"interrupted", summary.interrupted},
+                                  {"stages", reporter.summary()}};
+      fmt::print("{}\n", out.dump(2));
+    }
   });
 }
 

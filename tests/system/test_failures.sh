@@ -131,4 +131,25 @@ sed -i 's/frozen: true/frozen: false/' pipe.yaml
 expect_exit 0 pipe repro
 assert_ran "unfreezing lets it run" "frz use_frz"
 
+# ============================================================ repro --json for CI
+new_project
+cat >pipe.yaml <<'EOF'
+stages:
+  ok:
+    cmd: echo hi > ok.txt
+    outs: [ok.txt]
+  bad:
+    cmd: echo progress; exit 3
+    deps: [ok.txt]
+EOF
+expect_exit 1 pipe repro --json
+json_field() { "$PY" -c "import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))" "$OUT" "$1"; }
+assert_eq "repro --json: stdout is one JSON document with the exit code" 1 "$(json_field "d['exit_code']")"
+assert_eq "repro --json: the stage that ran" ran "$(json_field "d['stages']['ok']['state']")"
+assert_eq "repro --json: the failed stage and why" "failed exit code 3" \
+  "$(json_field "d['stages']['bad']['state'] + ' ' + d['stages']['bad']['error']")"
+assert_contains "repro --json: stage output goes to stderr, not into the JSON" "$ERR" "progress"
+expect_exit 1 pipe repro --json
+assert_eq "repro --json: an unchanged stage is up_to_date" up_to_date "$(json_field "d['stages']['ok']['state']")"
+
 finish
