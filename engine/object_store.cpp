@@ -1,0 +1,292 @@
+#include "object_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include "error.h"
+#include "paths.h"
+
+namespace pipeline {
+namespace {
+
+constexpr const char* kManifestHeader = "pipe-manifest 1\n";
+
+[[noreturn]] void io_fail(const std::string& what, const std::string& path, int err) {
+  std::string msg = what + " '" + path + "': " + std::strerror(err);
+  if (err == ENOSPC) msg += " (the disk holding the cache is full; free space and run again)";
+  throw Error(Exit::kIo, msg);
+}
+
+void make_parent(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  if (ec) io_fail("cannot create directory for", path, ec.value());
+}
+
+void write_all(int fd, const char* data, size_t size, const std::string& path) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      io_fail("cannot write", path, errno);
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+// Renames `tmp` over `target` durably; an existing object is success (same
+// name, same content).
+void commit_temp(const std::string& tmp, const std::string& target, int fd) {
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    io_fail("cannot flush", tmp, err);
+  }
+  ::close(fd);
+  make_parent(target);
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    io_fail("cannot move into place", target, err);
+  }
+  const std::string parent = std::filesystem::path(target).parent_path().string();
+  const int dfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+// Copies fd `in` to a new temp file, hashing on the way. Returns the temp fd.
+int copy_hashing(int in, const std::string& tmp, mode_t mode, Digest* digest) {
+  make_parent(tmp);
+  const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (out < 0) io_fail("cannot create", tmp, errno);
+  Hasher h;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(in, buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(out);
+      ::unlink(tmp.c_str());
+      io_fail("cannot read while caching", tmp, err);
+    }
+    h.update(buf, static_cast<size_t>(n));
+    try {
+      write_all(out, buf, static_cast<size_t>(n), tmp);
+    } catch (...) {
+      ::close(out);
+      ::unlink(tmp.c_str());
+      throw;
+    }
+  }
+  *digest = h.finish();
+  return out;
+}
+
+bool safe_relative(const std::string& path) {
+  std::string normalized, why;
+  return !path.empty() && project_path("", path, &normalized, &why) && normalized == path;
+}
+
+}  // namespace
+
+Digest manifest_digest(std::vector<ManifestEntry> entries) {
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  Hasher h;
+  for (const auto& e : entries) {
+    h.update(e.digest.hex());
+    h.update("  ");
+    h.update(e.path);
+    h.update("\n");
+  }
+  return h.finish();
+}
+
+ObjectStore::ObjectStore(std::string dir) : dir_(std::move(dir)) {}
+
+std::string ObjectStore::object_path(const Digest& d) const {
+  const std::string hex = d.hex();
+  return dir_ + "/" + kCacheLayout + "/" + hex.substr(0, 2) + "/" + hex.substr(2);
+}
+
+std::string ObjectStore::manifest_path(const Digest& d) const { return object_path(d) + ".dir"; }
+
+bool ObjectStore::has(const Digest& d) const { return ::access(object_path(d).c_str(), F_OK) == 0; }
+
+bool ObjectStore::has_manifest(const Digest& d) const { return ::access(manifest_path(d).c_str(), F_OK) == 0; }
+
+std::string ObjectStore::tmp_path() const {
+  static std::atomic<uint64_t> counter{0};
+  static const uint64_t salt = std::random_device{}();
+  return dir_ + "/tmp/" + std::to_string(::getpid()) + "-" + std::to_string(salt % 100000) + "-" +
+         std::to_string(counter++);
+}
+
+void ObjectStore::put_file(const std::string& source, const Digest& expected) {
+  if (has(expected)) return;
+  const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) io_fail("cannot read", source, errno);
+  const std::string tmp = tmp_path();
+  Digest got;
+  int out;
+  try {
+    // Objects are read-only: a hardlinked workspace file must not be
+    // editable in place (issue: cache.type).
+    out = copy_hashing(in, tmp, 0444, &got);
+  } catch (...) {
+    ::close(in);
+    throw;
+  }
+  ::close(in);
+  if (got != expected) {
+    ::close(out);
+    ::unlink(tmp.c_str());
+    throw Error(Exit::kIo, "'" + source + "' changed while it was being cached; run again once nothing writes it");
+  }
+  commit_temp(tmp, object_path(expected), out);
+}
+
+void ObjectStore::put_manifest(const Digest& digest, std::vector<ManifestEntry> entries) {
+  if (manifest_digest(entries) != digest)
+    throw Error(Exit::kInternal, "manifest does not match directory digest " + digest.hex());
+  if (has_manifest(digest)) return;
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  std::string text = kManifestHeader;
+  for (const auto& e : entries)
+    text += e.digest.hex() + " " + std::to_string(e.size) + " " + (e.executable ? "x" : "-") + " " + e.path + "\n";
+  const std::string tmp = tmp_path();
+  make_parent(tmp);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+  if (fd < 0) io_fail("cannot create", tmp, errno);
+  try {
+    write_all(fd, text.data(), text.size(), tmp);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  commit_temp(tmp, manifest_path(digest), fd);
+}
+
+bool ObjectStore::read_manifest(const Digest& digest, std::vector<ManifestEntry>* entries) const {
+  entries->clear();
+  FILE* f = std::fopen(manifest_path(digest).c_str(), "re");
+  if (!f) return false;
+  std::string text;
+  char buf[65536];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+  std::fclose(f);
+  if (text.compare(0, std::strlen(kManifestHeader), kManifestHeader) != 0) return false;
+  size_t pos = std::strlen(kManifestHeader);
+  while (pos < text.size()) {
+    const size_t end = text.find('\n', pos);
+    if (end == std::string::npos) return false;
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    // "<32 hex> <size> <x|-> <path>"
+    if (line.size() < 38 || line[32] != ' ') return false;
+    ManifestEntry e;
+    if (!Digest::parse(line.substr(0, 32), &e.digest)) return false;
+    const size_t size_end = line.find(' ', 33);
+    if (size_end == std::string::npos || size_end + 3 > line.size() || line[size_end + 2] != ' ') return false;
+    try {
+      e.size = std::stoull(line.substr(33, size_end - 33));
+    } catch (const std::exception&) {
+      return false;
+    }
+    e.executable = line[size_end + 1] == 'x';
+    e.path = line.substr(size_end + 3);
+    // A manifest is data from disk: it must not name paths outside its directory.
+    if (!safe_relative(e.path)) return false;
+    entries->push_back(std::move(e));
+  }
+  return manifest_digest(*entries) == digest;
+}
+
+void ObjectStore::restore_file(const Digest& d, const std::string& target, bool executable) const {
+  const int in = ::open(object_path(d).c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    if (errno == ENOENT)
+      throw Error(Exit::kFailed, "'" + target + "' is not in the cache (object " + d.hex() +
+                                     " missing); rerun the stage that produces it with 'pipe repro'");
+    io_fail("cannot read", object_path(d), errno);
+  }
+  const std::string tmp = target + ".pipe-tmp." + std::to_string(::getpid());
+  Digest got;
+  int out;
+  try {
+    out = copy_hashing(in, tmp, executable ? 0755 : 0644, &got);
+  } catch (...) {
+    ::close(in);
+    throw;
+  }
+  ::close(in);
+  if (got != d) {
+    ::close(out);
+    ::unlink(tmp.c_str());
+    throw Error(Exit::kFailed, "cache object " + d.hex() + " is corrupt; run 'pipe cache verify --repair'");
+  }
+  commit_temp(tmp, target, out);
+}
+
+std::vector<ObjectStore::Damage> ObjectStore::verify(const std::vector<Digest>& only, bool repair,
+                                                     size_t* checked) const {
+  std::vector<std::string> objects;  // relative to dir_
+  if (only.empty()) {
+    std::error_code ec;
+    const std::filesystem::path root = std::filesystem::path(dir_) / kCacheLayout;
+    for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_regular_file(ec)) objects.push_back(std::filesystem::relative(it->path(), dir_).string());
+  } else {
+    for (const Digest& d : only) {
+      if (has(d)) objects.push_back(std::filesystem::relative(object_path(d), dir_).string());
+      if (has_manifest(d)) objects.push_back(std::filesystem::relative(manifest_path(d), dir_).string());
+    }
+  }
+  std::sort(objects.begin(), objects.end());
+  std::vector<Damage> damaged;
+  for (const std::string& rel : objects) {
+    // v1/ab/<30 hex>[.dir]
+    std::string hex = rel.substr(std::strlen(kCacheLayout) + 1);
+    const bool manifest = hex.size() > 4 && hex.compare(hex.size() - 4, 4, ".dir") == 0;
+    if (manifest) hex.resize(hex.size() - 4);
+    if (hex.size() == 33 && hex[2] == '/') hex.erase(2, 1);
+    Digest name;
+    std::string problem;
+    if (!Digest::parse(hex, &name)) {
+      problem = "not an object name";
+    } else if (manifest) {
+      std::vector<ManifestEntry> entries;
+      if (!read_manifest(name, &entries)) problem = "manifest is damaged or does not match its name";
+    } else {
+      const int fd = ::open((dir_ + "/" + rel).c_str(), O_RDONLY | O_CLOEXEC);
+      Digest got;
+      if (fd < 0 || !hash_fd(fd, &got, nullptr)) problem = "cannot be read";
+      else if (got != name) problem = "content hashes to " + got.hex();
+      if (fd >= 0) ::close(fd);
+    }
+    if (checked) ++*checked;
+    if (problem.empty()) continue;
+    damaged.push_back({rel, problem});
+    if (repair) ::unlink((dir_ + "/" + rel).c_str());
+  }
+  return damaged;
+}
+
+}  // namespace pipeline

@@ -1,0 +1,125 @@
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "error.h"
+#include "object_store.h"
+
+using namespace pipeline;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char dir[] = "/tmp/pipe-store-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    path = dir;
+  }
+  ~TempDir() { std::system(("chmod -R u+w " + path + " && rm -rf " + path).c_str()); }
+  std::string write(const std::string& name, const std::string& data) const {
+    const std::string p = path + "/" + name;
+    std::ofstream(p, std::ios::binary) << data;
+    return p;
+  }
+};
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("put_file stores a read-only object named by its digest, under the layout version") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  const std::string src = t.write("a.txt", "hello");
+  store.put_file(src, Digest::of("hello"));
+  const std::string obj = store.object_path(Digest::of("hello"));
+  CHECK(obj.find("/cache/v1/") != std::string::npos);
+  CHECK(slurp(obj) == "hello");
+  struct stat st;
+  REQUIRE(stat(obj.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0222) == 0);
+  store.put_file(src, Digest::of("hello"));  // an existing object is success
+  CHECK(store.has(Digest::of("hello")));
+}
+
+TEST_CASE("put_file refuses content that no longer matches the digest and stores nothing") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  const std::string src = t.write("a.txt", "changed since hashing");
+  CHECK_THROWS_WITH_AS(store.put_file(src, Digest::of("original")), doctest::Contains("changed while"), Error);
+  CHECK_FALSE(store.has(Digest::of("original")));
+  CHECK_FALSE(store.has(Digest::of("changed since hashing")));
+}
+
+TEST_CASE("manifests round-trip and must match their directory digest") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  std::vector<ManifestEntry> entries = {{"sub/b.txt", Digest::of("b"), 1, false}, {"a.sh", Digest::of("a"), 1, true}};
+  const Digest d = manifest_digest(entries);
+  store.put_manifest(d, entries);
+  std::vector<ManifestEntry> back;
+  REQUIRE(store.read_manifest(d, &back));
+  REQUIRE(back.size() == 2);
+  CHECK(back[0].path == "a.sh");
+  CHECK(back[0].executable);
+  CHECK(back[1].digest == Digest::of("b"));
+  CHECK_THROWS_AS(store.put_manifest(Digest::of("other"), entries), Error);
+}
+
+TEST_CASE("a manifest naming a path outside its directory is rejected") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  for (const std::string bad : {"../escape", "/etc/passwd", "a/../../b"}) {
+    std::vector<ManifestEntry> entries = {{bad, Digest::of("x"), 1, false}};
+    const Digest d = manifest_digest(entries);
+    // Written by hand, as an attacker or a broken tool would.
+    const std::string p = store.manifest_path(d);
+    std::system(("mkdir -p " + p.substr(0, p.rfind('/'))).c_str());
+    std::ofstream(p) << "pipe-manifest 1\n" << Digest::of("x").hex() << " 1 - " << bad << "\n";
+    std::vector<ManifestEntry> back;
+    CHECK_FALSE(store.read_manifest(d, &back));
+  }
+}
+
+TEST_CASE("verify finds a corrupted object and repair removes it") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  store.put_file(t.write("a", "good"), Digest::of("good"));
+  store.put_file(t.write("b", "will rot"), Digest::of("will rot"));
+  const std::string rotten = store.object_path(Digest::of("will rot"));
+  chmod(rotten.c_str(), 0644);
+  std::ofstream(rotten, std::ios::binary) << "bit flip";
+  size_t checked = 0;
+  auto damage = store.verify({}, false, &checked);
+  CHECK(checked == 2);
+  REQUIRE(damage.size() == 1);
+  CHECK(damage[0].problem.find("content hashes to") == 0);
+  CHECK(store.has(Digest::of("will rot")));
+  damage = store.verify({Digest::of("will rot")}, true, nullptr);
+  CHECK(damage.size() == 1);
+  CHECK_FALSE(store.has(Digest::of("will rot")));
+  CHECK(store.verify({}, false, nullptr).empty());
+}
+
+TEST_CASE("restore_file writes the object's content, and says when it is missing") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  store.put_file(t.write("a", "payload"), Digest::of("payload"));
+  const std::string target = t.path + "/restored.txt";
+  store.restore_file(Digest::of("payload"), target, false);
+  CHECK(slurp(target) == "payload");
+  CHECK_THROWS_WITH_AS(store.restore_file(Digest::of("absent"), target, false), doctest::Contains("not in the cache"),
+                       Error);
+  CHECK(slurp(target) == "payload");  // untouched by the failed restore
+}
