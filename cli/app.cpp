@@ -17,6 +17,8 @@ int run(int argc, char** argv) {
   add_repro(app, ctx);
   add_status(app, ctx);
   add_dag(app, ctx);
+  add_checkout(app, ctx);
+  add_cache(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

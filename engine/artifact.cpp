@@ -88,15 +88,19 @@ const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
     digest_all(files);
     std::sort(files.begin(), files.end(), [](const FoundFile& x, const FoundFile& y) { return x.rel < y.rel; });
     Hasher h;
-    for (const FoundFile& f : files) {
+    auto entries = std::make_shared<std::vector<ManifestEntry>>();
+    entries->reserve(files.size());
+    for (FoundFile& f : files) {
       h.update(f.digest.hex());
       h.update("  ");
       h.update(f.rel);
       h.update("\n");
       a.size += f.info.size;
+      entries->push_back({std::move(f.rel), f.digest, f.info.size, f.info.executable});
     }
     a.digest = h.finish();
-    a.nfiles = files.size();
+    a.nfiles = entries->size();
+    a.files = std::move(entries);
   }
   return memo_.emplace(path, a).first->second;
 }

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "digest.h"
 #include "disk.h"
+#include "object_store.h"
 
 namespace pipeline {
 
@@ -23,6 +25,8 @@ struct ArtifactInfo {
   Digest digest;
   uint64_t size = 0;    // bytes, summed over files for a directory
   uint64_t nfiles = 0;  // directories only
+  // Directories only: the files behind the digest, for committing to the cache.
+  std::shared_ptr<const std::vector<ManifestEntry>> files;
 };
 
 class ArtifactHasher {

@@ -58,6 +58,7 @@ Project open_project(const std::string& root) {
   p.root = root;
   p.disk = make_real_disk(root);
   p.state = std::make_unique<StateDb>(p.state_path("state.db"));
+  p.cache = std::make_unique<ObjectStore>(p.state_path("cache"));
   return p;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "disk.h"
+#include "object_store.h"
 #include "state_db.h"
 
 namespace pipeline {
@@ -16,6 +17,7 @@ struct Project {
   std::string root;  // absolute
   std::unique_ptr<Disk> disk;
   std::unique_ptr<StateDb> state;
+  std::unique_ptr<ObjectStore> cache;  // null: outputs are not cached (engine tests)
 
   std::string state_path(const std::string& name) const { return root + "/" + kStateDir + "/" + name; }
 };

@@ -220,12 +220,25 @@ class Scheduler {
         return fail(i, r, "declared output '" + o.path + "' was not created; fix the command or the 'outs' entry");
       entry.outs.push_back(locked(o.path));
     }
+    // Into the cache before pipe.lock names them, so a recorded output can
+    // always be restored.
+    for (const Output& o : s.outs)
+      if (o.cache) commit_to_cache(o.path);
     writer_->set(s.name, entry);
     lock_.stages[s.name] = std::move(entry);
     lock_dirty_ = true;
     ++summary_.ran;
     reporter_.finished(s, r);
     settle(i, State::kDone);
+  }
+
+  void commit_to_cache(const std::string& path) {
+    if (!project_.cache) return;
+    const ArtifactInfo& a = hasher_.hash(path);
+    const std::string abs = project_.root + "/" + path;
+    if (!a.is_dir) return project_.cache->put_file(abs, a.digest);
+    for (const ManifestEntry& e : *a.files) project_.cache->put_file(abs + "/" + e.path, e.digest);
+    project_.cache->put_manifest(a.digest, *a.files);
   }
 
   void flush_lock() {

@@ -1,0 +1,112 @@
+#include "checkout.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "artifact.h"
+#include "error.h"
+#include "graph.h"
+#include "lockfile.h"
+#include "paths.h"
+#include "pipeline.h"
+#include "project.h"
+#include "repro.h"
+
+namespace pipeline {
+namespace {
+
+const LockedArtifact* recorded(const LockedStage& s, const std::string& path) {
+  for (const LockedArtifact& a : s.outs)
+    if (a.path == path) return &a;
+  return nullptr;
+}
+
+// Rebuilds a directory beside the old one, then swaps it in, so an
+// interrupted checkout leaves the old directory or the new one.
+void restore_directory(Project& project, const LockedArtifact& a) {
+  std::vector<ManifestEntry> entries;
+  if (!project.cache->read_manifest(a.digest, &entries))
+    throw Error(Exit::kFailed, "its directory manifest " + a.digest.hex() + " is missing or damaged");
+  const std::string target = project.root + "/" + a.path;
+  const std::string staging = target + ".pipe-tmp." + std::to_string(::getpid());
+  std::error_code ec;
+  std::filesystem::remove_all(staging, ec);
+  try {
+    for (const ManifestEntry& e : entries) {
+      std::filesystem::create_directories(std::filesystem::path(staging + "/" + e.path).parent_path());
+      project.cache->restore_file(e.digest, staging + "/" + e.path, e.executable);
+    }
+    std::filesystem::create_directories(staging);
+  } catch (...) {
+    std::filesystem::remove_all(staging, ec);
+    throw;
+  }
+  std::filesystem::remove_all(target, ec);
+  std::filesystem::rename(staging, target, ec);
+  if (ec) throw Error(Exit::kIo, "cannot move restored '" + a.path + "' into place: " + ec.message());
+}
+
+}  // namespace
+
+CheckoutReport checkout(Project& project, const std::vector<std::string>& targets, bool force) {
+  Disk& disk = *project.disk;
+  const Pipeline p = load_pipeline(disk);
+  const LockFile lock = read_lock(disk);
+  std::vector<bool> chosen(p.stages.size(), targets.empty());
+  for (size_t i : resolve_targets(p, targets)) chosen[i] = true;
+  ArtifactHasher hasher(disk, project.state.get());
+  CheckoutReport report;
+  for (size_t i = 0; i < p.stages.size(); ++i) {
+    if (!chosen[i]) continue;
+    const Stage& s = p.stages[i];
+    auto entry = lock.stages.find(s.name);
+    if (entry == lock.stages.end()) continue;
+    for (const Output& o : s.outs) {
+      const LockedArtifact* a = recorded(entry->second, o.path);
+      if (!o.cache || !a) continue;
+      const ArtifactInfo& now = hasher.hash(o.path);
+      if (now.exists && now.digest == a->digest) {
+        report.unchanged.push_back(o.path);
+        continue;
+      }
+      if (now.exists && !force) {
+        report.refused.push_back(o.path);
+        continue;
+      }
+      try {
+        const std::string parent = parent_path(o.path);
+        if (!parent.empty()) disk.make_dirs(parent);
+        if (a->is_dir) {
+          restore_directory(project, *a);
+        } else {
+          if (now.exists && now.is_dir) disk.remove_all(o.path);
+          project.cache->restore_file(a->digest, project.root + "/" + o.path, false);
+        }
+        hasher.forget(o.path);
+        report.restored.push_back(o.path);
+      } catch (const Error& e) {
+        if (e.code() != Exit::kFailed) throw;
+        report.missing.push_back(o.path + ": " + e.what());
+      }
+    }
+  }
+  if (project.state) project.state->flush();
+  return report;
+}
+
+std::vector<Digest> referenced_objects(Project& project) {
+  const LockFile lock = read_lock(*project.disk);
+  std::vector<Digest> out;
+  for (const auto& [name, s] : lock.stages) {
+    for (const LockedArtifact& a : s.outs) {
+      out.push_back(a.digest);
+      std::vector<ManifestEntry> entries;
+      if (a.is_dir && project.cache->read_manifest(a.digest, &entries))
+        for (const ManifestEntry& e : entries) out.push_back(e.digest);
+    }
+  }
+  return out;
+}
+
+}  // namespace pipeline
