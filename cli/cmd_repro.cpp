@@ -88,6 +88,11 @@ class TerminalReporter : public pipeline::ReproReporter {
     entry["error"] = why;
     entry["log"] = pipeline::stage_log_path(s.name);
   }
+  void restored(const pipeline::Stage& s) override {
+    std::lock_guard lock(mutex_);
+    fmt::print(out_, "Stage '{}' restored from run-cache\n", s.name);
+    record(s, "restored");
+  }
   void blocked(const pipeline::Stage& s, const std::string& upstream) override {
     std::lock_guard lock(mutex_);
     fmt::print(stderr, "Stage '{}' not run: upstream stage '{}' failed\n", s.name, upstream);
@@ -130,6 +135,8 @@ void add_repro(CLI::App& app, Context& ctx) {
   cmd->add_option("-j,--jobs", opt->repro.jobs, "Stages to run at once (default: number of cores)")
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--explain", opt->explain, "Say why each stage runs");
+  cmd->add_flag("--no-run-cache", opt->repro.no_run_cache,
+                "Run changed stages even when their exact inputs ran before");
   cmd->add_flag("--json", opt->json, "Print a JSON summary of the run on stdout (progress goes to stderr)");
   cmd->add_option("--wait-for-lock", opt->wait_for_lock,
                   "Seconds to wait for another run's project lock (default: forever; 0: fail at once)");
@@ -157,11 +164,12 @@ void add_repro(CLI::App& app, Context& ctx) {
     const auto summary = pipeline::repro(project, opt->repro, *runner, reporter, watcher.received());
     runner_ptr = nullptr;
     if (summary.interrupted) reporter.message("Interrupted; finished stages are recorded, run 'pipe repro' to continue");
-    else if (summary.ran == 0 && summary.failed == 0 && !opt->json) fmt::print("Data and pipelines are up to date.\n");
+    else if (summary.ran == 0 && summary.restored == 0 && summary.failed == 0 && !opt->json) fmt::print("Data and pipelines are up to date.\n");
     ctx.exit_code = static_cast<int>(summary.exit());
     if (opt->json) {
       const nlohmann::json out = {{"exit_code", ctx.exit_code},
                                   {"ran", summary.ran},
+                                  {"restored", summary.restored},
                                   {"up_to_date", summary.up_to_date},
                                   {"failed", summary.failed},
                                   {"not_run", summary.blocked},

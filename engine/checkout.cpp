@@ -49,6 +49,23 @@ void restore_directory(Project& project, const LockedArtifact& a) {
 
 }  // namespace
 
+void restore_output(Project& project, const LockedArtifact& a) {
+  const std::string parent = parent_path(a.path);
+  if (!parent.empty()) project.disk->make_dirs(parent);
+  if (a.is_dir) return restore_directory(project, a);
+  if (project.disk->stat(a.path).is_dir()) project.disk->remove_all(a.path);
+  project.cache->restore_file(a.digest, project.root + "/" + a.path, false);
+}
+
+bool restorable(Project& project, const LockedArtifact& a) {
+  if (!a.is_dir) return project.cache->has(a.digest);
+  std::vector<ManifestEntry> entries;
+  if (!project.cache->read_manifest(a.digest, &entries)) return false;
+  for (const ManifestEntry& e : entries)
+    if (!project.cache->has(e.digest)) return false;
+  return true;
+}
+
 CheckoutReport checkout(Project& project, const std::vector<std::string>& targets, bool force) {
   Disk& disk = *project.disk;
   const Pipeline p = load_pipeline(disk);
@@ -75,14 +92,7 @@ CheckoutReport checkout(Project& project, const std::vector<std::string>& target
         continue;
       }
       try {
-        const std::string parent = parent_path(o.path);
-        if (!parent.empty()) disk.make_dirs(parent);
-        if (a->is_dir) {
-          restore_directory(project, *a);
-        } else {
-          if (now.exists && now.is_dir) disk.remove_all(o.path);
-          project.cache->restore_file(a->digest, project.root + "/" + o.path, false);
-        }
+        restore_output(project, *a);
         hasher.forget(o.path);
         report.restored.push_back(o.path);
       } catch (const Error& e) {

@@ -19,6 +19,15 @@ struct CheckoutReport {
   std::vector<std::string> missing;  // not in the cache: "path: why"
 };
 
+struct LockedArtifact;
+
+// Restores one recorded output from the cache, replacing whatever is at its
+// path. Throws Error(kFailed) when its objects are not in the cache.
+void restore_output(Project& project, const LockedArtifact& recorded);
+
+// True when every object needed to restore `recorded` is in the cache.
+bool restorable(Project& project, const LockedArtifact& recorded);
+
 // `targets` as for repro (stage names); empty means every stage.
 CheckoutReport checkout(Project& project, const std::vector<std::string>& targets, bool force);
 

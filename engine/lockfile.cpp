@@ -109,10 +109,14 @@ std::string LockWriter::render() const {
 }
 
 LockFile read_lock(Disk& disk) {
-  LockFile lock;
   std::string text;
-  if (!disk.stat(kLockFile).is_file()) return lock;
+  if (!disk.stat(kLockFile).is_file()) return {};
   if (!disk.read(kLockFile, &text)) throw Error(Exit::kIo, std::string("cannot read ") + kLockFile);
+  return parse_lock(text);
+}
+
+LockFile parse_lock(const std::string& text) {
+  LockFile lock;
   if (parse_lock_fast(text, &lock)) return lock;
   lock = LockFile();
   Value root;

@@ -50,6 +50,8 @@ class LockWriter {
 // A missing file is an empty lock. A corrupt one throws Error(kBadPipeline)
 // naming the line and saying how to recover.
 LockFile read_lock(Disk& disk);
+// The same for text in pipe.lock's format (run-cache entries use it too).
+LockFile parse_lock(const std::string& text);
 std::string render_lock(const LockFile& lock);
 // Reads text exactly as render_lock writes it, much faster than YAML.
 // Returns false (and leaves `lock` unspecified) for anything else.

@@ -9,7 +9,9 @@
 #include "params.h"
 #include "paths.h"
 #include "pipeline.h"
+#include "checkout.h"
 #include "project.h"
+#include "run_cache.h"
 #include "suggest.h"
 
 namespace pipeline {
@@ -154,6 +156,8 @@ class Scheduler {
       ++summary_.up_to_date;
       return settle(i, State::kDone), false;
     }
+    // -f means run it: a restore would not be what the user asked for.
+    if (!options_.dry && !options_.force && restore_from_run_cache(i)) return false;
     reporter_.will_run(s, reasons, options_.dry);
     if (options_.dry) {
       dry_changed_[i] = true;
@@ -211,10 +215,7 @@ class Scheduler {
                                     : "exit code " + std::to_string(r.exit_code);
       return fail(i, r, why);
     }
-    LockedStage entry;
-    entry.cmds = s.cmds;
-    for (const Dep& d : s.deps) entry.deps.push_back(locked(d.path));
-    entry.params = current_params(s, params_);
+    LockedStage entry = current_inputs(s);
     for (const Output& o : s.outs) {
       if (!hasher_.hash(o.path).exists)
         return fail(i, r, "declared output '" + o.path + "' was not created; fix the command or the 'outs' entry");
@@ -224,12 +225,46 @@ class Scheduler {
     // always be restored.
     for (const Output& o : s.outs)
       if (o.cache) commit_to_cache(o.path);
+    if (project_.cache && run_cache_eligible(s)) RunCache(disk_).save(run_key(s, entry), s.name, entry);
     writer_->set(s.name, entry);
     lock_.stages[s.name] = std::move(entry);
     lock_dirty_ = true;
     ++summary_.ran;
     reporter_.finished(s, r);
     settle(i, State::kDone);
+  }
+
+  // The stage's inputs as they are now: what pipe.lock and the run-cache key record.
+  LockedStage current_inputs(const Stage& s) {
+    LockedStage entry;
+    entry.cmds = s.cmds;
+    for (const Dep& d : s.deps) entry.deps.push_back(locked(d.path));
+    entry.params = current_params(s, params_);
+    return entry;
+  }
+
+  // Restores stage i's outputs when these exact inputs ran before and their
+  // objects are all still in the cache; records it as if it had run.
+  bool restore_from_run_cache(size_t i) {
+    const Stage& s = pipeline_.stages[i];
+    if (options_.no_run_cache || !project_.cache || !run_cache_eligible(s)) return false;
+    LockedStage entry = current_inputs(s);
+    LockedStage seen;
+    if (!RunCache(disk_).find(run_key(s, entry), &seen) || seen.outs.size() != s.outs.size()) return false;
+    for (size_t k = 0; k < s.outs.size(); ++k)
+      if (seen.outs[k].path != s.outs[k].path || !restorable(project_, seen.outs[k])) return false;
+    for (const LockedArtifact& a : seen.outs) {
+      restore_output(project_, a);
+      hasher_.forget(a.path);
+    }
+    entry.outs = seen.outs;
+    writer_->set(s.name, entry);
+    lock_.stages[s.name] = std::move(entry);
+    lock_dirty_ = true;
+    ++summary_.restored;
+    reporter_.restored(s);
+    settle(i, State::kDone);
+    return true;
   }
 
   void commit_to_cache(const std::string& path) {

@@ -22,6 +22,7 @@ struct ReproOptions {
   bool downstream = false;           // the targets and everything after them
   bool dry = false;                  // decide and report, run nothing
   bool keep_going = false;           // after a failure, keep running independent branches
+  bool no_run_cache = false;         // always run; never restore from the run-cache
   size_t jobs = 1;
 };
 
@@ -33,6 +34,8 @@ class ReproReporter {
   virtual void frozen(const Stage& stage) = 0;
   virtual void will_run(const Stage& stage, const std::vector<Reason>& reasons, bool dry) = 0;
   virtual void finished(const Stage& stage, const JobResult& result) = 0;
+  // Its outputs for these exact inputs came back from the run-cache.
+  virtual void restored(const Stage& stage) = 0;
   virtual void failed(const Stage& stage, const JobResult& result, const std::string& why) = 0;
   virtual void blocked(const Stage& stage, const std::string& failed_upstream) = 0;
   // Not run because an earlier failure stopped the run (no --keep-going).
@@ -41,6 +44,7 @@ class ReproReporter {
 
 struct ReproSummary {
   size_t ran = 0;
+  size_t restored = 0;  // from the run-cache instead of running
   size_t up_to_date = 0;
   size_t failed = 0;
   size_t blocked = 0;

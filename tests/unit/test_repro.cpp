@@ -20,6 +20,7 @@ class QuietReporter : public ReproReporter {
   void frozen(const Stage&) override {}
   void will_run(const Stage& s, const std::vector<Reason>& r, bool) override { reasons[s.name] = r; }
   void finished(const Stage&, const JobResult&) override {}
+  void restored(const Stage&) override {}
   void failed(const Stage& s, const JobResult&, const std::string& why) override { failures[s.name] = why; }
   void blocked(const Stage& s, const std::string&) override { blocked_stages.push_back(s.name); }
   void not_started(const Stage& s) override { not_started_stages.push_back(s.name); }
