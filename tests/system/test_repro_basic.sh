@@ -131,8 +131,13 @@ assert_ran "deleting an output (metric) reruns its stage" "evaluate"
 assert_file "deleted output is recreated" metrics.txt
 
 rm prep.txt
-expect_exit 0 pipe repro
+expect_exit 0 pipe repro --no-run-cache
 assert_ran "deleting an output reruns its stage; identical new bytes stop there" "prep"
+rm prep.txt
+expect_exit 0 pipe repro
+assert_ran "with the run-cache, a deleted output comes back without running" ""
+assert_contains "the restore is reported" "$OUT" "Stage 'prep' restored from run-cache"
+assert_file "the restored output is there" prep.txt
 
 # ---- -f
 expect_exit 0 pipe repro -f
