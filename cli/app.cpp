@@ -17,6 +17,7 @@ int run(int argc, char** argv) {
   add_repro(app, ctx);
   add_status(app, ctx);
   add_dag(app, ctx);
+  add_add(app, ctx);
   add_checkout(app, ctx);
   add_cache(app, ctx);
   try {

@@ -1,0 +1,131 @@
+#include "tracked.h"
+
+#include "artifact.h"
+#include "document.h"
+#include "error.h"
+#include "graph.h"
+#include "paths.h"
+#include "pipeline.h"
+#include "project.h"
+
+namespace pipeline {
+namespace {
+
+std::string base_name(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void ignore_in_git(Disk& disk, const std::string& path) {
+  const std::string dir = parent_path(path);
+  const std::string file = dir.empty() ? ".gitignore" : dir + "/.gitignore";
+  const std::string line = "/" + base_name(path);
+  std::string text;
+  if (disk.stat(file).is_file()) disk.read(file, &text);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (text.compare(start, end - start, line) == 0) return;
+    start = end + 1;
+  }
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  disk.write_atomic(file, text + line + "\n");
+}
+
+}  // namespace
+
+std::string render_tracked(const LockedArtifact& a) {
+  std::string out = "# Written by pipe add; commit this file, not the data. Format: docs/file-formats.md\n";
+  out += "schema: " + std::to_string(kTrackedSchema) + "\nouts:\n";
+  out += "- path: " + Value::string(base_name(a.path)).canonical() + "\n";
+  out += "  hash: \"" + a.digest.hex() + "\"\n";
+  out += "  size: " + std::to_string(a.size) + "\n";
+  if (a.is_dir) out += "  nfiles: " + std::to_string(a.nfiles) + "\n";
+  return out;
+}
+
+LockedArtifact parse_tracked(const std::string& file, const std::string& text) {
+  const Value root = parse_yaml(file, text);
+  auto bad = [&](const Value& v, const std::string& what) {
+    fail_pipeline(file, v.mark(), what + "; restore the file from git, or run 'pipe add' on the data again");
+  };
+  if (!root.is_map()) bad(root, "expected a mapping with 'outs'");
+  const Value* schema = root.find("schema");
+  if (!schema || schema->kind() != Value::Kind::kInt || schema->as_int() < 1) bad(root, "'schema' must be a positive integer");
+  if (schema->as_int() > kTrackedSchema) bad(*schema, "written by a newer pipe (schema " + std::to_string(schema->as_int()) + ")");
+  const Value* outs = root.find("outs");
+  if (!outs || !outs->is_list() || outs->items().size() != 1) bad(root, "'outs' must list exactly one artifact");
+  const Value& o = outs->items()[0];
+  const Value* path = o.find("path");
+  const Value* hash = o.find("hash");
+  const Value* size = o.find("size");
+  LockedArtifact a;
+  if (!path || !path->is_string()) bad(o, "'path' must be a string");
+  const std::string& name = path->as_string();
+  // Only the data beside the .pipe file: a path elsewhere could make pipe
+  // read or write outside the project.
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+    bad(*path, "'path' must be the name of a file or directory beside the .pipe file, not '" + name + "'");
+  if (!hash || !hash->is_string() || !Digest::parse(hash->as_string(), &a.digest)) bad(o, "'hash' must be 32 hex digits");
+  if (!size || size->kind() != Value::Kind::kInt || size->as_int() < 0) bad(o, "'size' must be a count");
+  a.size = static_cast<uint64_t>(size->as_int());
+  if (const Value* n = o.find("nfiles")) {
+    if (n->kind() != Value::Kind::kInt || n->as_int() < 0) bad(*n, "'nfiles' must be a count");
+    a.is_dir = true;
+    a.nfiles = static_cast<uint64_t>(n->as_int());
+  }
+  const std::string dir = parent_path(file);
+  a.path = dir.empty() ? name : dir + "/" + name;
+  return a;
+}
+
+std::vector<AddResult> add_data(Project& project, const std::vector<std::string>& paths) {
+  Disk& disk = *project.disk;
+  // Outputs of stages belong to their stage, not to `pipe add`.
+  if (!pipeline_file(disk).empty()) {
+    const Pipeline p = load_pipeline(disk);
+    for (const std::string& path : paths)
+      for (const Stage& s : p.stages)
+        for (const Output& o : s.outs)
+          if (path_within(o.path, path) || path_within(path, o.path))
+            throw Error(Exit::kUsage, "'" + path + "' is (or holds) output '" + o.path + "' of stage '" + s.name +
+                                          "'; pipe repro tracks it already");
+  }
+  std::vector<AddResult> results;
+  ArtifactHasher hasher(disk, project.state.get());
+  for (const std::string& path : paths) {
+    if (path.empty() || path == kStateDir || path_within(kStateDir, path))
+      throw Error(Exit::kUsage, "cannot add '" + path + "': name a file or directory inside the project");
+    if (!disk.resolves_inside_root(path))
+      throw Error(Exit::kUsage, "cannot add '" + path + "': it resolves outside the project through a symlink");
+    const ArtifactInfo& info = hasher.hash(path);
+    if (!info.exists) throw Error(Exit::kUsage, "cannot add '" + path + "': no such file or directory");
+    const LockedArtifact recorded{path, info.digest, info.size, info.is_dir, info.nfiles};
+    const std::string pipe_file = path + ".pipe";
+    bool changed = true;
+    std::string old;
+    if (disk.stat(pipe_file).is_file() && disk.read(pipe_file, &old)) {
+      try {
+        changed = parse_tracked(pipe_file, old).digest != info.digest;
+      } catch (const Error&) {
+        // A damaged .pipe file is simply rewritten.
+      }
+    }
+    // Data first, then the record that names it (as for stage outputs).
+    const std::string abs = project.root + "/" + path;
+    if (info.is_dir) {
+      for (const ManifestEntry& e : *info.files) project.cache->put_file(abs + "/" + e.path, e.digest);
+      project.cache->put_manifest(info.digest, *info.files);
+    } else {
+      project.cache->put_file(abs, info.digest);
+    }
+    if (changed) disk.write_atomic(pipe_file, render_tracked(recorded));
+    ignore_in_git(disk, path);
+    results.push_back({path, changed, recorded});
+  }
+  if (project.state) project.state->flush();
+  return results;
+}
+
+}  // namespace pipeline

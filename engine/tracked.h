@@ -1,0 +1,36 @@
+// Data that no stage produces, tracked with `pipe add`: the data goes into
+// the cache and a small "<path>.pipe" file beside it records what it was.
+// Commit the .pipe file to git; the data itself is git-ignored.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lockfile.h"
+
+namespace pipeline {
+
+struct Project;
+
+inline constexpr int kTrackedSchema = 1;
+
+// The .pipe file's content for one artifact. Its path is stored relative
+// to the .pipe file's directory (just the name).
+std::string render_tracked(const LockedArtifact& a);
+// Parses a .pipe file at `file` (project-relative). Throws Error(kBadPipeline)
+// with file:line:col for damage, and for a path that is not a plain name in
+// the file's own directory (no '/', '..', absolute paths).
+LockedArtifact parse_tracked(const std::string& file, const std::string& text);
+
+struct AddResult {
+  std::string path;   // project-relative
+  bool changed;       // false: the .pipe file already recorded this content
+  LockedArtifact recorded;
+};
+
+// `pipe add`: hashes, caches and records each path (project-relative,
+// already normalized). Refuses paths that are stage outputs. Adds the data
+// to the .gitignore in its directory.
+std::vector<AddResult> add_data(Project& project, const std::vector<std::string>& paths);
+
+}  // namespace pipeline
