@@ -20,6 +20,7 @@ int run(int argc, char** argv) {
   add_add(app, ctx);
   add_checkout(app, ctx);
   add_cache(app, ctx);
+  add_gc(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -23,6 +23,7 @@ void add_status(CLI::App& app, Context& ctx);
 void add_dag(CLI::App& app, Context& ctx);
 void add_checkout(CLI::App& app, Context& ctx);
 void add_add(CLI::App& app, Context& ctx);
+void add_gc(CLI::App& app, Context& ctx);
 void add_cache(CLI::App& app, Context& ctx);
 
 }  // namespace pipe_cli
