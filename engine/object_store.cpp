@@ -105,6 +105,14 @@ bool safe_relative(const std::string& path) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, Digest>> directory_files(const std::string& dir,
+                                                            const std::vector<ManifestEntry>& entries) {
+  std::vector<std::pair<std::string, Digest>> out;
+  out.reserve(entries.size());
+  for (const ManifestEntry& e : entries) out.emplace_back(dir + "/" + e.path, e.digest);
+  return out;
+}
+
 Digest manifest_digest(std::vector<ManifestEntry> entries) {
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   Hasher h;
@@ -137,28 +145,64 @@ std::string ObjectStore::tmp_path() const {
          std::to_string(counter++);
 }
 
-void ObjectStore::put_file(const std::string& source, const Digest& expected) {
-  if (has(expected)) return;
-  const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) io_fail("cannot read", source, errno);
-  const std::string tmp = tmp_path();
-  Digest got;
-  int out;
+void ObjectStore::put_file(const std::string& source, const Digest& expected) { put_files({{source, expected}}); }
+
+void ObjectStore::put_files(const std::vector<std::pair<std::string, Digest>>& files) {
+  struct Pending {
+    std::string tmp;
+    std::string target;
+  };
+  std::vector<Pending> pending;
+  auto discard = [&] {
+    for (const Pending& p : pending) ::unlink(p.tmp.c_str());
+  };
   try {
-    // Objects are read-only: a hardlinked workspace file must not be
-    // editable in place (issue: cache.type).
-    out = copy_hashing(in, tmp, 0444, &got);
+    for (const auto& [source, expected] : files) {
+      if (has(expected)) continue;
+      const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+      if (in < 0) io_fail("cannot read", source, errno);
+      const std::string tmp = tmp_path();
+      Digest got;
+      int out;
+      try {
+        // Objects are read-only: a hardlinked workspace file must not be
+        // editable in place.
+        out = copy_hashing(in, tmp, 0444, &got);
+      } catch (...) {
+        ::close(in);
+        throw;
+      }
+      ::close(in);
+      ::close(out);
+      pending.push_back({tmp, object_path(expected)});
+      if (got != expected)
+        throw Error(Exit::kIo, "'" + source + "' changed while it was being cached; run again once nothing writes it");
+    }
+    if (pending.empty()) return;
+    // Step 2 of the write order, for the whole batch: data durable before
+    // any object gets its name.
+    const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || ::syncfs(dfd) != 0) {
+      const int err = errno;
+      if (dfd >= 0) ::close(dfd);
+      io_fail("cannot flush", dir_, err);
+    }
+    for (size_t i = 0; i < pending.size(); ++i) {
+      make_parent(pending[i].target);
+      if (::rename(pending[i].tmp.c_str(), pending[i].target.c_str()) != 0) {
+        const int err = errno;
+        ::close(dfd);
+        pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(i));
+        io_fail("cannot move into place", pending.front().target, err);
+      }
+    }
+    pending.clear();
+    ::syncfs(dfd);  // the renames
+    ::close(dfd);
   } catch (...) {
-    ::close(in);
+    discard();
     throw;
   }
-  ::close(in);
-  if (got != expected) {
-    ::close(out);
-    ::unlink(tmp.c_str());
-    throw Error(Exit::kIo, "'" + source + "' changed while it was being cached; run again once nothing writes it");
-  }
-  commit_temp(tmp, object_path(expected), out);
 }
 
 void ObjectStore::put_manifest(const Digest& digest, std::vector<ManifestEntry> entries) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "digest.h"
@@ -40,6 +41,10 @@ class ObjectStore {
   // `expected` (the file changed since it was hashed) nothing is stored and
   // Error(kIo) says so. ENOSPC and other I/O errors throw Error(kIo).
   void put_file(const std::string& source, const Digest& expected);
+  // The same for many files, with one filesystem sync for the batch
+  // instead of an fsync per object: all temp files are written, then
+  // synced together, then renamed into place, then synced again.
+  void put_files(const std::vector<std::pair<std::string, Digest>>& files);
   // Stores a directory's manifest; `digest` must be the directory digest of
   // these entries (checked).
   void put_manifest(const Digest& digest, std::vector<ManifestEntry> entries);
@@ -63,6 +68,10 @@ class ObjectStore {
   std::string tmp_path() const;
   std::string dir_;
 };
+
+// (absolute source path, digest) for each file of a directory at `dir`.
+std::vector<std::pair<std::string, Digest>> directory_files(const std::string& dir,
+                                                            const std::vector<ManifestEntry>& entries);
 
 // The directory digest of manifest entries, as ArtifactHasher computes it.
 Digest manifest_digest(std::vector<ManifestEntry> entries);

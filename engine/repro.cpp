@@ -272,7 +272,7 @@ class Scheduler {
     const ArtifactInfo& a = hasher_.hash(path);
     const std::string abs = project_.root + "/" + path;
     if (!a.is_dir) return project_.cache->put_file(abs, a.digest);
-    for (const ManifestEntry& e : *a.files) project_.cache->put_file(abs + "/" + e.path, e.digest);
+    project_.cache->put_files(directory_files(abs, *a.files));
     project_.cache->put_manifest(a.digest, *a.files);
   }
 

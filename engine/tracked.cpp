@@ -115,7 +115,7 @@ std::vector<AddResult> add_data(Project& project, const std::vector<std::string>
     // Data first, then the record that names it (as for stage outputs).
     const std::string abs = project.root + "/" + path;
     if (info.is_dir) {
-      for (const ManifestEntry& e : *info.files) project.cache->put_file(abs + "/" + e.path, e.digest);
+      project.cache->put_files(directory_files(abs, *info.files));
       project.cache->put_manifest(info.digest, *info.files);
     } else {
       project.cache->put_file(abs, info.digest);
