@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <mutex>
@@ -146,12 +147,13 @@ void add_repro(CLI::App& app, Context& ctx) {
     const std::string run_id = pipeline::start_run_id();
     // The watcher must exist before any other thread starts (they inherit its
     // signal mask) and before the lock wait, which Ctrl-C must also end.
-    pipeline::Runner* runner_ptr = nullptr;
+    std::atomic<pipeline::Runner*> runner_ptr{nullptr};
     pipeline::SignalWatcher watcher([&](int, int count) {
-      if (!runner_ptr) return;
+      pipeline::Runner* runner = runner_ptr.load();
+      if (!runner) return;
       reporter.message(count == 1 ? "Interrupted: stopping running stages (Ctrl-C again to kill them)"
                                   : "Killing running stages");
-      runner_ptr->signal_all(count == 1 ? SIGTERM : SIGKILL);
+      runner->signal_all(count == 1 ? SIGTERM : SIGKILL);
     });
     std::unique_ptr<pipeline::ProjectLock> lock;
     if (!opt->repro.dry)
@@ -161,8 +163,13 @@ void add_repro(CLI::App& app, Context& ctx) {
     auto runner = pipeline::make_local_runner(
         [&](const std::string& stage, std::string_view line) { reporter.output(stage, line); });
     runner_ptr = runner.get();
+    // Cleared however this scope ends (also by an exception), before the
+    // runner is destroyed, so the watcher never signals a dead runner.
+    struct Clear {
+      std::atomic<pipeline::Runner*>& ptr;
+      ~Clear() { ptr = nullptr; }
+    } clear{runner_ptr};
     const auto summary = pipeline::repro(project, opt->repro, *runner, reporter, watcher.received());
-    runner_ptr = nullptr;
     if (summary.interrupted) reporter.message("Interrupted; finished stages are recorded, run 'pipe repro' to continue");
     else if (summary.ran == 0 && summary.restored == 0 && summary.failed == 0 && !opt->json) fmt::print("Data and pipelines are up to date.\n");
     ctx.exit_code = static_cast<int>(summary.exit());

@@ -1,5 +1,7 @@
 #include "checkout.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -34,15 +36,22 @@ void restore_directory(Project& project, const LockedArtifact& a) {
   std::filesystem::remove_all(staging, ec);
   try {
     for (const ManifestEntry& e : entries) {
-      std::filesystem::create_directories(std::filesystem::path(staging + "/" + e.path).parent_path());
+      std::filesystem::create_directories(std::filesystem::path(staging + "/" + e.path).parent_path(), ec);
+      if (ec) throw Error(Exit::kIo, "cannot create directories in '" + staging + "': " + ec.message());
       project.cache->restore_file(e.digest, staging + "/" + e.path, e.executable);
     }
-    std::filesystem::create_directories(staging);
+    std::filesystem::create_directories(staging, ec);
   } catch (...) {
     std::filesystem::remove_all(staging, ec);
     throw;
   }
-  std::filesystem::remove_all(target, ec);
+  // Exchange, then delete the old one: at every moment the target path holds
+  // a whole directory (or, for a brand-new output, nothing).
+  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+    std::filesystem::remove_all(staging, ec);
+    return;
+  }
+  if (std::filesystem::exists(std::filesystem::symlink_status(target, ec))) std::filesystem::remove_all(target, ec);
   std::filesystem::rename(staging, target, ec);
   if (ec) throw Error(Exit::kIo, "cannot move restored '" + a.path + "' into place: " + ec.message());
 }
@@ -50,6 +59,11 @@ void restore_directory(Project& project, const LockedArtifact& a) {
 }  // namespace
 
 void restore_output(Project& project, const LockedArtifact& a) {
+  // The workspace may have changed since the pipeline was checked: a path
+  // that now leads out of the project through a symlink must not be written.
+  if (!project.disk->resolves_inside_root(a.path))
+    throw Error(Exit::kBadPipeline, "'" + a.path + "' resolves outside the project through a symlink; "
+                                    "remove the link, then restore");
   const std::string parent = parent_path(a.path);
   if (!parent.empty()) project.disk->make_dirs(parent);
   if (a.is_dir) return restore_directory(project, a);

@@ -125,7 +125,8 @@ void install_sigbus_handler() {
 int hash_mapped(int fd, uint64_t size, uint64_t* high, uint64_t* low) {
   void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (map == MAP_FAILED) return -1;
-  ::madvise(map, size, MADV_SEQUENTIAL | MADV_WILLNEED);
+  ::madvise(map, size, MADV_SEQUENTIAL);  // advice values are not flags: two calls
+  ::madvise(map, size, MADV_WILLNEED);
   install_sigbus_handler();
   sigjmp_buf jump;
   int result = 1;

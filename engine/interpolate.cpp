@@ -25,7 +25,8 @@ const Value* lookup_path(const Value& context, const std::string& path, std::str
         return nullptr;
       }
       const std::string index_text = path.substr(i + 1, close - i - 1);
-      if (index_text.empty() || index_text.find_first_not_of("0123456789") != std::string::npos) {
+      if (index_text.empty() || index_text.size() > 9 ||
+          index_text.find_first_not_of("0123456789") != std::string::npos) {
         *why = "index '" + index_text + "' in '" + path + "' is not a number";
         return nullptr;
       }

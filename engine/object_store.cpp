@@ -158,7 +158,12 @@ void ObjectStore::put_files(const std::vector<std::pair<std::string, Digest>>& f
   };
   try {
     for (const auto& [source, expected] : files) {
-      if (has(expected)) continue;
+      if (has(expected)) {
+        // Young again: a concurrent gc must not take an object this run is
+        // about to record (its grace period goes by mtime).
+        ::utimensat(AT_FDCWD, object_path(expected).c_str(), nullptr, 0);
+        continue;
+      }
       const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
       if (in < 0) io_fail("cannot read", source, errno);
       const std::string tmp = tmp_path();
@@ -270,7 +275,10 @@ void ObjectStore::restore_file(const Digest& d, const std::string& target, bool 
                                      " missing); rerun the stage that produces it with 'pipe repro'");
     io_fail("cannot read", object_path(d), errno);
   }
-  const std::string tmp = target + ".pipe-tmp." + std::to_string(::getpid());
+  // Random too, not only the pid: in a container every run may get the same
+  // pid, and a killed restore leaves its temp file behind.
+  std::string tmp = target + ".pipe-tmp." + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
+  ::unlink(tmp.c_str());
   Digest got;
   int out;
   try {

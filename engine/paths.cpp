@@ -51,6 +51,14 @@ bool path_within(const std::string& outer, const std::string& inner) {
   return inner.size() == outer.size() || inner[outer.size()] == '/';
 }
 
+const char* reserved_path(const std::string& path) {
+  if (path_within(".pipe", path) || path_within(path, ".pipe")) return "pipe's state directory .pipe";
+  if (path_within(".git", path) || path_within(path, ".git")) return "the git repository .git";
+  for (const char* f : {"pipe.yaml", "dvc.yaml", "pipe.lock", "params.yaml"})
+    if (path == f) return "a file pipe reads";
+  return nullptr;
+}
+
 std::string parent_path(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? std::string() : path.substr(0, slash);

@@ -14,6 +14,10 @@ bool project_path(const std::string& base, const std::string& path, std::string*
 // True when `inner` is `outer` or lies inside it ("data/x" is within "data").
 bool path_within(const std::string& outer, const std::string& inner);
 
+// Paths pipe owns or must never delete: .pipe/, .git/ and the pipeline and
+// lock files. Returns what `path` would clobber, or nullptr.
+const char* reserved_path(const std::string& path);
+
 // "a/b/c" -> "a/b"; "c" -> "".
 std::string parent_path(const std::string& path);
 

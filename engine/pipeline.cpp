@@ -335,6 +335,9 @@ class Loader {
       }
       o.path = normalize(s.wdir, path, item.mark(), where + " output");
       if (o.path.empty()) fail(item.mark(), where + ": the project root itself cannot be an output");
+      if (const char* reserved = reserved_path(o.path))
+        fail(item.mark(), where + ": output '" + o.path + "' would overwrite " + reserved +
+                              "; pipe deletes outputs before a stage runs, so choose another path");
       s.outs.push_back(std::move(o));
     }
   }

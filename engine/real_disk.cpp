@@ -111,7 +111,8 @@ class RealDisk : public Disk {
       }
       done += static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const bool synced = ::fsync(fd) == 0;
+    if (::close(fd) != 0 || !synced) {
       const std::string msg = io_message("cannot flush", tmp);
       ::unlink(tmp.c_str());
       throw Error(Exit::kIo, msg);

@@ -95,8 +95,9 @@ std::vector<AddResult> add_data(Project& project, const std::vector<std::string>
   std::vector<AddResult> results;
   ArtifactHasher hasher(disk, project.state.get());
   for (const std::string& path : paths) {
-    if (path.empty() || path == kStateDir || path_within(kStateDir, path))
-      throw Error(Exit::kUsage, "cannot add '" + path + "': name a file or directory inside the project");
+    if (path.empty()) throw Error(Exit::kUsage, "cannot add the project root: name a file or directory inside it");
+    if (const char* reserved = reserved_path(path))
+      throw Error(Exit::kUsage, "cannot add '" + path + "': it is (or holds) " + reserved);
     if (!disk.resolves_inside_root(path))
       throw Error(Exit::kUsage, "cannot add '" + path + "': it resolves outside the project through a symlink");
     const ArtifactInfo& info = hasher.hash(path);

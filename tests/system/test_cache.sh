@@ -75,4 +75,19 @@ rm model.txt
 expect_exit 1 pipe checkout
 assert_contains "checkout says what is missing from the cache" "$ERR" "not in the cache"
 
+# ============================================================ checkout never writes through a symlink out of the project
+new_project
+cat >pipe.yaml <<'EOF'
+stages:
+  s:
+    cmd: mkdir -p sub && echo data > sub/o.txt
+    outs: [sub/o.txt]
+EOF
+expect_exit 0 pipe repro
+mkdir -p "$SCRATCH/elsewhere"
+rm -rf sub && ln -s "$SCRATCH/elsewhere" sub
+expect_exit 3 pipe checkout
+assert_contains "checkout refuses a path that now leads outside the project" "$ERR" "outside the project through a symlink"
+assert_no_file "nothing is written outside the project" "$SCRATCH/elsewhere/o.txt"
+
 finish

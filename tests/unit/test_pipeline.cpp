@@ -206,3 +206,11 @@ TEST_CASE("an unknown key with an empty value is reported at the key") {
   FakeDisk disk;
   CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    outz:\n  b:\n    cmd: y\n").find("pipe.yaml:4:5") == 0);
 }
+
+TEST_CASE("outputs that would clobber .git, .pipe or pipe's own files are refused") {
+  FakeDisk disk;
+  for (const std::string out : {".git", ".pipe", ".pipe/cache", "pipe.lock", "params.yaml", "."})
+    CHECK_FALSE(error_of(disk, "stages:\n  a:\n    cmd: x\n    outs: ['" + out + "']\n").empty());
+  CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    outs: [.git]\n").find("the git repository") != std::string::npos);
+  CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    outs: [.github/x]\n").empty());
+}
