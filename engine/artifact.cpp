@@ -87,22 +87,23 @@ const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
     walk(path, "", files, open_dirs);
     digest_all(files);
     std::sort(files.begin(), files.end(), [](const FoundFile& x, const FoundFile& y) { return x.rel < y.rel; });
-    Hasher h;
     auto entries = std::make_shared<std::vector<ManifestEntry>>();
     entries->reserve(files.size());
     for (FoundFile& f : files) {
-      h.update(f.digest.hex());
-      h.update("  ");
-      h.update(f.rel);
-      h.update("\n");
       a.size += f.info.size;
       entries->push_back({std::move(f.rel), f.digest, f.info.size, f.info.executable});
     }
-    a.digest = h.finish();
+    a.digest = sorted_manifest_digest(*entries);
     a.nfiles = entries->size();
     a.files = std::move(entries);
   }
   return memo_.emplace(path, a).first->second;
+}
+
+void commit_artifact(ObjectStore& store, const std::string& abs, const ArtifactInfo& info) {
+  if (!info.is_dir) return store.put_file(abs, info.digest);
+  store.put_files(directory_files(abs, *info.files));
+  store.put_manifest(info.digest, *info.files);
 }
 
 void ArtifactHasher::forget(const std::string& path) {

@@ -29,6 +29,10 @@ struct ArtifactInfo {
   std::shared_ptr<const std::vector<ManifestEntry>> files;
 };
 
+// Copies a hashed file or directory (at absolute path `abs`) into the cache:
+// its objects, then a directory's manifest.
+void commit_artifact(ObjectStore& store, const std::string& abs, const ArtifactInfo& info);
+
 class ArtifactHasher {
  public:
   // `state` may be null (no hash cache).

@@ -115,6 +115,10 @@ std::vector<std::pair<std::string, Digest>> directory_files(const std::string& d
 
 Digest manifest_digest(std::vector<ManifestEntry> entries) {
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  return sorted_manifest_digest(entries);
+}
+
+Digest sorted_manifest_digest(const std::vector<ManifestEntry>& entries) {
   Hasher h;
   for (const auto& e : entries) {
     h.update(e.digest.hex());

@@ -75,5 +75,7 @@ std::vector<std::pair<std::string, Digest>> directory_files(const std::string& d
 
 // The directory digest of manifest entries, as ArtifactHasher computes it.
 Digest manifest_digest(std::vector<ManifestEntry> entries);
+// The same for entries already sorted by path (the hot path of hashing).
+Digest sorted_manifest_digest(const std::vector<ManifestEntry>& entries);
 
 }  // namespace pipeline

@@ -16,7 +16,7 @@ namespace {
 // belongs in git (config) stays visible.
 constexpr const char* kStateIgnore =
     "# Written by pipe init: local state that does not belong in git.\n"
-    "/state.db*\n/logs/\n/tmp/\n/repro.lock\n/cache/\n/config.local\n";
+    "/state.db*\n/logs/\n/tmp/\n/repro.lock\n/cache/\n/runs/\n/config.local\n";
 
 }  // namespace
 

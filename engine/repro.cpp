@@ -269,11 +269,7 @@ class Scheduler {
 
   void commit_to_cache(const std::string& path) {
     if (!project_.cache) return;
-    const ArtifactInfo& a = hasher_.hash(path);
-    const std::string abs = project_.root + "/" + path;
-    if (!a.is_dir) return project_.cache->put_file(abs, a.digest);
-    project_.cache->put_files(directory_files(abs, *a.files));
-    project_.cache->put_manifest(a.digest, *a.files);
+    commit_artifact(*project_.cache, project_.root + "/" + path, hasher_.hash(path));
   }
 
   void flush_lock() {

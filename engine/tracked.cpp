@@ -114,13 +114,7 @@ std::vector<AddResult> add_data(Project& project, const std::vector<std::string>
       }
     }
     // Data first, then the record that names it (as for stage outputs).
-    const std::string abs = project.root + "/" + path;
-    if (info.is_dir) {
-      project.cache->put_files(directory_files(abs, *info.files));
-      project.cache->put_manifest(info.digest, *info.files);
-    } else {
-      project.cache->put_file(abs, info.digest);
-    }
+    commit_artifact(*project.cache, project.root + "/" + path, info);
     if (changed) disk.write_atomic(pipe_file, render_tracked(recorded));
     ignore_in_git(disk, path);
     results.push_back({path, changed, recorded});
