@@ -81,9 +81,9 @@ class TerminalReporter : public pipeline::ReproReporter {
     nlohmann::json& entry = record(s, "ran");
     entry["seconds"] = seconds;
   }
-  void failed(const pipeline::Stage& s, const pipeline::JobResult& r, const std::string& why) override {
+  void failed(const pipeline::Stage& s, const pipeline::JobResult&, const std::string& why) override {
     std::lock_guard lock(mutex_);
-    if (r.launched) --running_;
+    --running_;  // every failed stage was announced by will_run
     fmt::print(stderr, "pipe: error: stage '{}' failed: {} (log: {})\n", s.name, why, pipeline::stage_log_path(s.name));
     nlohmann::json& entry = record(s, "failed");
     entry["error"] = why;

@@ -106,13 +106,14 @@ class LocalRunner : public Runner {
       bp::child child(
           bp::exe = "/bin/sh", bp::args = {"-c", cmd}, bp::start_dir = job.dir,
           (bp::std_out & bp::std_err) > out, bp::std_in < bp::null,
-          bp::extend::on_exec_setup = [](auto&) {
+          bp::extend::on_exec_setup = [parent = ::getpid()](auto&) {
             // Own process group, so Ctrl-C can stop the whole tree; and undo
             // the signal mask pipe's threads run with.
             ::setpgid(0, 0);
             // If pipe itself is killed (kill -9), take the stage down with
             // it rather than leave it writing outputs nobody records.
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent) ::_exit(128 + SIGKILL);  // pipe died before the line above
             // Boost creates pipes without O_CLOEXEC, so a stage forked while
             // another runs would inherit that stage's pipe and keep it open
             // (its end would never be seen). Nothing beyond 0-2 is meant for
