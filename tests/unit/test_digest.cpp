@@ -9,6 +9,24 @@
 
 using pipeline::Digest;
 
+namespace {
+
+// Writes `data` to a temp file and hashes it back with hash_fd.
+Digest hash_through_file(const std::string& data, uint64_t* size) {
+  char path[] = "/tmp/pipe-digest-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+  lseek(fd, 0, SEEK_SET);
+  Digest d;
+  REQUIRE(pipeline::hash_fd(fd, &d, size));
+  close(fd);
+  unlink(path);
+  return d;
+}
+
+}  // namespace
+
 TEST_CASE("Digest::of matches the XXH3-128 known answer for empty input") {
   // `printf '' | xxhsum -H2`
   CHECK(Digest::of("").hex() == "99aa06d3014798d86001c324468d497f");
@@ -33,35 +51,18 @@ TEST_CASE("Hasher gives the same digest however the input is chunked") {
 }
 
 TEST_CASE("hash_fd streams a file larger than its buffer and reports its size") {
-  char path[] = "/tmp/pipe-digest-XXXXXX";
-  const int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
   std::string data(1'000'003, 'x');
   data[500'000] = 'y';
-  REQUIRE(write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
-  lseek(fd, 0, SEEK_SET);
-  Digest d;
   uint64_t size = 0;
-  REQUIRE(pipeline::hash_fd(fd, &d, &size));
-  close(fd);
-  unlink(path);
+  CHECK(hash_through_file(data, &size) == Digest::of(data));
   CHECK(size == data.size());
-  CHECK(d == Digest::of(data));
 }
 
 TEST_CASE("hash_fd gives the same digest through mmap (big files) as through read") {
-  char path[] = "/tmp/pipe-digest-big-XXXXXX";
-  const int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
   std::string data(20u << 20, '\0');  // above the mmap threshold
   for (size_t i = 0; i < data.size(); i += 4096) data[i] = static_cast<char>(i >> 12);
-  REQUIRE(write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
-  lseek(fd, 0, SEEK_SET);
-  Digest d;
   uint64_t size = 0;
-  REQUIRE(pipeline::hash_fd(fd, &d, &size));
-  close(fd);
-  unlink(path);
+  const Digest d = hash_through_file(data, &size);
   CHECK(size == data.size());
   CHECK(d == Digest::of(data));
   pipeline::Hasher streamed;
