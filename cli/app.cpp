@@ -3,9 +3,43 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <filesystem>
+
 #include "error.h"
+#include "paths.h"
 
 namespace pipe_cli {
+
+std::string project_relative(const Context& ctx, const std::string& root, const std::string& arg,
+                             const std::string& verb) {
+  const std::filesystem::path base = std::filesystem::absolute(ctx.directory).lexically_normal();
+  const std::string rel = (base / arg).lexically_normal().lexically_relative(std::filesystem::path(root)).string();
+  std::string normalized, why;
+  if (rel.empty() || !pipeline::project_path("", rel, &normalized, &why) || normalized.empty())
+    throw pipeline::Error(pipeline::Exit::kUsage, "cannot " + verb + " '" + arg + "': it is not inside the project " + root);
+  return normalized;
+}
+
+std::vector<pipeline::Target> to_targets(const Context& ctx, const std::string& root,
+                                         const std::vector<std::string>& args) {
+  std::vector<pipeline::Target> out;
+  for (const std::string& a : args) {
+    pipeline::Target t{a, ""};
+    try {
+      t.path = project_relative(ctx, root, a, "use");
+    } catch (const pipeline::Error&) {
+      // Not a path inside the project; it may still be a stage name.
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
+std::unique_ptr<pipeline::ProjectLock> lock_project(const pipeline::Project& project) {
+  return std::make_unique<pipeline::ProjectLock>(project.state_path("repro.lock"), -1.0, [](const std::string& m) {
+    fmt::print(stderr, "pipe: {}\n", m);
+  });
+}
 
 int run(int argc, char** argv) {
   Context ctx;
@@ -21,6 +55,9 @@ int run(int argc, char** argv) {
   add_checkout(app, ctx);
   add_cache(app, ctx);
   add_gc(app, ctx);
+  add_config(app, ctx);
+  add_unprotect(app, ctx);
+  add_commit(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,7 +1,13 @@
 // The `pipe` command line: one file per command, wired together in app.cpp.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
+
+#include "project.h"
+#include "project_lock.h"
+#include "targets.h"
 
 namespace CLI {
 class App;
@@ -25,5 +31,23 @@ void add_checkout(CLI::App& app, Context& ctx);
 void add_add(CLI::App& app, Context& ctx);
 void add_gc(CLI::App& app, Context& ctx);
 void add_cache(CLI::App& app, Context& ctx);
+void add_config(CLI::App& app, Context& ctx);
+void add_unprotect(CLI::App& app, Context& ctx);
+void add_commit(CLI::App& app, Context& ctx);
+
+// A path the user typed (relative to where they are, i.e. -C) as a
+// normalized project-relative path. Throws Error(kUsage) when it lies
+// outside the project or is the project root itself.
+std::string project_relative(const Context& ctx, const std::string& root, const std::string& arg,
+                             const std::string& verb);
+
+// Command-line targets for checkout and commit: each as typed, and as a
+// project-relative path when it is one.
+std::vector<pipeline::Target> to_targets(const Context& ctx, const std::string& root,
+                                         const std::vector<std::string>& args);
+
+// Holds the project lock for a command that writes pipe.lock, .pipe files
+// or the workspace, waiting (and saying so) while a `pipe repro` runs.
+std::unique_ptr<pipeline::ProjectLock> lock_project(const pipeline::Project& project);
 
 }  // namespace pipe_cli

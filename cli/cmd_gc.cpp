@@ -14,6 +14,7 @@ struct GcOptions {
   bool force = false;
   int64_t grace = 3600;
   bool verbose = false;
+  std::vector<std::string> projects;
 };
 
 }  // namespace
@@ -25,9 +26,10 @@ void add_gc(CLI::App& app, Context& ctx) {
   cmd->add_option("--grace", opt->grace, "Keep objects younger than this many seconds (default 3600)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("-v,--verbose", opt->verbose, "List each object");
+  cmd->add_option("-p,--projects", opt->projects, "Other projects sharing this cache; what they reference is kept");
   cmd->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    const auto r = pipeline::collect_garbage(project, opt->grace, opt->force);
+    const auto r = pipeline::collect_garbage(project, opt->projects, opt->grace, opt->force);
     if (opt->verbose)
       for (const auto& o : r.removable) fmt::print("{} {}\n", opt->force ? "removed" : "would remove", o);
     fmt::print("{} {} unreferenced objects ({} bytes); kept {} referenced and {} younger than {} s\n",

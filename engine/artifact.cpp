@@ -79,6 +79,8 @@ const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
     digest_all(one);
     a.digest = one.front().digest;
     a.size = info.size;
+    a.mtime_ns = info.mtime_ns;
+    a.executable = info.executable;
   } else if (info.is_dir()) {
     a.exists = true;
     a.is_dir = true;
@@ -91,7 +93,7 @@ const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
     entries->reserve(files.size());
     for (FoundFile& f : files) {
       a.size += f.info.size;
-      entries->push_back({std::move(f.rel), f.digest, f.info.size, f.info.executable});
+      entries->push_back({std::move(f.rel), f.digest, f.info.size, f.info.executable, f.info.mtime_ns});
     }
     a.digest = sorted_manifest_digest(*entries);
     a.nfiles = entries->size();
@@ -101,9 +103,14 @@ const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
 }
 
 void commit_artifact(ObjectStore& store, const std::string& abs, const ArtifactInfo& info) {
-  if (!info.is_dir) return store.put_file(abs, info.digest);
+  if (!info.is_dir) {
+    store.put_files({{abs, info.digest, info.size, info.mtime_ns, info.executable}});
+    store.relink_file(info.digest, abs, info.executable);
+    return;
+  }
   store.put_files(directory_files(abs, *info.files));
   store.put_manifest(info.digest, *info.files);
+  for (const ManifestEntry& e : *info.files) store.relink_file(e.digest, abs + "/" + e.path, e.executable);
 }
 
 void ArtifactHasher::forget(const std::string& path) {

@@ -25,12 +25,15 @@ struct ArtifactInfo {
   Digest digest;
   uint64_t size = 0;    // bytes, summed over files for a directory
   uint64_t nfiles = 0;  // directories only
+  int64_t mtime_ns = 0;     // files only, as hashed
+  bool executable = false;  // files only
   // Directories only: the files behind the digest, for committing to the cache.
   std::shared_ptr<const std::vector<ManifestEntry>> files;
 };
 
-// Copies a hashed file or directory (at absolute path `abs`) into the cache:
-// its objects, then a directory's manifest.
+// Stores a hashed file or directory (at absolute path `abs`) in the cache
+// (its objects, then a directory's manifest), then links the workspace
+// files to their objects as the cache's link order says.
 void commit_artifact(ObjectStore& store, const std::string& abs, const ArtifactInfo& info);
 
 class ArtifactHasher {

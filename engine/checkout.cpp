@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include "artifact.h"
 #include "error.h"
@@ -14,6 +16,8 @@
 #include "pipeline.h"
 #include "project.h"
 #include "repro.h"
+#include "targets.h"
+#include "tracked.h"
 
 namespace pipeline {
 namespace {
@@ -56,6 +60,22 @@ void restore_directory(Project& project, const LockedArtifact& a) {
   if (ec) throw Error(Exit::kIo, "cannot move restored '" + a.path + "' into place: " + ec.message());
 }
 
+// Whether restoring `a` over what is there now would lose something that is
+// in no cache: a file changed or added. Files deleted from a directory
+// are just brought back.
+bool would_lose_changes(Project& project, const ArtifactInfo& now, const LockedArtifact& a) {
+  if (!now.is_dir || !a.is_dir) return true;
+  std::vector<ManifestEntry> recorded;
+  if (!project.cache->read_manifest(a.digest, &recorded)) return true;
+  std::map<std::string, Digest> want;
+  for (const ManifestEntry& e : recorded) want.emplace(e.path, e.digest);
+  for (const ManifestEntry& e : *now.files) {
+    auto it = want.find(e.path);
+    if (it == want.end() || it->second != e.digest) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void restore_output(Project& project, const LockedArtifact& a) {
@@ -68,7 +88,61 @@ void restore_output(Project& project, const LockedArtifact& a) {
   if (!parent.empty()) project.disk->make_dirs(parent);
   if (a.is_dir) return restore_directory(project, a);
   if (project.disk->stat(a.path).is_dir()) project.disk->remove_all(a.path);
-  project.cache->restore_file(a.digest, project.root + "/" + a.path, false);
+  project.cache->restore_file(a.digest, project.root + "/" + a.path, a.executable);
+}
+
+void relink_output(Project& project, const LockedArtifact& a) {
+  if (!project.disk->resolves_inside_root(a.path)) return;
+  const std::string abs = project.root + "/" + a.path;
+  if (!a.is_dir) {
+    project.cache->relink_file(a.digest, abs, a.executable);
+    return;
+  }
+  std::vector<ManifestEntry> entries;
+  if (!project.cache->read_manifest(a.digest, &entries)) return;
+  for (const ManifestEntry& e : entries) project.cache->relink_file(e.digest, abs + "/" + e.path, e.executable);
+}
+
+size_t unprotect(Project& project, const std::string& path) {
+  if (!project.disk->resolves_inside_root(path))
+    throw Error(Exit::kUsage, "'" + path + "' resolves outside the project through a symlink");
+  namespace fs = std::filesystem;
+  const fs::path top = project.root + "/" + path;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  if (fs::is_directory(fs::symlink_status(top, ec))) {
+    for (auto it = fs::recursive_directory_iterator(top, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+      if (!it->is_directory(ec)) files.push_back(it->path());
+  } else if (fs::exists(fs::symlink_status(top, ec))) {
+    files.push_back(top);
+  }
+  size_t copied = 0;
+  for (const fs::path& f : files) {
+    struct stat st;
+    if (::lstat(f.c_str(), &st) != 0) continue;
+    const bool link = S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink > 1);
+    if (!link) continue;
+    struct stat target;
+    // Only links into the cache: a user's own symlink elsewhere stays.
+    if (S_ISLNK(st.st_mode)) {
+      const std::string resolved = fs::weakly_canonical(f, ec).string();
+      if (!path_within(project.cache->dir(), resolved) || ::stat(f.c_str(), &target) != 0) continue;
+    } else {
+      target = st;
+    }
+    const std::string tmp = f.string() + ".pipe-tmp." + std::to_string(::getpid());
+    ::unlink(tmp.c_str());
+    fs::copy_file(f, tmp, ec);  // follows the link: a file of its own
+    if (ec) throw Error(Exit::kIo, "cannot copy '" + f.string() + "': " + ec.message());
+    ::chmod(tmp.c_str(), (target.st_mode & 0111) ? 0755 : 0644);
+    if (::rename(tmp.c_str(), f.c_str()) != 0) {
+      ::unlink(tmp.c_str());
+      throw Error(Exit::kIo, "cannot replace '" + f.string() + "'");
+    }
+    ++copied;
+  }
+  return copied;
 }
 
 bool restorable(Project& project, const LockedArtifact& a) {
@@ -80,41 +154,46 @@ bool restorable(Project& project, const LockedArtifact& a) {
   return true;
 }
 
-CheckoutReport checkout(Project& project, const std::vector<std::string>& targets, bool force) {
+CheckoutReport checkout(Project& project, const std::vector<Target>& targets, bool force) {
   Disk& disk = *project.disk;
-  const Pipeline p = load_pipeline(disk);
+  const Pipeline p = load_pipeline(disk, /*required=*/false);
   const LockFile lock = read_lock(disk);
-  std::vector<bool> chosen(p.stages.size(), targets.empty());
-  for (size_t i : resolve_targets(p, targets)) chosen[i] = true;
+  const Selection sel = select_targets(p, disk, targets);
   ArtifactHasher hasher(disk, project.state.get());
   CheckoutReport report;
+  auto bring_back = [&](const LockedArtifact& a) {
+    const ArtifactInfo& now = hasher.hash(a.path);
+    if (now.exists && now.digest == a.digest) {
+      // Right content; make the links match cache.type again (a checkout
+      // after changing it, or a link broken by an editor's rename).
+      relink_output(project, a);
+      report.unchanged.push_back(a.path);
+      return;
+    }
+    if (now.exists && !force && would_lose_changes(project, now, a)) {
+      report.refused.push_back(a.path);
+      return;
+    }
+    try {
+      restore_output(project, a);
+      hasher.forget(a.path);
+      report.restored.push_back(a.path);
+    } catch (const Error& e) {
+      if (e.code() != Exit::kFailed) throw;
+      report.missing.push_back(a.path + ": " + e.what());
+    }
+  };
   for (size_t i = 0; i < p.stages.size(); ++i) {
-    if (!chosen[i]) continue;
+    if (!sel.stages[i]) continue;
     const Stage& s = p.stages[i];
     auto entry = lock.stages.find(s.name);
     if (entry == lock.stages.end()) continue;
     for (const Output& o : s.outs) {
       const LockedArtifact* a = recorded(entry->second, o.path);
-      if (!o.cache || !a) continue;
-      const ArtifactInfo& now = hasher.hash(o.path);
-      if (now.exists && now.digest == a->digest) {
-        report.unchanged.push_back(o.path);
-        continue;
-      }
-      if (now.exists && !force) {
-        report.refused.push_back(o.path);
-        continue;
-      }
-      try {
-        restore_output(project, *a);
-        hasher.forget(o.path);
-        report.restored.push_back(o.path);
-      } catch (const Error& e) {
-        if (e.code() != Exit::kFailed) throw;
-        report.missing.push_back(o.path + ": " + e.what());
-      }
+      if (o.cache && a && sel.wants(i, o.path)) bring_back(*a);
     }
   }
+  for (const std::string& file : sel.tracked) bring_back(read_tracked(disk, file));
   if (project.state) project.state->flush();
   return report;
 }

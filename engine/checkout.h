@@ -25,11 +25,24 @@ struct LockedArtifact;
 // path. Throws Error(kFailed) when its objects are not in the cache.
 void restore_output(Project& project, const LockedArtifact& recorded);
 
+// Makes a recorded output whose content is right link to the cache as the
+// link order says (no-op for copies).
+void relink_output(Project& project, const LockedArtifact& recorded);
+
 // True when every object needed to restore `recorded` is in the cache.
 bool restorable(Project& project, const LockedArtifact& recorded);
 
-// `targets` as for repro (stage names); empty means every stage.
-CheckoutReport checkout(Project& project, const std::vector<std::string>& targets, bool force);
+struct Target;
+
+// Restores the outputs of the stages and the .pipe-tracked data the targets
+// name (see targets.h); no targets means all of them.
+CheckoutReport checkout(Project& project, const std::vector<Target>& targets, bool force);
+
+// Replaces hard- and symbolic links to the cache under `path` (a file or a
+// directory) with writable copies of their own, so they can be edited in
+// place (`pipe unprotect`, and before a stage with `persist` outputs runs).
+// Returns how many files it copied.
+size_t unprotect(Project& project, const std::string& path);
 
 // Every digest pipe.lock records for cached outputs, and the files of
 // recorded directories: what `cache verify` checks by default.

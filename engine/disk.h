@@ -49,7 +49,11 @@ class Disk {
   virtual void make_dirs(const std::string& path) = 0;
   // False when `path`, or the part of it that exists, resolves outside the root
   // (through a symlink somewhere on the way).
+  // A symlink that `path` itself is may lead into the cache (see
+  // allow_links_into), since `cache.type: symlink` puts such links there.
   virtual bool resolves_inside_root(const std::string& path) = 0;
+  // Files under this absolute directory (the cache) may be link targets.
+  virtual void allow_links_into(const std::string& dir) { (void)dir; }
   virtual int64_t now_ns() = 0;
   // Filesystem timestamp granularity: a file modified this recently may change
   // again without its mtime moving, so its hash must not be cached.

@@ -14,6 +14,10 @@ Value parse_yaml(const std::string& name, const std::string& text);
 Value parse_json(const std::string& name, const std::string& text);
 Value parse_toml(const std::string& name, const std::string& text);
 
+// A map as TOML text (nested maps become tables). Comments and layout of
+// a file read earlier are not kept.
+std::string render_toml(const Value& map);
+
 // Chooses the parser by extension: .json, .toml, anything else YAML.
 Value parse_document(const std::string& name, const std::string& text);
 

@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <set>
 
+#include "disk.h"
 #include "error.h"
+#include "file_io.h"
+#include "paths.h"
 #include "lockfile.h"
 #include "object_store.h"
 #include "project.h"
@@ -36,24 +39,17 @@ void reference_lock(const ObjectStore& store, const LockFile& lock, std::set<std
 
 std::string read_text(const fs::path& p) {
   std::string text;
-  FILE* f = std::fopen(p.c_str(), "re");
-  if (!f) return text;
-  char buf[65536];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-  std::fclose(f);
+  read_file(p.string(), &text);
   return text;
 }
 
-}  // namespace
-
-GcReport collect_garbage(Project& project, int64_t grace_seconds, bool force) {
-  const ObjectStore& store = *project.cache;
-  std::set<std::string> keep;
-  reference_lock(store, read_lock(*project.disk), keep);
-
-  // Run-cache entries and .pipe files. A damaged one cannot say what it
-  // references, so gc refuses rather than guess.
-  const fs::path root(project.root);
+// Everything the project at `root` references: its pipe.lock, run-cache
+// entries and .pipe files. A damaged one cannot say what it references, so
+// gc refuses rather than guess.
+void reference_project(const ObjectStore& store, const std::string& root_dir, std::set<std::string>& keep) {
+  const fs::path root(root_dir);
+  auto disk = make_real_disk(root_dir);
+  reference_lock(store, read_lock(*disk), keep);
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root / kStateDir / "runs", ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -65,21 +61,33 @@ GcReport collect_garbage(Project& project, int64_t grace_seconds, bool force) {
                                           "); delete it and run gc again");
     }
   }
-  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (it->is_directory(ec) && (name == kStateDir || name == ".git")) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (!it->is_regular_file(ec) || it->path().extension() != ".pipe") continue;
-    const std::string rel = fs::relative(it->path(), root).string();
-    reference(store, parse_tracked(rel, read_text(it->path())), keep);
+  for (const std::string& file : find_tracked_files(*disk)) reference(store, read_tracked(*disk, file), keep);
+}
+
+}  // namespace
+
+GcReport collect_garbage(Project& project, const std::vector<std::string>& other_projects, int64_t grace_seconds,
+                         bool force) {
+  const ObjectStore& store = *project.cache;
+  const std::string cache = store.dir();
+  if (force && other_projects.empty() && !path_within(project.root + "/" + kStateDir, cache))
+    throw Error(Exit::kUsage, "the cache '" + cache +
+                                  "' is outside this project, so other projects may use it too; name every "
+                                  "project that uses it with -p DIR (their references are kept), or give "
+                                  "-p . to collect for this project alone");
+  std::set<std::string> keep;
+  reference_project(store, project.root, keep);
+  for (const std::string& other : other_projects) {
+    std::error_code ec;
+    if (!fs::is_directory(fs::path(other) / kStateDir, ec))
+      throw Error(Exit::kUsage, "'" + other + "' is not a pipe project (no .pipe/ in it)");
+    reference_project(store, fs::canonical(other, ec).string(), keep);
   }
 
   GcReport report;
   const auto now = std::chrono::system_clock::now();
-  for (auto it = fs::recursive_directory_iterator(fs::path(project.state_path("cache")) / kCacheLayout, ec);
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(fs::path(cache) / kCacheLayout, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     const std::string path = it->path().string();
@@ -94,11 +102,11 @@ GcReport collect_garbage(Project& project, int64_t grace_seconds, bool force) {
       ++report.too_young;
       continue;
     }
-    report.removable.push_back(fs::relative(it->path(), project.state_path("cache")).string());
+    report.removable.push_back(fs::relative(it->path(), cache).string());
     report.bytes += static_cast<uint64_t>(st.st_size);
   }
   if (force)
-    for (const std::string& rel : report.removable) ::unlink((project.state_path("cache") + "/" + rel).c_str());
+    for (const std::string& rel : report.removable) ::unlink((cache + "/" + rel).c_str());
   return report;
 }
 

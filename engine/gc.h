@@ -19,7 +19,10 @@ struct GcReport {
   size_t too_young = 0;
 };
 
-// With `force` false nothing is removed (dry run).
-GcReport collect_garbage(Project& project, int64_t grace_seconds, bool force);
+// With `force` false nothing is removed (dry run). `other_projects` (root
+// directories) share the cache: what they reference is kept too. A cache
+// outside the project cannot be collected with `force` unless they are named.
+GcReport collect_garbage(Project& project, const std::vector<std::string>& other_projects, int64_t grace_seconds,
+                         bool force);
 
 }  // namespace pipeline

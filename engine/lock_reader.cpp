@@ -86,6 +86,7 @@ bool artifacts(Lines& in, std::vector<LockedArtifact>* out) {
     if (!unquote(rest, &a.path)) return false;
     if (!in.take("      hash: ", &rest) || !unquote(rest, &hex) || !Digest::parse(hex, &a.digest)) return false;
     if (!in.take("      size: ", &rest) || !count(rest, &a.size)) return false;
+    a.executable = in.take("      isexec: true");
     if (in.take("      nfiles: ", &rest)) {
       if (!count(rest, &a.nfiles)) return false;
       a.is_dir = true;

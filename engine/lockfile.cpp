@@ -13,13 +13,7 @@ void render_artifacts(std::string& out, const char* key, const std::vector<Locke
   out += "    ";
   out += key;
   out += ":\n";
-  for (const LockedArtifact& a : list) {
-    out += "    - path: " + quote(a.path) + "\n";
-    // Quoted: an all-digit digest would otherwise read back as a number.
-    out += "      hash: \"" + a.digest.hex() + "\"\n";
-    out += "      size: " + std::to_string(a.size) + "\n";
-    if (a.is_dir) out += "      nfiles: " + std::to_string(a.nfiles) + "\n";
-  }
+  for (const LockedArtifact& a : list) out += render_artifact(a, a.path, "    ");
 }
 
 [[noreturn]] void corrupt(Mark m, const std::string& what) {
@@ -42,19 +36,9 @@ std::vector<LockedArtifact> parse_artifacts(const Value* list) {
     if (!item.is_map()) corrupt(item.mark(), "expected an artifact mapping");
     LockedArtifact a;
     const Value& path = need(item, "path");
-    const Value& hash = need(item, "hash");
-    const Value& size = need(item, "size");
     if (!path.is_string()) corrupt(path.mark(), "'path' must be a string");
     a.path = path.as_string();
-    if (!hash.is_string() || !Digest::parse(hash.as_string(), &a.digest))
-      corrupt(hash.mark(), "'hash' must be 32 hex digits");
-    if (size.kind() != Value::Kind::kInt || size.as_int() < 0) corrupt(size.mark(), "'size' must be a count");
-    a.size = static_cast<uint64_t>(size.as_int());
-    if (const Value* n = item.find("nfiles")) {
-      if (n->kind() != Value::Kind::kInt || n->as_int() < 0) corrupt(n->mark(), "'nfiles' must be a count");
-      a.is_dir = true;
-      a.nfiles = static_cast<uint64_t>(n->as_int());
-    }
+    parse_artifact_fields(item, &a, [](const Value& at, const std::string& what) { corrupt(at.mark(), what); });
     out.push_back(std::move(a));
   }
   return out;
@@ -87,6 +71,35 @@ std::string render_header(bool empty) {
 }
 
 }  // namespace
+
+std::string render_artifact(const LockedArtifact& a, const std::string& shown_path, const std::string& indent) {
+  std::string out = indent + "- path: " + quote(shown_path) + "\n";
+  // Quoted: an all-digit digest would otherwise read back as a number.
+  out += indent + "  hash: \"" + a.digest.hex() + "\"\n";
+  out += indent + "  size: " + std::to_string(a.size) + "\n";
+  if (a.executable && !a.is_dir) out += indent + "  isexec: true\n";
+  if (a.is_dir) out += indent + "  nfiles: " + std::to_string(a.nfiles) + "\n";
+  return out;
+}
+
+void parse_artifact_fields(const Value& item, LockedArtifact* a, const ArtifactFault& bad) {
+  const Value* hash = item.find("hash");
+  const Value* size = item.find("size");
+  if (!hash || !hash->is_string() || !Digest::parse(hash->as_string(), &a->digest))
+    return bad(hash ? *hash : item, "'hash' must be 32 hex digits");
+  if (!size || size->kind() != Value::Kind::kInt || size->as_int() < 0)
+    return bad(size ? *size : item, "'size' must be a count");
+  a->size = static_cast<uint64_t>(size->as_int());
+  if (const Value* x = item.find("isexec")) {
+    if (x->kind() != Value::Kind::kBool) bad(*x, "'isexec' must be true or false");
+    a->executable = x->as_bool();
+  }
+  if (const Value* n = item.find("nfiles")) {
+    if (n->kind() != Value::Kind::kInt || n->as_int() < 0) bad(*n, "'nfiles' must be a count");
+    a->is_dir = true;
+    a->nfiles = static_cast<uint64_t>(n->as_int());
+  }
+}
 
 std::string render_lock(const LockFile& lock) { return LockWriter(lock).render(); }
 

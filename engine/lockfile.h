@@ -2,6 +2,7 @@
 // version in docs/file-formats.md and schemas/lock.schema.json.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,8 +22,17 @@ struct LockedArtifact {
   Digest digest;
   uint64_t size = 0;
   bool is_dir = false;
-  uint64_t nfiles = 0;  // directories only
+  uint64_t nfiles = 0;      // directories only
+  bool executable = false;  // files only; a directory's manifest records its own
 };
+
+// One artifact as YAML list item lines, each starting with `indent`;
+// `shown_path` is the path as the file records it.
+std::string render_artifact(const LockedArtifact& a, const std::string& shown_path, const std::string& indent);
+// Reads hash, size, isexec and nfiles of a mapping (not its path). `bad`
+// reports a fault at a node and must throw.
+using ArtifactFault = std::function<void(const Value& at, const std::string& what)>;
+void parse_artifact_fields(const Value& item, LockedArtifact* a, const ArtifactFault& bad);
 
 struct LockedStage {
   std::vector<std::string> cmds;

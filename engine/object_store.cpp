@@ -13,90 +13,13 @@
 #include <random>
 
 #include "error.h"
+#include "file_io.h"
 #include "paths.h"
 
 namespace pipeline {
 namespace {
 
 constexpr const char* kManifestHeader = "pipe-manifest 1\n";
-
-[[noreturn]] void io_fail(const std::string& what, const std::string& path, int err) {
-  std::string msg = what + " '" + path + "': " + std::strerror(err);
-  if (err == ENOSPC) msg += " (the disk holding the cache is full; free space and run again)";
-  throw Error(Exit::kIo, msg);
-}
-
-void make_parent(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  if (ec) io_fail("cannot create directory for", path, ec.value());
-}
-
-void write_all(int fd, const char* data, size_t size, const std::string& path) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      io_fail("cannot write", path, errno);
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-}
-
-// Renames `tmp` over `target` durably; an existing object is success (same
-// name, same content).
-void commit_temp(const std::string& tmp, const std::string& target, int fd) {
-  if (::fsync(fd) != 0) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    io_fail("cannot flush", tmp, err);
-  }
-  ::close(fd);
-  make_parent(target);
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    io_fail("cannot move into place", target, err);
-  }
-  const std::string parent = std::filesystem::path(target).parent_path().string();
-  const int dfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-}
-
-// Copies fd `in` to a new temp file, hashing on the way. Returns the temp fd.
-int copy_hashing(int in, const std::string& tmp, mode_t mode, Digest* digest) {
-  make_parent(tmp);
-  const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (out < 0) io_fail("cannot create", tmp, errno);
-  Hasher h;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(in, buf, sizeof buf);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(out);
-      ::unlink(tmp.c_str());
-      io_fail("cannot read while caching", tmp, err);
-    }
-    h.update(buf, static_cast<size_t>(n));
-    try {
-      write_all(out, buf, static_cast<size_t>(n), tmp);
-    } catch (...) {
-      ::close(out);
-      ::unlink(tmp.c_str());
-      throw;
-    }
-  }
-  *digest = h.finish();
-  return out;
-}
 
 bool safe_relative(const std::string& path) {
   std::string normalized, why;
@@ -105,11 +28,10 @@ bool safe_relative(const std::string& path) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, Digest>> directory_files(const std::string& dir,
-                                                            const std::vector<ManifestEntry>& entries) {
-  std::vector<std::pair<std::string, Digest>> out;
+std::vector<PutItem> directory_files(const std::string& dir, const std::vector<ManifestEntry>& entries) {
+  std::vector<PutItem> out;
   out.reserve(entries.size());
-  for (const ManifestEntry& e : entries) out.emplace_back(dir + "/" + e.path, e.digest);
+  for (const ManifestEntry& e : entries) out.push_back({dir + "/" + e.path, e.digest, e.size, e.mtime_ns, e.executable});
   return out;
 }
 
@@ -151,7 +73,7 @@ std::string ObjectStore::tmp_path() const {
 
 void ObjectStore::put_file(const std::string& source, const Digest& expected) { put_files({{source, expected}}); }
 
-void ObjectStore::put_files(const std::vector<std::pair<std::string, Digest>>& files) {
+void ObjectStore::put_files(const std::vector<PutItem>& files) {
   struct Pending {
     std::string tmp;
     std::string target;
@@ -161,31 +83,21 @@ void ObjectStore::put_files(const std::vector<std::pair<std::string, Digest>>& f
     for (const Pending& p : pending) ::unlink(p.tmp.c_str());
   };
   try {
-    for (const auto& [source, expected] : files) {
-      if (has(expected)) {
+    for (const PutItem& item : files) {
+      struct stat obj, src;
+      if (::stat(object_path(item.digest).c_str(), &obj) == 0) {
         // Young again: a concurrent gc must not take an object this run is
-        // about to record (its grace period goes by mtime).
-        ::utimensat(AT_FDCWD, object_path(expected).c_str(), nullptr, 0);
+        // about to record (its grace period goes by mtime). Not when the
+        // source is that very inode (hard-linked): its mtime is the
+        // workspace file's, and the hash cache keys on it.
+        if (::stat(item.source.c_str(), &src) != 0 || src.st_ino != obj.st_ino || src.st_dev != obj.st_dev)
+          ::utimensat(AT_FDCWD, object_path(item.digest).c_str(), nullptr, 0);
         continue;
       }
-      const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-      if (in < 0) io_fail("cannot read", source, errno);
-      const std::string tmp = tmp_path();
-      Digest got;
-      int out;
-      try {
-        // Objects are read-only: a hardlinked workspace file must not be
-        // editable in place.
-        out = copy_hashing(in, tmp, 0444, &got);
-      } catch (...) {
-        ::close(in);
-        throw;
-      }
-      ::close(in);
-      ::close(out);
-      pending.push_back({tmp, object_path(expected)});
-      if (got != expected)
-        throw Error(Exit::kIo, "'" + source + "' changed while it was being cached; run again once nothing writes it");
+      // The same content twice in one batch: the first one stores it.
+      const std::string target = object_path(item.digest);
+      if (std::any_of(pending.begin(), pending.end(), [&](const Pending& p) { return p.target == target; })) continue;
+      pending.push_back({stage_object(item), target});
     }
     if (pending.empty()) return;
     // Step 2 of the write order, for the whole batch: data durable before
@@ -194,15 +106,15 @@ void ObjectStore::put_files(const std::vector<std::pair<std::string, Digest>>& f
     if (dfd < 0 || ::syncfs(dfd) != 0) {
       const int err = errno;
       if (dfd >= 0) ::close(dfd);
-      io_fail("cannot flush", dir_, err);
+      fail_io("cannot flush", dir_, err);
     }
     for (size_t i = 0; i < pending.size(); ++i) {
-      make_parent(pending[i].target);
+      make_parent_dirs(pending[i].target);
       if (::rename(pending[i].tmp.c_str(), pending[i].target.c_str()) != 0) {
         const int err = errno;
         ::close(dfd);
         pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(i));
-        io_fail("cannot move into place", pending.front().target, err);
+        fail_io("cannot move into place", pending.front().target, err);
       }
     }
     pending.clear();
@@ -223,27 +135,15 @@ void ObjectStore::put_manifest(const Digest& digest, std::vector<ManifestEntry> 
   for (const auto& e : entries)
     text += e.digest.hex() + " " + std::to_string(e.size) + " " + (e.executable ? "x" : "-") + " " + e.path + "\n";
   const std::string tmp = tmp_path();
-  make_parent(tmp);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-  if (fd < 0) io_fail("cannot create", tmp, errno);
-  try {
-    write_all(fd, text.data(), text.size(), tmp);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  commit_temp(tmp, manifest_path(digest), fd);
+  make_parent_dirs(tmp);
+  make_parent_dirs(manifest_path(digest));
+  write_file_atomically(manifest_path(digest), text, 0444, tmp);
 }
 
 bool ObjectStore::read_manifest(const Digest& digest, std::vector<ManifestEntry>* entries) const {
   entries->clear();
-  FILE* f = std::fopen(manifest_path(digest).c_str(), "re");
-  if (!f) return false;
   std::string text;
-  char buf[65536];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-  std::fclose(f);
+  if (!read_file(manifest_path(digest), &text)) return false;
   if (text.compare(0, std::strlen(kManifestHeader), kManifestHeader) != 0) return false;
   size_t pos = std::strlen(kManifestHeader);
   while (pos < text.size()) {
@@ -269,35 +169,6 @@ bool ObjectStore::read_manifest(const Digest& digest, std::vector<ManifestEntry>
     entries->push_back(std::move(e));
   }
   return manifest_digest(*entries) == digest;
-}
-
-void ObjectStore::restore_file(const Digest& d, const std::string& target, bool executable) const {
-  const int in = ::open(object_path(d).c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) {
-    if (errno == ENOENT)
-      throw Error(Exit::kFailed, "'" + target + "' is not in the cache (object " + d.hex() +
-                                     " missing); rerun the stage that produces it with 'pipe repro'");
-    io_fail("cannot read", object_path(d), errno);
-  }
-  // Random too, not only the pid: in a container every run may get the same
-  // pid, and a killed restore leaves its temp file behind.
-  std::string tmp = target + ".pipe-tmp." + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
-  ::unlink(tmp.c_str());
-  Digest got;
-  int out;
-  try {
-    out = copy_hashing(in, tmp, executable ? 0755 : 0644, &got);
-  } catch (...) {
-    ::close(in);
-    throw;
-  }
-  ::close(in);
-  if (got != d) {
-    ::close(out);
-    ::unlink(tmp.c_str());
-    throw Error(Exit::kFailed, "cache object " + d.hex() + " is corrupt; run 'pipe cache verify --repair'");
-  }
-  commit_temp(tmp, target, out);
 }
 
 std::vector<ObjectStore::Damage> ObjectStore::verify(const std::vector<Digest>& only, bool repair,

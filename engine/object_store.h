@@ -8,6 +8,7 @@
 // rename. An object's content always matches its name, or it is absent.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -24,12 +25,36 @@ struct ManifestEntry {
   Digest digest;
   uint64_t size = 0;
   bool executable = false;
+  int64_t mtime_ns = 0;  // as hashed; not stored in the manifest (0: unknown)
+};
+
+// How a workspace file shares an object's data (`cache.type`). See
+// docs/cache.md for the trade-offs.
+enum class LinkType { kReflink, kHardlink, kSymlink, kCopy };
+
+// Parses "reflink,copy" (DVC's syntax). False with a reason for an unknown
+// or repeated name.
+bool parse_link_types(const std::string& text, std::vector<LinkType>* out, std::string* why);
+const char* link_type_name(LinkType type);
+
+// A file to store: its absolute path and what hashing saw.
+struct PutItem {
+  std::string source;
+  Digest digest;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;  // 0: unknown, so a hard-linked object is re-hashed
+  bool executable = false;
 };
 
 class ObjectStore {
  public:
   // `dir` is the cache root (absolute), e.g. <project>/.pipe/cache.
   explicit ObjectStore(std::string dir);
+  const std::string& dir() const { return dir_; }
+
+  // The order in which link types are tried; default reflink, copy.
+  void set_link_types(std::vector<LinkType> order) { order_ = std::move(order); }
+  const std::vector<LinkType>& link_types() const { return order_; }
 
   std::string object_path(const Digest& d) const;
   std::string manifest_path(const Digest& d) const;
@@ -43,17 +68,27 @@ class ObjectStore {
   void put_file(const std::string& source, const Digest& expected);
   // The same for many files, with one filesystem sync for the batch
   // instead of an fsync per object: all temp files are written, then
-  // synced together, then renamed into place, then synced again.
-  void put_files(const std::vector<std::pair<std::string, Digest>>& files);
+  // synced together, then renamed into place, then synced again. With
+  // hardlink or reflink first in the link order, a new object shares the
+  // source's data instead of copying it; a hard-linked source becomes
+  // read-only with it, and must still look as it did when hashed.
+  void put_files(const std::vector<PutItem>& files);
   // Stores a directory's manifest; `digest` must be the directory digest of
   // these entries (checked).
   void put_manifest(const Digest& digest, std::vector<ManifestEntry> entries);
   // Reads a manifest back; false if missing or damaged.
   bool read_manifest(const Digest& digest, std::vector<ManifestEntry>* entries) const;
 
-  // Copies an object to `target` (absolute) via a temp file and rename, so
-  // `target` is either its old self or the full object. Throws Error(kIo).
-  void restore_file(const Digest& d, const std::string& target, bool executable) const;
+  // Makes `target` (absolute) hold an object, by the first link type in the
+  // order that works here, via a temp file and rename, so `target` is either
+  // its old self or the whole object. Executable files are never hard- or
+  // symlinked: the object's mode is shared by every file with that content.
+  // A copy is hashed as it is written; a corrupt object throws
+  // Error(kFailed), a missing one too. I/O errors throw Error(kIo).
+  LinkType restore_file(const Digest& d, const std::string& target, bool executable) const;
+  // After a commit: `target` already holds the object's content as a file of
+  // its own; replaces it with a link when the order asks for one.
+  LinkType relink_file(const Digest& d, const std::string& target, bool executable) const;
 
   struct Damage {
     std::string object;  // path relative to the cache root
@@ -66,12 +101,18 @@ class ObjectStore {
 
  private:
   std::string tmp_path() const;
+  LinkType place(const Digest& d, const std::string& target, bool executable, bool current) const;
+  // Stores one new object as a temp file; returns its path.
+  std::string stage_object(const PutItem& item) const;
   std::string dir_;
+  std::vector<LinkType> order_{LinkType::kReflink, LinkType::kCopy};
+  // Set when the filesystem refused a link type, so it is not tried again.
+  mutable std::atomic<bool> no_reflink_{false};
+  mutable std::atomic<bool> no_hardlink_{false};
 };
 
-// (absolute source path, digest) for each file of a directory at `dir`.
-std::vector<std::pair<std::string, Digest>> directory_files(const std::string& dir,
-                                                            const std::vector<ManifestEntry>& entries);
+// What to store for each file of a directory at `dir` (absolute).
+std::vector<PutItem> directory_files(const std::string& dir, const std::vector<ManifestEntry>& entries);
 
 // The directory digest of manifest entries, as ArtifactHasher computes it.
 Digest manifest_digest(std::vector<ManifestEntry> entries);

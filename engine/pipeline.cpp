@@ -376,8 +376,13 @@ Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& 
   return Loader(disk, file).load(parse_yaml(file, text));
 }
 
-Pipeline load_pipeline(Disk& disk) {
+Pipeline load_pipeline(Disk& disk, bool required) {
   const std::string file = pipeline_file(disk);
+  if (file.empty() && !required) {
+    Pipeline none;
+    none.file = "pipe.yaml";
+    return none;
+  }
   if (file.empty())
     throw Error(Exit::kBadPipeline, "no pipe.yaml or dvc.yaml in the project root; create one with a 'stages:' section");
   std::string text;

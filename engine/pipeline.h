@@ -66,7 +66,9 @@ std::string pipeline_file(Disk& disk);
 
 // Parses, expands and validates the pipeline file. Throws Error(kBadPipeline)
 // naming file:line:col and the fix. Does not look at the DAG (see graph.h).
-Pipeline load_pipeline(Disk& disk);
+// Without `required`, a project with no pipeline file (only data tracked
+// with `pipe add`) reads as one with no stages.
+Pipeline load_pipeline(Disk& disk, bool required = true);
 Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text);
 
 }  // namespace pipeline

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "config.h"
 #include "error.h"
 
 namespace pipeline {
@@ -17,6 +18,20 @@ namespace {
 constexpr const char* kStateIgnore =
     "# Written by pipe init: local state that does not belong in git.\n"
     "/state.db*\n/logs/\n/tmp/\n/repro.lock\n/cache/\n/runs/\n/config.local\n";
+
+// `cache.dir`, relative to .pipe/ as DVC's is to its config file; several
+// projects may share one.
+std::string cache_dir(const Project& p, const Config& config) {
+  const ConfigValue* dir = config.find("cache.dir");
+  if (!dir) return p.state_path("cache");
+  if (dir->value.empty()) config.fail("cache.dir", "cache.dir is empty; give a directory, or unset it");
+  fs::path path(dir->value);
+  if (path.is_relative()) path = fs::path(p.root) / kStateDir / path;
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) config.fail("cache.dir", "cannot create the cache directory '" + path.string() + "': " + ec.message());
+  return fs::weakly_canonical(path, ec).string();
+}
 
 }  // namespace
 
@@ -58,7 +73,15 @@ Project open_project(const std::string& root) {
   p.root = root;
   p.disk = make_real_disk(root);
   p.state = std::make_unique<StateDb>(p.state_path("state.db"));
-  p.cache = std::make_unique<ObjectStore>(p.state_path("cache"));
+  const Config config = Config::load(p.root + "/" + kStateDir);
+  p.cache = std::make_unique<ObjectStore>(cache_dir(p, config));
+  std::vector<LinkType> order;
+  std::string why;
+  if (const ConfigValue* type = config.find("cache.type")) {
+    if (!parse_link_types(type->value, &order, &why)) config.fail("cache.type", why);
+    p.cache->set_link_types(order);
+  }
+  p.disk->allow_links_into(p.cache->dir());
   return p;
 }
 

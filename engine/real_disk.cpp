@@ -11,6 +11,7 @@
 
 #include "disk.h"
 #include "error.h"
+#include "file_io.h"
 
 namespace pipeline {
 namespace {
@@ -26,10 +27,6 @@ FileInfo info_of(const struct stat& st) {
   info.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   info.executable = (st.st_mode & S_IXUSR) != 0;
   return info;
-}
-
-std::string io_message(const std::string& what, const std::string& path) {
-  return what + " '" + path + "': " + std::strerror(errno);
 }
 
 class RealDisk : public Disk {
@@ -75,60 +72,10 @@ class RealDisk : public Disk {
 
   bool thread_safe_reads() const override { return true; }
 
-  bool read(const std::string& path, std::string* out) override {
-    const int fd = ::open(full(path).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    out->clear();
-    char buf[65536];
-    for (;;) {
-      const ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n == 0) break;
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        ::close(fd);
-        return false;
-      }
-      out->append(buf, static_cast<size_t>(n));
-    }
-    ::close(fd);
-    return true;
-  }
+  bool read(const std::string& path, std::string* out) override { return read_file(full(path), out); }
 
   void write_atomic(const std::string& path, const std::string& data) override {
-    const std::string target = full(path);
-    const std::string tmp = target + ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error(Exit::kIo, io_message("cannot create", tmp));
-    size_t done = 0;
-    while (done < data.size()) {
-      const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        const std::string msg = io_message("cannot write", tmp);
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        throw Error(Exit::kIo, msg);
-      }
-      done += static_cast<size_t>(n);
-    }
-    const bool synced = ::fsync(fd) == 0;
-    if (::close(fd) != 0 || !synced) {
-      const std::string msg = io_message("cannot flush", tmp);
-      ::unlink(tmp.c_str());
-      throw Error(Exit::kIo, msg);
-    }
-    if (::rename(tmp.c_str(), target.c_str()) != 0) {
-      const std::string msg = io_message("cannot replace", target);
-      ::unlink(tmp.c_str());
-      throw Error(Exit::kIo, msg);
-    }
-    // The rename is durable only once the directory entry is.
-    const std::string parent = std::filesystem::path(target).parent_path().string();
-    const int dfd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
+    write_file_atomically(full(path), data, 0644);
   }
 
   void remove_all(const std::string& path) override {
@@ -144,20 +91,29 @@ class RealDisk : public Disk {
   }
 
   bool resolves_inside_root(const std::string& path) override {
-    // Resolve the longest existing prefix; what does not exist yet cannot be a link.
     std::filesystem::path p = full(path);
     std::error_code ec;
+    // A workspace file linked into the cache: what must stay inside the
+    // project is the directory holding the link.
+    if (!cache_.empty() && std::filesystem::is_symlink(p, ec)) {
+      char buf[PATH_MAX];
+      struct stat st;
+      if (::realpath(p.c_str(), buf) && within(buf, cache_) && ::stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+        p = p.parent_path();
+    }
+    // Resolve the longest existing prefix; what does not exist yet cannot be a link.
     while (!p.empty() && !std::filesystem::exists(std::filesystem::symlink_status(p, ec))) {
       if (p == p.parent_path()) break;
       p = p.parent_path();
     }
     char buf[PATH_MAX];
     if (!::realpath(p.c_str(), buf)) return false;
-    const std::string resolved = buf;
-    return resolved == real_root_ ||
-           (resolved.size() > real_root_.size() &&
-            resolved.compare(0, real_root_.size(), real_root_) == 0 &&
-            resolved[real_root_.size()] == '/');
+    return within(buf, real_root_);
+  }
+
+  void allow_links_into(const std::string& dir) override {
+    char buf[PATH_MAX];
+    cache_ = ::realpath(dir.c_str(), buf) ? buf : dir;
   }
 
   int64_t now_ns() override {
@@ -172,8 +128,14 @@ class RealDisk : public Disk {
     return root_ + "/" + path;
   }
 
+  static bool within(const std::string& resolved, const std::string& dir) {
+    return resolved == dir ||
+           (resolved.size() > dir.size() && resolved.compare(0, dir.size(), dir) == 0 && resolved[dir.size()] == '/');
+  }
+
   std::string root_;
   std::string real_root_;
+  std::string cache_;  // real path; empty: no links allowed out
 };
 
 }  // namespace

@@ -170,6 +170,9 @@ class Scheduler {
     // Start from a clean slate: stale outputs must not pass for new ones.
     for (const Output& o : s.outs) {
       if (!o.persist) disk_.remove_all(o.path);
+      // A persisted output the stage will update in place must not be a
+      // read-only link into the cache, which the update would corrupt.
+      else if (project_.cache) unprotect(project_, o.path);
       hasher_.forget(o.path);
       const std::string parent = parent_path(o.path);
       if (!parent.empty()) disk_.make_dirs(parent);
@@ -280,7 +283,7 @@ class Scheduler {
 
   LockedArtifact locked(const std::string& path) {
     const ArtifactInfo& a = hasher_.hash(path);
-    return {path, a.digest, a.size, a.is_dir, a.nfiles};
+    return {path, a.digest, a.size, a.is_dir, a.nfiles, a.executable};
   }
 
   void fail(size_t i, const JobResult& r, const std::string& why) {

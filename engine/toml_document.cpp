@@ -34,7 +34,38 @@ Value convert(const toml::node& n) {
   return Value::string(os.str(), m);
 }
 
+toml::table to_table(const Value& v);
+
+// Scalars and lists of them; maps become tables.
+void insert(toml::table& t, const std::string& key, const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kMap: t.insert(key, to_table(v)); break;
+    case Value::Kind::kBool: t.insert(key, v.as_bool()); break;
+    case Value::Kind::kInt: t.insert(key, v.as_int()); break;
+    case Value::Kind::kFloat: t.insert(key, v.as_float()); break;
+    case Value::Kind::kList: {
+      toml::array a;
+      for (const Value& item : v.items()) a.push_back(item.scalar_text());
+      t.insert(key, std::move(a));
+      break;
+    }
+    default: t.insert(key, v.scalar_text()); break;
+  }
+}
+
+toml::table to_table(const Value& v) {
+  toml::table t;
+  for (const auto& [k, child] : v.entries()) insert(t, k, child);
+  return t;
+}
+
 }  // namespace
+
+std::string render_toml(const Value& map) {
+  std::ostringstream os;
+  os << to_table(map) << "\n";
+  return os.str();
+}
 
 Value parse_toml(const std::string& name, const std::string& text) {
   try {

@@ -1,5 +1,7 @@
 #include "tracked.h"
 
+#include <algorithm>
+
 #include "artifact.h"
 #include "document.h"
 #include "error.h"
@@ -38,11 +40,7 @@ void ignore_in_git(Disk& disk, const std::string& path) {
 std::string render_tracked(const LockedArtifact& a) {
   std::string out = "# Written by pipe add; commit this file, not the data. Format: docs/file-formats.md\n";
   out += "schema: " + std::to_string(kTrackedSchema) + "\nouts:\n";
-  out += "- path: " + Value::string(base_name(a.path)).canonical() + "\n";
-  out += "  hash: \"" + a.digest.hex() + "\"\n";
-  out += "  size: " + std::to_string(a.size) + "\n";
-  if (a.is_dir) out += "  nfiles: " + std::to_string(a.nfiles) + "\n";
-  return out;
+  return out + render_artifact(a, base_name(a.path), "");
 }
 
 LockedArtifact parse_tracked(const std::string& file, const std::string& text) {
@@ -58,8 +56,6 @@ LockedArtifact parse_tracked(const std::string& file, const std::string& text) {
   if (!outs || !outs->is_list() || outs->items().size() != 1) bad(root, "'outs' must list exactly one artifact");
   const Value& o = outs->items()[0];
   const Value* path = o.find("path");
-  const Value* hash = o.find("hash");
-  const Value* size = o.find("size");
   LockedArtifact a;
   if (!path || !path->is_string()) bad(o, "'path' must be a string");
   const std::string& name = path->as_string();
@@ -67,17 +63,49 @@ LockedArtifact parse_tracked(const std::string& file, const std::string& text) {
   // read or write outside the project.
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
     bad(*path, "'path' must be the name of a file or directory beside the .pipe file, not '" + name + "'");
-  if (!hash || !hash->is_string() || !Digest::parse(hash->as_string(), &a.digest)) bad(o, "'hash' must be 32 hex digits");
-  if (!size || size->kind() != Value::Kind::kInt || size->as_int() < 0) bad(o, "'size' must be a count");
-  a.size = static_cast<uint64_t>(size->as_int());
-  if (const Value* n = o.find("nfiles")) {
-    if (n->kind() != Value::Kind::kInt || n->as_int() < 0) bad(*n, "'nfiles' must be a count");
-    a.is_dir = true;
-    a.nfiles = static_cast<uint64_t>(n->as_int());
-  }
+  parse_artifact_fields(o, &a, bad);
   const std::string dir = parent_path(file);
   a.path = dir.empty() ? name : dir + "/" + name;
   return a;
+}
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void walk_tracked(Disk& disk, const std::string& dir, const std::vector<std::string>& skip,
+                  std::vector<std::string>& out) {
+  const std::vector<DirEntry> entries = disk.list(dir);
+  auto has_file = [&](const std::string& name) {
+    for (const DirEntry& e : entries)
+      if (e.name == name && e.info.is_file()) return true;
+    return false;
+  };
+  for (const DirEntry& e : entries) {
+    const std::string path = dir.empty() ? e.name : dir + "/" + e.name;
+    if (e.info.is_file() && ends_with(e.name, kTrackedSuffix)) out.push_back(path);
+    if (!e.info.is_dir() || e.name == ".pipe" || e.name == ".git") continue;
+    if (has_file(e.name + kTrackedSuffix)) continue;  // tracked data
+    if (std::find(skip.begin(), skip.end(), path) != skip.end()) continue;
+    walk_tracked(disk, path, skip, out);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> find_tracked_files(Disk& disk, const std::vector<std::string>& skip) {
+  std::vector<std::string> out;
+  walk_tracked(disk, "", skip, out);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+LockedArtifact read_tracked(Disk& disk, const std::string& file) {
+  std::string text;
+  if (!disk.read(file, &text)) throw Error(Exit::kIo, "cannot read '" + file + "'");
+  return parse_tracked(file, text);
 }
 
 std::vector<AddResult> add_data(Project& project, const std::vector<std::string>& paths) {
@@ -102,7 +130,7 @@ std::vector<AddResult> add_data(Project& project, const std::vector<std::string>
       throw Error(Exit::kUsage, "cannot add '" + path + "': it resolves outside the project through a symlink");
     const ArtifactInfo& info = hasher.hash(path);
     if (!info.exists) throw Error(Exit::kUsage, "cannot add '" + path + "': no such file or directory");
-    const LockedArtifact recorded{path, info.digest, info.size, info.is_dir, info.nfiles};
+    const LockedArtifact recorded{path, info.digest, info.size, info.is_dir, info.nfiles, info.executable};
     const std::string pipe_file = path + ".pipe";
     bool changed = true;
     std::string old;

@@ -10,6 +10,7 @@
 
 namespace pipeline {
 
+class Disk;
 struct Project;
 
 inline constexpr int kTrackedSchema = 1;
@@ -21,6 +22,16 @@ std::string render_tracked(const LockedArtifact& a);
 // with file:line:col for damage, and for a path that is not a plain name in
 // the file's own directory (no '/', '..', absolute paths).
 LockedArtifact parse_tracked(const std::string& file, const std::string& text);
+
+inline constexpr const char* kTrackedSuffix = ".pipe";
+
+// Every .pipe file in the project (project-relative, sorted). Skips .pipe/
+// and .git/, tracked directories themselves, and the directories in `skip`
+// (stage outputs), which hold no .pipe files worth a walk.
+std::vector<std::string> find_tracked_files(Disk& disk, const std::vector<std::string>& skip = {});
+
+// Reads and parses one .pipe file; throws as parse_tracked does.
+LockedArtifact read_tracked(Disk& disk, const std::string& file);
 
 struct AddResult {
   std::string path;   // project-relative

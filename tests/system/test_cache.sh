@@ -39,7 +39,7 @@ assert_ran "restored outputs count as up to date" ""
 
 echo "hand edit" >model.txt
 expect_exit 1 pipe checkout
-assert_contains "checkout refuses to overwrite an unrecorded change" "$ERR" "model.txt differs from pipe.lock"
+assert_contains "checkout refuses to overwrite an unrecorded change" "$ERR" "model.txt differs from what pipe.lock"
 assert_eq "the refused file is untouched" "hand edit" "$(cat model.txt)"
 expect_exit 0 pipe checkout --force
 assert_eq "checkout --force restores it" "m 1" "$(cat model.txt)"

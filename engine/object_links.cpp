@@ -1,0 +1,293 @@
+// How objects get into the cache and back into the workspace: by reflink,
+// hard link, symbolic link or copy, in the order `cache.type` gives.
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <random>
+
+#include "error.h"
+#include "file_io.h"
+#include "object_store.h"
+#include "suggest.h"
+
+namespace pipeline {
+namespace {
+
+const char* const kNames[] = {"reflink", "hardlink", "symlink", "copy"};
+
+// Errors that mean "this filesystem (pair) cannot do that link": try the next type.
+bool unsupported(int err) {
+  return err == EOPNOTSUPP || err == ENOTTY || err == EXDEV || err == EINVAL || err == EPERM || err == EMLINK ||
+         err == ENOSYS;
+}
+
+// Copies fd `in` to a new temp file, hashing on the way. Returns the temp fd.
+int copy_hashing(int in, const std::string& tmp, mode_t mode, Digest* digest) {
+  make_parent_dirs(tmp);
+  const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (out < 0) fail_io("cannot create", tmp, errno);
+  Hasher h;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(in, buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(out);
+      ::unlink(tmp.c_str());
+      fail_io("cannot read while caching", tmp, err);
+    }
+    h.update(buf, static_cast<size_t>(n));
+    try {
+      write_fully(out, buf, static_cast<size_t>(n), tmp);
+    } catch (...) {
+      ::close(out);
+      ::unlink(tmp.c_str());
+      throw;
+    }
+  }
+  *digest = h.finish();
+  return out;
+}
+
+// Hashes a whole file by path; false if unreadable.
+bool hash_path(const std::string& path, Digest* d) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = hash_fd(fd, d, nullptr);
+  ::close(fd);
+  return ok;
+}
+
+int open_object(const std::string& path, const std::string& target, const Digest& d) {
+  const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in >= 0) return in;
+  if (errno == ENOENT)
+    throw Error(Exit::kFailed, "'" + target + "' is not in the cache (object " + d.hex() +
+                                   " missing); rerun the stage that produces it with 'pipe repro'");
+  fail_io("cannot read", path, errno);
+}
+
+// Random too, not only the pid: in a container every run may get the same
+// pid, and a killed restore leaves its temp file behind.
+std::string temp_beside(const std::string& target) {
+  return target + ".pipe-tmp." + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
+}
+
+// Renames `tmp` over `target`; removes `tmp` and throws on failure.
+void move_over(const std::string& tmp, const std::string& target) {
+  if (::rename(tmp.c_str(), target.c_str()) == 0) return;
+  const int err = errno;
+  ::unlink(tmp.c_str());
+  fail_io("cannot move into place", target, err);
+}
+
+// The workspace file already is the object (linked). After a commit that is
+// right; when restoring, the file was found wrong, so unless the object
+// still hashes to its name an in-place edit reached it through the link.
+void check_linked(const Digest& d, const std::string& object, bool current) {
+  if (current) return;
+  Digest got;
+  if (hash_path(object, &got) && got == d) return;
+  throw Error(Exit::kFailed, "cache object " + d.hex() +
+                                 " is corrupt: a linked output was edited in place. Run 'pipe cache verify "
+                                 "--repair', then 'pipe repro' to produce it again");
+}
+
+}  // namespace
+
+bool parse_link_types(const std::string& text, std::vector<LinkType>* out, std::string* why) {
+  out->clear();
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string name = text.substr(start, comma - start);
+    while (!name.empty() && name.front() == ' ') name.erase(0, 1);
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    int found = -1;
+    for (int i = 0; i < 4; ++i)
+      if (name == kNames[i]) found = i;
+    if (found < 0) {
+      *why = "unknown link type '" + name + "'" + did_you_mean(name, {kNames, kNames + 4}) +
+             "; use reflink, hardlink, symlink or copy, comma-separated in the order to try";
+      return false;
+    }
+    const LinkType t = static_cast<LinkType>(found);
+    for (LinkType seen : *out)
+      if (seen == t) {
+        *why = "link type '" + name + "' is listed twice";
+        return false;
+      }
+    out->push_back(t);
+    start = comma + 1;
+  }
+  return !out->empty();
+}
+
+const char* link_type_name(LinkType type) { return kNames[static_cast<int>(type)]; }
+
+std::string ObjectStore::stage_object(const PutItem& item) const {
+  const std::string tmp = tmp_path();
+  make_parent_dirs(tmp);
+  auto changed = [&] {
+    ::unlink(tmp.c_str());
+    throw Error(Exit::kIo, "'" + item.source + "' changed while it was being cached; run again once nothing writes it");
+  };
+  for (LinkType type : order_) {
+    if (type == LinkType::kReflink && !no_reflink_) {
+      const int in = ::open(item.source.c_str(), O_RDONLY | O_CLOEXEC);
+      if (in < 0) fail_io("cannot read", item.source, errno);
+      const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+      if (out < 0) {
+        const int err = errno;
+        ::close(in);
+        fail_io("cannot create", tmp, err);
+      }
+      const int rc = ::ioctl(out, FICLONE, in);
+      const int err = errno;
+      ::close(in);
+      ::close(out);
+      if (rc == 0) {
+        // The clone shares blocks, so it cannot differ from the source as
+        // read now; hashing it checks the source still is what was hashed.
+        Digest got;
+        if (!hash_path(tmp, &got) || got != item.digest) changed();
+        return tmp;
+      }
+      ::unlink(tmp.c_str());
+      if (!unsupported(err)) fail_io("cannot reflink", item.source, err);
+      no_reflink_ = true;
+    } else if (type == LinkType::kHardlink && !no_hardlink_ && !item.executable) {
+      if (::link(item.source.c_str(), tmp.c_str()) == 0) {
+        // One inode now: read-only for the workspace as for the cache.
+        ::chmod(tmp.c_str(), 0444);
+        struct stat st;
+        if (::stat(tmp.c_str(), &st) != 0) fail_io("cannot stat", tmp, errno);
+        const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+        if (static_cast<uint64_t>(st.st_size) != item.size) changed();
+        if (item.mtime_ns == 0 || mtime != item.mtime_ns) {
+          Digest got;
+          if (!hash_path(tmp, &got) || got != item.digest) changed();
+        }
+        return tmp;
+      }
+      if (!unsupported(errno)) fail_io("cannot hard-link", item.source, errno);
+      if (errno == EXDEV) no_hardlink_ = true;
+    } else if (type == LinkType::kCopy || type == LinkType::kSymlink) {
+      // A symlinked workspace file points at a copy in the cache.
+      break;
+    }
+  }
+  const int in = ::open(item.source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) fail_io("cannot read", item.source, errno);
+  Digest got;
+  int out;
+  try {
+    // Objects are read-only: a linked workspace file must not be editable in place.
+    out = copy_hashing(in, tmp, 0444, &got);
+  } catch (...) {
+    ::close(in);
+    throw;
+  }
+  ::close(in);
+  ::close(out);
+  if (got != item.digest) changed();
+  return tmp;
+}
+
+LinkType ObjectStore::restore_file(const Digest& d, const std::string& target, bool executable) const {
+  return place(d, target, executable, false);
+}
+
+LinkType ObjectStore::relink_file(const Digest& d, const std::string& target, bool executable) const {
+  return place(d, target, executable, true);
+}
+
+LinkType ObjectStore::place(const Digest& d, const std::string& target, bool executable, bool current) const {
+  const std::string object = object_path(d);
+  const mode_t mode = executable ? 0755 : 0644;
+  for (LinkType type : order_) {
+    if (type == LinkType::kReflink && !no_reflink_) {
+      const int in = open_object(object, target, d);
+      const std::string tmp = temp_beside(target);
+      const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+      if (out < 0) {
+        const int err = errno;
+        ::close(in);
+        fail_io("cannot create", tmp, err);
+      }
+      const int rc = ::ioctl(out, FICLONE, in);
+      const int err = errno;
+      ::close(in);
+      if (rc == 0) {
+        ::fchmod(out, mode);  // the umask may have narrowed it
+        commit_temp_file(out, tmp, target);
+        return type;
+      }
+      ::close(out);
+      ::unlink(tmp.c_str());
+      if (!unsupported(err)) fail_io("cannot reflink", object, err);
+      no_reflink_ = true;
+    } else if (type == LinkType::kHardlink && !no_hardlink_ && !executable) {
+      struct stat obj, now;
+      if (::stat(object.c_str(), &obj) != 0) open_object(object, target, d);  // throws the right error
+      // Renaming a link over another link to the same inode does nothing
+      // and would leave the temp name behind.
+      if (::lstat(target.c_str(), &now) == 0 && now.st_ino == obj.st_ino && now.st_dev == obj.st_dev)
+        return check_linked(d, object, current), type;
+      const std::string tmp = temp_beside(target);
+      if (::link(object.c_str(), tmp.c_str()) == 0) {
+        move_over(tmp, target);
+        return type;
+      }
+      if (!unsupported(errno)) fail_io("cannot hard-link", target, errno);
+      if (errno == EXDEV) no_hardlink_ = true;
+    } else if (type == LinkType::kSymlink && !executable) {
+      if (::access(object.c_str(), F_OK) != 0) open_object(object, target, d);
+      char buf[4096];
+      const ssize_t n = ::readlink(target.c_str(), buf, sizeof buf);
+      if (n > 0 && std::string(buf, static_cast<size_t>(n)) == object) return check_linked(d, object, current), type;
+      const std::string tmp = temp_beside(target);
+      if (::symlink(object.c_str(), tmp.c_str()) == 0) {
+        move_over(tmp, target);
+        return type;
+      }
+      if (!unsupported(errno)) fail_io("cannot symlink", target, errno);
+    } else if (type == LinkType::kCopy) {
+      break;
+    }
+  }
+  if (current) {
+    // Still the user's own file from before the commit; a link that was
+    // there (an older checkout) must not stay read-only or shared.
+    struct stat st;
+    if (::lstat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) return LinkType::kCopy;
+  }
+  const int in = open_object(object, target, d);
+  const std::string tmp = temp_beside(target);
+  Digest got;
+  int out;
+  try {
+    out = copy_hashing(in, tmp, mode, &got);
+  } catch (...) {
+    ::close(in);
+    throw;
+  }
+  ::close(in);
+  if (got != d) {
+    ::close(out);
+    ::unlink(tmp.c_str());
+    throw Error(Exit::kFailed, "cache object " + d.hex() + " is corrupt; run 'pipe cache verify --repair'");
+  }
+  ::fchmod(out, mode);
+  commit_temp_file(out, tmp, target);
+  return LinkType::kCopy;
+}
+
+}  // namespace pipeline

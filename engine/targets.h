@@ -1,0 +1,32 @@
+// What the targets of `checkout` and `commit` name, the way DVC reads
+// them: a stage (by name, or by one of its outputs' paths), or data tracked
+// by a .pipe file (by the .pipe file or by the data's path).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pipeline {
+
+class Disk;
+struct Pipeline;
+
+struct Target {
+  std::string text;  // as typed: a stage name is taken as is
+  std::string path;  // project-relative form of it as a path; "" if none
+};
+
+struct Selection {
+  std::vector<bool> stages;          // by index into the pipeline's stages
+  std::vector<std::string> tracked;  // .pipe files, project-relative
+  // Per stage: the outputs named by path. Empty: the stage was named (or
+  // nothing was), so all of its outputs.
+  std::vector<std::vector<std::string>> outputs;
+  bool wants(size_t stage, const std::string& output) const;
+};
+
+// No targets selects every stage and every .pipe file. Throws Error(kUsage)
+// for a target that names nothing, with the nearest stage name.
+Selection select_targets(const Pipeline& p, Disk& disk, const std::vector<Target>& targets);
+
+}  // namespace pipeline
