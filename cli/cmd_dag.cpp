@@ -7,6 +7,7 @@
 #include "graph.h"
 #include "project.h"
 #include "repro.h"
+#include "tracked.h"
 
 namespace pipe_cli {
 namespace {
@@ -31,9 +32,16 @@ void add_dag(CLI::App& app, Context& ctx) {
     const auto g = pipeline::Graph::build(p, *project.disk);
     std::vector<bool> keep(g.size(), true);
     if (!opt->target.empty()) keep = g.ancestors(pipeline::resolve_targets(p, {opt->target}));
-    if (opt->dot) fmt::print("{}", pipeline::dag_dot(p, g, keep));
-    else if (opt->mermaid) fmt::print("{}", pipeline::dag_mermaid(p, g, keep));
-    else fmt::print("{}", pipeline::dag_text(p, g, keep));
+    std::vector<std::string> outputs;
+    for (const auto& s : p.stages)
+      for (const auto& o : s.outs) outputs.push_back(o.path);
+    std::vector<std::pair<std::string, std::string>> tracked;
+    for (const std::string& file : pipeline::find_tracked_files(*project.disk, outputs))
+      tracked.emplace_back(file, pipeline::read_tracked(*project.disk, file).path);
+    const auto data = pipeline::data_nodes(p, tracked);
+    if (opt->dot) fmt::print("{}", pipeline::dag_dot(p, g, keep, data));
+    else if (opt->mermaid) fmt::print("{}", pipeline::dag_mermaid(p, g, keep, data));
+    else fmt::print("{}", pipeline::dag_text(p, g, keep, data));
   });
 }
 

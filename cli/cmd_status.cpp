@@ -12,6 +12,8 @@
 #include "params.h"
 #include "project.h"
 #include "repro.h"
+#include "targets.h"
+#include "tracked.h"
 
 namespace pipe_cli {
 namespace {
@@ -37,17 +39,22 @@ nlohmann::json json_value(const std::string& canonical) {
 void add_status(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("status", "Show which stages are out of date, and why");
   auto opt = std::make_shared<StatusOptions>();
-  cmd->add_option("targets", opt->targets, "Stages to check (with their upstream); default all");
+  cmd->add_option("targets", opt->targets, "Stages (with their upstream), outputs or .pipe files to check; default all");
   cmd->add_flag("-q,--quiet", opt->quiet, "Print nothing; exit 1 if anything is out of date");
   cmd->add_flag("--json", opt->json, "Machine-readable output");
   cmd->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     pipeline::Disk& disk = *project.disk;
-    const auto p = pipeline::load_pipeline(disk);
+    const auto p = pipeline::load_pipeline(disk, /*required=*/false);
     const auto g = pipeline::Graph::build(p, disk, /*require_deps=*/false);
     const auto lock = pipeline::read_lock(disk);
+    const std::string root = project.root;
+    const auto sel = pipeline::select_targets(p, disk, to_targets(ctx, root, opt->targets));
+    std::vector<size_t> chosen;
+    for (size_t i = 0; i < sel.stages.size(); ++i)
+      if (sel.stages[i]) chosen.push_back(i);
     std::vector<bool> keep(g.size(), true);
-    if (!opt->targets.empty()) keep = g.ancestors(pipeline::resolve_targets(p, opt->targets));
+    if (!opt->targets.empty()) keep = g.ancestors(chosen);
     pipeline::ArtifactHasher hasher(disk, project.state.get());
     pipeline::ParamsReader params(disk);
 
@@ -84,9 +91,26 @@ void add_status(CLI::App& app, Context& ctx) {
       }
       stages.push_back(js);
     }
+    // Data tracked with `pipe add`, like DVC's .dvc files.
+    nlohmann::json tracked = nlohmann::json::array();
+    for (const std::string& file : sel.tracked) {
+      const auto recorded = pipeline::read_tracked(disk, file);
+      const auto& now = hasher.hash(recorded.path);
+      nlohmann::json jt = {{"file", file}, {"path", recorded.path}};
+      std::string change;
+      if (!now.exists) change = "deleted";
+      else if (now.digest != recorded.digest) change = "modified";
+      jt["state"] = change.empty() ? "up_to_date" : "changed";
+      if (!change.empty()) {
+        changed = true;
+        jt["change"] = change;
+        text += file + ":\n    out " + change + ": " + recorded.path + "\n";
+      }
+      tracked.push_back(jt);
+    }
     project.state->flush();
     if (opt->json) {
-      fmt::print("{}\n", nlohmann::json{{"up_to_date", !changed}, {"stages", stages}}.dump(2));
+      fmt::print("{}\n", nlohmann::json{{"up_to_date", !changed}, {"stages", stages}, {"tracked", tracked}}.dump(2));
     } else if (!opt->quiet) {
       fmt::print("{}", changed ? text : "Data and pipelines are up to date.\n");
     }

@@ -61,17 +61,18 @@ void restore_directory(Project& project, const LockedArtifact& a) {
 }
 
 // Whether restoring `a` over what is there now would lose something that is
-// in no cache: a file changed or added. Files deleted from a directory
-// are just brought back.
+// in no cache. Content the cache holds (an older or newer recorded
+// version, as after a `git checkout` of pipe.lock) is safe to replace; so
+// is a directory that only lost files.
 bool would_lose_changes(Project& project, const ArtifactInfo& now, const LockedArtifact& a) {
-  if (!now.is_dir || !a.is_dir) return true;
-  std::vector<ManifestEntry> recorded;
-  if (!project.cache->read_manifest(a.digest, &recorded)) return true;
+  if (!now.is_dir) return !project.cache->has(now.digest);
   std::map<std::string, Digest> want;
-  for (const ManifestEntry& e : recorded) want.emplace(e.path, e.digest);
+  std::vector<ManifestEntry> recorded;
+  if (a.is_dir && project.cache->read_manifest(a.digest, &recorded))
+    for (const ManifestEntry& e : recorded) want.emplace(e.path, e.digest);
   for (const ManifestEntry& e : *now.files) {
     auto it = want.find(e.path);
-    if (it == want.end() || it->second != e.digest) return true;
+    if ((it == want.end() || it->second != e.digest) && !project.cache->has(e.digest)) return true;
   }
   return false;
 }

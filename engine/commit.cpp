@@ -57,13 +57,13 @@ CommitReport commit(Project& project, const std::vector<Target>& targets, bool f
           throw Error(Exit::kFailed, "cannot commit stage '" + s.name + "': param '" + key + "' is not defined in '" +
                                          ref.file + "'");
       }
-    if (!force && it != lock.stages.end())
-      for (const Reason& r : reasons)
-        if (input_change(r))
-          throw Error(Exit::kFailed, "stage '" + s.name + "' has changed inputs (" + r.describe() +
-                                         "); committing would record its outputs as made from them. If they "
-                                         "were, run 'pipe commit --force'; otherwise run 'pipe repro " +
-                                         s.name + "'");
+    std::string inputs;
+    for (const Reason& r : reasons)
+      if (input_change(r)) inputs += (inputs.empty() ? "" : "; ") + r.describe();
+    if (!force && it != lock.stages.end() && !inputs.empty())
+      throw Error(Exit::kFailed, "stage '" + s.name + "' has changed inputs (" + inputs +
+                                     "); committing would record its outputs as made from them. If they were, "
+                                     "run 'pipe commit --force'; otherwise run 'pipe repro " + s.name + "'");
     todo.push_back(i);
   }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pipeline.h"
@@ -37,9 +38,22 @@ class Graph {
   std::vector<size_t> order_;
 };
 
-// Renderings for `pipe dag`, limited to stages where `keep` is true.
-std::string dag_text(const Pipeline& p, const Graph& g, const std::vector<bool>& keep);
-std::string dag_dot(const Pipeline& p, const Graph& g, const std::vector<bool>& keep);
-std::string dag_mermaid(const Pipeline& p, const Graph& g, const std::vector<bool>& keep);
+// Data tracked by a .pipe file: a source in the DAG, feeding the stages
+// with a dep on it (or inside it, or holding it).
+struct DataNode {
+  std::string name;  // the .pipe file
+  std::vector<size_t> consumers;
+};
+// `tracked`: (.pipe file, data path) pairs.
+std::vector<DataNode> data_nodes(const Pipeline& p, const std::vector<std::pair<std::string, std::string>>& tracked);
+
+// Renderings for `pipe dag`, limited to stages where `keep` is true; data
+// nodes appear when a kept stage consumes them, or when all stages are kept.
+std::string dag_text(const Pipeline& p, const Graph& g, const std::vector<bool>& keep,
+                     const std::vector<DataNode>& data = {});
+std::string dag_dot(const Pipeline& p, const Graph& g, const std::vector<bool>& keep,
+                    const std::vector<DataNode>& data = {});
+std::string dag_mermaid(const Pipeline& p, const Graph& g, const std::vector<bool>& keep,
+                        const std::vector<DataNode>& data = {});
 
 }  // namespace pipeline

@@ -170,8 +170,9 @@ std::string ObjectStore::stage_object(const PutItem& item) const {
         struct stat st;
         if (::stat(tmp.c_str(), &st) != 0) fail_io("cannot stat", tmp, errno);
         const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-        if (static_cast<uint64_t>(st.st_size) != item.size) changed();
-        if (item.mtime_ns == 0 || mtime != item.mtime_ns) {
+        // Unchanged size and mtime is what the hash cache trusts too;
+        // without them (or with a difference) the bytes decide.
+        if (item.mtime_ns == 0 || mtime != item.mtime_ns || static_cast<uint64_t>(st.st_size) != item.size) {
           Digest got;
           if (!hash_path(tmp, &got) || got != item.digest) changed();
         }

@@ -16,7 +16,10 @@ Value convert(const toml::node& n) {
   const Mark m = mark_of(n);
   if (auto t = n.as_table()) {
     Value v = Value::map(m);
-    for (const auto& [k, child] : *t) v.entries().emplace_back(std::string(k.str()), convert(child));
+    for (const auto& [k, child] : *t) {
+      const auto& at = k.source().begin;
+      v.add_entry(std::string(k.str()), convert(child), {static_cast<int>(at.line), static_cast<int>(at.column)});
+    }
     return v;
   }
   if (auto a = n.as_array()) {

@@ -123,3 +123,107 @@ TEST_CASE("restore_file writes the object's content, and says when it is missing
                        Error);
   CHECK(slurp(target) == "payload");  // untouched by the failed restore
 }
+
+namespace {
+
+struct stat stat_of(const std::string& p) {
+  struct stat st {};
+  REQUIRE(lstat(p.c_str(), &st) == 0);
+  return st;
+}
+
+PutItem item_for(const std::string& path, const std::string& content) {
+  const struct stat st = stat_of(path);
+  return {path, Digest::of(content), static_cast<uint64_t>(st.st_size),
+          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec, false};
+}
+
+}  // namespace
+
+TEST_CASE("link types parse in DVC's comma-separated form, and typos are refused with a suggestion") {
+  std::vector<LinkType> order;
+  std::string why;
+  REQUIRE(parse_link_types("reflink, hardlink,copy", &order, &why));
+  CHECK(order == std::vector<LinkType>{LinkType::kReflink, LinkType::kHardlink, LinkType::kCopy});
+  CHECK_FALSE(parse_link_types("hardlnk", &order, &why));
+  CHECK(why.find("did you mean 'hardlink'") != std::string::npos);
+  CHECK_FALSE(parse_link_types("copy,copy", &order, &why));
+  CHECK(why.find("twice") != std::string::npos);
+  CHECK_FALSE(parse_link_types("", &order, &why));
+}
+
+TEST_CASE("with hardlink first, a new object is the workspace file's own inode, made read-only") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  store.set_link_types({LinkType::kHardlink, LinkType::kCopy});
+  const std::string src = t.write("data.csv", "rows");
+  store.put_files({item_for(src, "rows")});
+  const std::string obj = store.object_path(Digest::of("rows"));
+  CHECK(stat_of(obj).st_ino == stat_of(src).st_ino);
+  CHECK((stat_of(src).st_mode & 0222) == 0);
+  CHECK(store.relink_file(Digest::of("rows"), src, false) == LinkType::kHardlink);
+}
+
+TEST_CASE("a hard-linked commit notices a file that changed since it was hashed") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  store.set_link_types({LinkType::kHardlink});
+  const std::string src = t.write("data.csv", "rows");
+  PutItem stale = item_for(src, "rows");
+  std::ofstream(src, std::ios::binary) << "other rows";
+  CHECK_THROWS_WITH_AS(store.put_files({stale}), doctest::Contains("changed while"), Error);
+  CHECK_FALSE(store.has(Digest::of("rows")));
+}
+
+TEST_CASE("restore by hardlink and symlink shares the object; executables get a copy of their own") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  store.put_file(t.write("a", "payload"), Digest::of("payload"));
+  const std::string obj = store.object_path(Digest::of("payload"));
+
+  store.set_link_types({LinkType::kHardlink, LinkType::kCopy});
+  const std::string hard = t.path + "/hard.txt";
+  CHECK(store.restore_file(Digest::of("payload"), hard, false) == LinkType::kHardlink);
+  CHECK(stat_of(hard).st_ino == stat_of(obj).st_ino);
+  const std::string tool = t.path + "/tool";
+  CHECK(store.restore_file(Digest::of("payload"), tool, true) == LinkType::kCopy);
+  CHECK((stat_of(tool).st_mode & 0100) != 0);
+  CHECK(stat_of(tool).st_ino != stat_of(obj).st_ino);
+
+  store.set_link_types({LinkType::kSymlink});
+  const std::string soft = t.path + "/soft.txt";
+  CHECK(store.restore_file(Digest::of("payload"), soft, false) == LinkType::kSymlink);
+  CHECK(S_ISLNK(stat_of(soft).st_mode));
+  CHECK(slurp(soft) == "payload");
+}
+
+TEST_CASE("restoring over a link whose object was edited in place reports the damage") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  store.set_link_types({LinkType::kHardlink});
+  store.put_file(t.write("a", "payload"), Digest::of("payload"));
+  const std::string target = t.path + "/out.txt";
+  store.restore_file(Digest::of("payload"), target, false);
+  chmod(target.c_str(), 0644);
+  std::ofstream(target, std::ios::app) << " edited";  // as root would, through the link
+  CHECK_THROWS_WITH_AS(store.restore_file(Digest::of("payload"), target, false), doctest::Contains("edited in place"),
+                       Error);
+}
+
+TEST_CASE("relink with copy leaves the workspace file alone, and turns a leftover link into a copy") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  const std::string src = t.write("a", "payload");
+  store.put_file(src, Digest::of("payload"));
+  const ino_t before = stat_of(src).st_ino;
+  CHECK(store.relink_file(Digest::of("payload"), src, false) == LinkType::kCopy);
+  CHECK(stat_of(src).st_ino == before);
+
+  store.set_link_types({LinkType::kHardlink});
+  const std::string linked = t.path + "/linked";
+  store.restore_file(Digest::of("payload"), linked, false);
+  store.set_link_types({LinkType::kCopy});
+  store.relink_file(Digest::of("payload"), linked, false);
+  CHECK(stat_of(linked).st_nlink == 1);
+  CHECK((stat_of(linked).st_mode & 0200) != 0);
+}
