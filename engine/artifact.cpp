@@ -104,13 +104,16 @@ const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
 
 void commit_artifact(ObjectStore& store, const std::string& abs, const ArtifactInfo& info) {
   if (!info.is_dir) {
-    store.put_files({{abs, info.digest, info.size, info.mtime_ns, info.executable}});
-    store.relink_file(info.digest, abs, info.executable);
+    if (!store.put_files({{abs, info.digest, info.size, info.mtime_ns, info.executable}}).front())
+      store.relink_file(info.digest, abs, info.executable);
     return;
   }
-  store.put_files(directory_files(abs, *info.files));
+  const std::vector<bool> linked = store.put_files(directory_files(abs, *info.files));
   store.put_manifest(info.digest, *info.files);
-  for (const ManifestEntry& e : *info.files) store.relink_file(e.digest, abs + "/" + e.path, e.executable);
+  for (size_t i = 0; i < info.files->size(); ++i) {
+    const ManifestEntry& e = (*info.files)[i];
+    if (!linked[i]) store.relink_file(e.digest, abs + "/" + e.path, e.executable);
+  }
 }
 
 void ArtifactHasher::forget(const std::string& path) {

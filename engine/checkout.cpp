@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -39,12 +40,25 @@ void restore_directory(Project& project, const LockedArtifact& a) {
   std::error_code ec;
   std::filesystem::remove_all(staging, ec);
   try {
-    for (const ManifestEntry& e : entries) {
-      std::filesystem::create_directories(std::filesystem::path(staging + "/" + e.path).parent_path(), ec);
-      if (ec) throw Error(Exit::kIo, "cannot create directories in '" + staging + "': " + ec.message());
-      project.cache->restore_file(e.digest, staging + "/" + e.path, e.executable);
-    }
     std::filesystem::create_directories(staging, ec);
+    std::string made;  // entries are sorted, so one check per directory
+    for (const ManifestEntry& e : entries) {
+      const std::string dir = parent_path(e.path);
+      if (!dir.empty() && dir != made) {
+        std::filesystem::create_directories(staging + "/" + dir, ec);
+        if (ec) throw Error(Exit::kIo, "cannot create directories in '" + staging + "': " + ec.message());
+        made = dir;
+      }
+      project.cache->restore_staged(e.digest, staging + "/" + e.path, e.executable);
+    }
+    // One sync for the whole directory before it becomes visible.
+    const int fd = ::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || ::syncfs(fd) != 0) {
+      const int err = errno;
+      if (fd >= 0) ::close(fd);
+      throw Error(Exit::kIo, "cannot flush '" + staging + "': " + std::strerror(err));
+    }
+    ::close(fd);
   } catch (...) {
     std::filesystem::remove_all(staging, ec);
     throw;

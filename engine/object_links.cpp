@@ -27,7 +27,6 @@ bool unsupported(int err) {
 
 // Copies fd `in` to a new temp file, hashing on the way. Returns the temp fd.
 int copy_hashing(int in, const std::string& tmp, mode_t mode, Digest* digest) {
-  make_parent_dirs(tmp);
   const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (out < 0) fail_io("cannot create", tmp, errno);
   Hasher h;
@@ -132,9 +131,8 @@ bool parse_link_types(const std::string& text, std::vector<LinkType>* out, std::
 
 const char* link_type_name(LinkType type) { return kNames[static_cast<int>(type)]; }
 
-std::string ObjectStore::stage_object(const PutItem& item) const {
-  const std::string tmp = tmp_path();
-  make_parent_dirs(tmp);
+bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) const {
+  // The temp file's directory exists (put_files made it).
   auto changed = [&] {
     ::unlink(tmp.c_str());
     throw Error(Exit::kIo, "'" + item.source + "' changed while it was being cached; run again once nothing writes it");
@@ -158,7 +156,7 @@ std::string ObjectStore::stage_object(const PutItem& item) const {
         // read now; hashing it checks the source still is what was hashed.
         Digest got;
         if (!hash_path(tmp, &got) || got != item.digest) changed();
-        return tmp;
+        return false;
       }
       ::unlink(tmp.c_str());
       if (!unsupported(err)) fail_io("cannot reflink", item.source, err);
@@ -176,7 +174,7 @@ std::string ObjectStore::stage_object(const PutItem& item) const {
           Digest got;
           if (!hash_path(tmp, &got) || got != item.digest) changed();
         }
-        return tmp;
+        return true;
       }
       if (!unsupported(errno)) fail_io("cannot hard-link", item.source, errno);
       if (errno == EXDEV) no_hardlink_ = true;
@@ -199,24 +197,36 @@ std::string ObjectStore::stage_object(const PutItem& item) const {
   ::close(in);
   ::close(out);
   if (got != item.digest) changed();
-  return tmp;
+  return false;
 }
 
 LinkType ObjectStore::restore_file(const Digest& d, const std::string& target, bool executable) const {
-  return place(d, target, executable, false);
+  return place(d, target, executable, Purpose::kRestore);
 }
 
 LinkType ObjectStore::relink_file(const Digest& d, const std::string& target, bool executable) const {
-  return place(d, target, executable, true);
+  return place(d, target, executable, Purpose::kRelink);
 }
 
-LinkType ObjectStore::place(const Digest& d, const std::string& target, bool executable, bool current) const {
+LinkType ObjectStore::restore_staged(const Digest& d, const std::string& target, bool executable) const {
+  return place(d, target, executable, Purpose::kStaged);
+}
+
+LinkType ObjectStore::place(const Digest& d, const std::string& target, bool executable, Purpose purpose) const {
   const std::string object = object_path(d);
   const mode_t mode = executable ? 0755 : 0644;
+  const bool staged = purpose == Purpose::kStaged;
+  // In a staging directory nothing is at `target` and nobody looks: write
+  // it directly; the caller syncs the whole directory once.
+  auto temp_for = [&] { return staged ? target : temp_beside(target); };
+  auto finish = [&](int fd, const std::string& tmp) {
+    if (!staged) return commit_temp_file(fd, tmp, target);
+    if (::close(fd) != 0) fail_io("cannot write", target, errno);
+  };
   for (LinkType type : order_) {
     if (type == LinkType::kReflink && !no_reflink_) {
       const int in = open_object(object, target, d);
-      const std::string tmp = temp_beside(target);
+      const std::string tmp = temp_for();
       const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
       if (out < 0) {
         const int err = errno;
@@ -228,7 +238,7 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
       ::close(in);
       if (rc == 0) {
         ::fchmod(out, mode);  // the umask may have narrowed it
-        commit_temp_file(out, tmp, target);
+        finish(out, tmp);
         return type;
       }
       ::close(out);
@@ -236,27 +246,33 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
       if (!unsupported(err)) fail_io("cannot reflink", object, err);
       no_reflink_ = true;
     } else if (type == LinkType::kHardlink && !no_hardlink_ && !executable) {
-      struct stat obj, now;
-      if (::stat(object.c_str(), &obj) != 0) open_object(object, target, d);  // throws the right error
-      // Renaming a link over another link to the same inode does nothing
-      // and would leave the temp name behind.
-      if (::lstat(target.c_str(), &now) == 0 && now.st_ino == obj.st_ino && now.st_dev == obj.st_dev)
-        return check_linked(d, object, current), type;
-      const std::string tmp = temp_beside(target);
+      if (!staged) {
+        struct stat obj, now;
+        if (::stat(object.c_str(), &obj) != 0) open_object(object, target, d);  // throws the right error
+        // Renaming a link over another link to the same inode does nothing
+        // and would leave the temp name behind.
+        if (::lstat(target.c_str(), &now) == 0 && now.st_ino == obj.st_ino && now.st_dev == obj.st_dev)
+          return check_linked(d, object, purpose == Purpose::kRelink), type;
+      }
+      const std::string tmp = temp_for();
       if (::link(object.c_str(), tmp.c_str()) == 0) {
-        move_over(tmp, target);
+        if (!staged) move_over(tmp, target);
         return type;
       }
+      if (errno == ENOENT && staged) open_object(object, target, d);
       if (!unsupported(errno)) fail_io("cannot hard-link", target, errno);
       if (errno == EXDEV) no_hardlink_ = true;
     } else if (type == LinkType::kSymlink && !executable) {
       if (::access(object.c_str(), F_OK) != 0) open_object(object, target, d);
-      char buf[4096];
-      const ssize_t n = ::readlink(target.c_str(), buf, sizeof buf);
-      if (n > 0 && std::string(buf, static_cast<size_t>(n)) == object) return check_linked(d, object, current), type;
-      const std::string tmp = temp_beside(target);
+      if (!staged) {
+        char buf[4096];
+        const ssize_t n = ::readlink(target.c_str(), buf, sizeof buf);
+        if (n > 0 && std::string(buf, static_cast<size_t>(n)) == object)
+          return check_linked(d, object, purpose == Purpose::kRelink), type;
+      }
+      const std::string tmp = temp_for();
       if (::symlink(object.c_str(), tmp.c_str()) == 0) {
-        move_over(tmp, target);
+        if (!staged) move_over(tmp, target);
         return type;
       }
       if (!unsupported(errno)) fail_io("cannot symlink", target, errno);
@@ -264,14 +280,14 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
       break;
     }
   }
-  if (current) {
+  if (purpose == Purpose::kRelink) {
     // Still the user's own file from before the commit; a link that was
     // there (an older checkout) must not stay read-only or shared.
     struct stat st;
     if (::lstat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) return LinkType::kCopy;
   }
   const int in = open_object(object, target, d);
-  const std::string tmp = temp_beside(target);
+  const std::string tmp = temp_for();
   Digest got;
   int out;
   try {
@@ -287,7 +303,7 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
     throw Error(Exit::kFailed, "cache object " + d.hex() + " is corrupt; run 'pipe cache verify --repair'");
   }
   ::fchmod(out, mode);
-  commit_temp_file(out, tmp, target);
+  finish(out, tmp);
   return LinkType::kCopy;
 }
 

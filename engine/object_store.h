@@ -71,8 +71,10 @@ class ObjectStore {
   // synced together, then renamed into place, then synced again. With
   // hardlink or reflink first in the link order, a new object shares the
   // source's data instead of copying it; a hard-linked source becomes
-  // read-only with it, and must still look as it did when hashed.
-  void put_files(const std::vector<PutItem>& files);
+  // read-only with it, and must still look as it did when hashed. Returns,
+  // per file, whether the source now is its object (hard-linked), so it
+  // needs no relink.
+  std::vector<bool> put_files(const std::vector<PutItem>& files);
   // Stores a directory's manifest; `digest` must be the directory digest of
   // these entries (checked).
   void put_manifest(const Digest& digest, std::vector<ManifestEntry> entries);
@@ -89,6 +91,10 @@ class ObjectStore {
   // After a commit: `target` already holds the object's content as a file of
   // its own; replaces it with a link when the order asks for one.
   LinkType relink_file(const Digest& d, const std::string& target, bool executable) const;
+  // For a directory being rebuilt out of sight: `target` does not exist and
+  // is written directly, without a temp file or fsync; the caller syncs the
+  // filesystem once before it makes the directory visible.
+  LinkType restore_staged(const Digest& d, const std::string& target, bool executable) const;
 
   struct Damage {
     std::string object;  // path relative to the cache root
@@ -101,9 +107,15 @@ class ObjectStore {
 
  private:
   std::string tmp_path() const;
-  LinkType place(const Digest& d, const std::string& target, bool executable, bool current) const;
-  // Stores one new object as a temp file; returns its path.
-  std::string stage_object(const PutItem& item) const;
+  enum class Purpose { kRestore, kRelink, kStaged };
+  LinkType place(const Digest& d, const std::string& target, bool executable, Purpose purpose) const;
+  // Stores one new object as a temp file at `tmp`; true when it is a hard
+  // link to the source.
+  bool stage_object(const PutItem& item, const std::string& tmp) const;
+  // stage_object for each pending entry (fields tmp and item), on several
+  // threads; fills `linked` by item index.
+  template <typename P>
+  void stage_all(const std::vector<PutItem>& files, const std::vector<P>& pending, std::vector<bool>& linked) const;
   std::string dir_;
   std::vector<LinkType> order_{LinkType::kReflink, LinkType::kCopy};
   // Set when the filesystem refused a link type, so it is not tried again.

@@ -9,8 +9,10 @@
 #       `find -exec xxhsum -H2` and `cp -r` of the same tree
 #   (f) pipe add of one ADD_BIG_MIB file vs `xxhsum -H2` + `cp --reflink=auto`
 #   (g) re-add of the tree after changing one file (state cache warm)
-# Checkout of tracked data (issue 3's checkout benchmark) waits for
-# `pipe checkout` of .pipe files, which is not built yet.
+#   (h) pipe add of the tree with cache.type hardlink, vs `cp -al`
+#   (i) pipe checkout of the deleted tree with cache.type copy, vs `cp -r`
+#       out of a copy of the tree
+#   (j) the same with cache.type hardlink, vs `cp -al`
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -40,7 +42,7 @@ PY
 head -c $((BIG_MIB << 20)) /dev/urandom >big.bin
 touch -d '1 hour ago' big.bin && find tree -type f -exec touch -d '1 hour ago' {} +
 warm="cat big.bin >/dev/null; find tree -type f -exec cat {} + >/dev/null"
-fresh="rm -rf .pipe/cache .pipe/state.db* tree.pipe big.bin.pipe .gitignore copy big.copy; sync"
+fresh="rm -rf .pipe/cache .pipe/state.db* .pipe/config tree.pipe big.bin.pipe .gitignore copy big.copy; sync"
 m() { "$py" "$here/timing.py" measure --out "$RESULTS" --runs "$RUNS" --cwd "$WORK" "$@"; }
 m --key e --case "pipe add tree" "$fresh; $warm" "'$PIPE' add tree" \
   --case "find -exec xxhsum -H2" "$fresh; $warm" "find tree -type f -exec xxhsum -H2 {} + >/dev/null" \
@@ -50,6 +52,19 @@ m --key f --case "pipe add big" "$fresh; $warm" "'$PIPE' add big.bin" \
 "$PIPE" add tree >/dev/null
 m --key g --case "pipe re-add, one file changed" \
   "f=tree/d000/f000000.txt; chmod u+w \$f; echo x >> \$f; touch -d '1 hour ago' \$f" "'$PIPE' add tree"
+# Hard links: the tree becomes read-only links to the cache, so each run
+# starts from a fresh copy of the original tree (made outside the timing).
+cp -r tree orig
+restore="rm -rf tree links && cp -r orig tree && find tree -type f -exec touch -d '1 hour ago' {} +"
+m --key h --case "pipe add tree, hardlink" "$fresh; $restore; '$PIPE' config cache.type hardlink; sync" "'$PIPE' add tree" \
+  --case "cp -al" "$fresh; $restore; sync" "cp -al tree links"
+# Checkout: the cache holds the tree; the workspace copy is deleted.
+rm -rf .pipe/cache .pipe/state.db* .pipe/config tree.pipe tree && cp -r orig tree && "$PIPE" add tree >/dev/null
+m --key i --case "pipe checkout tree, copy" "rm -rf tree copy; sync" "'$PIPE' checkout tree" \
+  --case "cp -r" "rm -rf tree copy; sync" "cp -r orig copy"
+"$PIPE" config cache.type hardlink
+m --key j --case "pipe checkout tree, hardlink" "rm -rf tree links; sync" "'$PIPE' checkout tree" \
+  --case "cp -al" "rm -rf tree links; sync" "cp -al orig links"
 "$py" - "$RESULTS" "$FILES" "$BIG_MIB" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -57,6 +72,6 @@ files, mib = int(sys.argv[2]), int(sys.argv[3])
 print(f"files={files} big={mib}MiB (medians)")
 for r in rows:
     t = statistics.median(r["times"])
-    per = f"{files / t:,.0f} files/s" if r["key"] in "eg" else f"{mib / 1024 / t:.2f} GiB/s" if r["key"] == "f" else ""
+    per = f"{files / t:,.0f} files/s" if r["key"] in "eghij" else f"{mib / 1024 / t:.2f} GiB/s" if r["key"] == "f" else ""
     print(f"({r['key']}) {r['label']:<34} {t:8.3f} s  {per}")
 PY
