@@ -5,7 +5,9 @@
 #     accepted or refused as expected, and, when a pipe binary is found,
 #     pipe itself (`pipe dag`) agrees with the schema on each of them;
 #  3. a real pipe.lock, made by running examples/iris in a temporary copy,
-#     matches lock.schema.json, and damaged copies of it do not.
+#     matches lock.schema.json, and damaged copies of it do not;
+#  4. real .pipe files, made by `pipe add` of a file and a directory, match
+#     tracked.schema.json, and damaged copies of them do not.
 #
 # Usage: bash schemas/check.sh            (from anywhere in the repository)
 #        PIPE=/path/to/pipe bash schemas/check.sh
@@ -58,7 +60,19 @@ if [ -n "${PIPE:-}" ]; then
   fi
 fi
 
-ROOT="$ROOT" PIPE="${PIPE:-}" LOCK="$LOCK" WORK="$WORK" "$PY" - <<'PYTHON'
+# Real .pipe files from pipe add.
+TRACKED=""
+if [ -n "${PIPE:-}" ]; then
+  mkdir -p "$WORK/tracked/dir/sub"
+  echo data >"$WORK/tracked/file.csv"
+  echo a >"$WORK/tracked/dir/a" && echo b >"$WORK/tracked/dir/sub/b"
+  printf '#!/bin/sh\n' >"$WORK/tracked/tool.sh" && chmod +x "$WORK/tracked/tool.sh"
+  "$PIPE" -C "$WORK/tracked" init >/dev/null
+  "$PIPE" -C "$WORK/tracked" add file.csv dir tool.sh >/dev/null
+  TRACKED="$WORK/tracked/file.csv.pipe $WORK/tracked/dir.pipe $WORK/tracked/tool.sh.pipe"
+fi
+
+ROOT="$ROOT" PIPE="${PIPE:-}" LOCK="$LOCK" WORK="$WORK" TRACKED="$TRACKED" "$PY" - <<'PYTHON'
 import copy
 import os
 import re
@@ -105,6 +119,7 @@ def validator(name):
 
 pipeline_schema = validator("pipeline.schema.json")
 lock_schema = validator("lock.schema.json")
+tracked_schema = validator("tracked.schema.json")
 
 failures = 0
 checks = 0
@@ -307,6 +322,42 @@ if lock_path:
         report(bool(schema_errors(lock_schema, damaged(change))), f"lock schema refuses a lock with {name}")
 else:
     print("skip  lock schema against a real pipe.lock (no pipe binary)")
+
+# --- .pipe files --------------------------------------------------------------
+
+tracked_files = os.environ["TRACKED"].split()
+for path in tracked_files:
+    with open(path) as f:
+        data = load_yaml(f.read())
+    errors = schema_errors(tracked_schema, data)
+    report(not errors, f"tracked schema accepts {os.path.basename(path)}", first_error(errors))
+if tracked_files:
+    with open(tracked_files[2]) as f:
+        report(load_yaml(f.read())["outs"][0].get("isexec") is True, "an executable's .pipe file says isexec")
+    with open(tracked_files[1]) as f:
+        good = load_yaml(f.read())
+    bad_tracked = [
+        ("a path with a slash", lambda d: d["outs"][0].update(path="sub/dir")),
+        ("a path of ..", lambda d: d["outs"][0].update(path="..")),
+        ("two outs", lambda d: d["outs"].append(dict(d["outs"][0]))),
+        ("no hash", lambda d: d["outs"][0].pop("hash")),
+        ("schema 2", lambda d: d.update(schema=2)),
+    ]
+    for name, change in bad_tracked:
+        data = copy.deepcopy(good)
+        change(data)
+        report(bool(schema_errors(tracked_schema, data)), f"tracked schema refuses a .pipe file with {name}")
+        # pipe itself refuses it too, where the schema describes pipe's own check.
+        if pipe and name != "two outs":
+            d = os.path.join(work, "tracked-bad")
+            os.makedirs(d, exist_ok=True)
+            subprocess.run([pipe, "-C", d, "init"], capture_output=True)
+            with open(os.path.join(d, "dir.pipe"), "w") as f:
+                yaml.safe_dump(data, f)
+            r = subprocess.run([pipe, "-C", d, "status"], capture_output=True, text=True)
+            report(r.returncode == 3, f"pipe refuses a .pipe file with {name} (exit 3)", r.stderr.strip())
+else:
+    print("skip  tracked schema against real .pipe files (no pipe binary)")
 
 print(f"{checks - failures} passed, {failures} failed")
 sys.exit(1 if failures else 0)
