@@ -43,6 +43,7 @@ std::unique_ptr<pipeline::ProjectLock> lock_project(const pipeline::Project& pro
 
 int run(int argc, char** argv) {
   Context ctx;
+  ctx.argv.assign(argv, argv + argc);
   CLI::App app{"pipe: reproducible pipelines with data lineage", "pipe"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("pipe ") + PIPE_VERSION);
@@ -58,6 +59,12 @@ int run(int argc, char** argv) {
   add_config(app, ctx);
   add_unprotect(app, ctx);
   add_commit(app, ctx);
+  add_log(app, ctx);
+  add_audit(app, ctx);
+  add_model(app, ctx);
+  add_lineage(app, ctx);
+  add_metrics(app, ctx);
+  add_params(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

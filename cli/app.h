@@ -19,6 +19,7 @@ namespace pipe_cli {
 struct Context {
   std::string directory = ".";  // -C: where to look for the project
   int exit_code = 0;
+  std::vector<std::string> argv;  // the whole command line, for the lineage record
 };
 
 int run(int argc, char** argv);
@@ -34,6 +35,12 @@ void add_cache(CLI::App& app, Context& ctx);
 void add_config(CLI::App& app, Context& ctx);
 void add_unprotect(CLI::App& app, Context& ctx);
 void add_commit(CLI::App& app, Context& ctx);
+void add_log(CLI::App& app, Context& ctx);
+void add_audit(CLI::App& app, Context& ctx);
+void add_model(CLI::App& app, Context& ctx);
+void add_lineage(CLI::App& app, Context& ctx);
+void add_metrics(CLI::App& app, Context& ctx);
+void add_params(CLI::App& app, Context& ctx);
 
 // A path the user typed (relative to where they are, i.e. -C) as a
 // normalized project-relative path. Throws Error(kUsage) when it lies

@@ -13,6 +13,7 @@
 #include "pipeline.h"
 #include "project.h"
 #include "project_lock.h"
+#include "record.h"
 #include "repro.h"
 #include "signals.h"
 
@@ -169,10 +170,31 @@ void add_repro(CLI::App& app, Context& ctx) {
       std::atomic<pipeline::Runner*>& ptr;
       ~Clear() { ptr = nullptr; }
     } clear{runner_ptr};
+    const int64_t started = pipeline::now_ns();
     const auto summary = pipeline::repro(project, opt->repro, *runner, reporter, watcher.received());
     if (summary.interrupted) reporter.message("Interrupted; finished stages are recorded, run 'pipe repro' to continue");
     else if (summary.ran == 0 && summary.restored == 0 && summary.failed == 0 && !opt->json) fmt::print("Data and pipelines are up to date.\n");
     ctx.exit_code = static_cast<int>(summary.exit());
+    // The lineage record: after the run, while the project lock is held, so
+    // runs append in the order they happened.
+    int64_t lineage_run = 0;
+    double lineage_seconds = 0;
+    std::vector<std::string> versions;
+    if (!opt->repro.dry) {
+      try {
+        const int64_t t0 = pipeline::now_ns();
+        const auto run = pipeline::record_lineage(project, {ctx.argv, started, ctx.exit_code}, summary);
+        lineage_seconds = static_cast<double>(pipeline::now_ns() - t0) / 1e9;
+        lineage_run = run.id;
+        for (const auto& v : run.models) {
+          versions.push_back(v.model + "@" + v.version());
+          reporter.message("Model " + v.model + " " + v.version() + " (" + v.bump + ": " + v.reason + ")");
+        }
+      } catch (const pipeline::Error& e) {
+        reporter.message(std::string("pipe: error: the lineage record was not written: ") + e.what());
+        if (ctx.exit_code == 0) ctx.exit_code = static_cast<int>(e.code());
+      }
+    }
     if (opt->json) {
       const nlohmann::json out = {{"exit_code", ctx.exit_code},
                                   {"ran", summary.ran},
@@ -181,7 +203,10 @@ void add_repro(CLI::App& app, Context& ctx) {
                                   {"failed", summary.failed},
                                   {"not_run", summary.blocked},
                                   {"interrupted", summary.interrupted},
-                                  {"stages", reporter.summary()}};
+                                  {"stages", reporter.summary()},
+                                  {"run_id", lineage_run},
+                                  {"lineage_seconds", lineage_seconds},
+                                  {"model_versions", versions}};
       fmt::print("{}\n", out.dump(2));
     }
   });

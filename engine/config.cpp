@@ -16,11 +16,12 @@ namespace {
 // `pipe remote modify NAME KEY VALUE` reads as it does in DVC.
 const std::vector<std::string> kCoreKeys = {"remote"};
 const std::vector<std::string> kCacheKeys = {"dir", "type"};
+const std::vector<std::string> kLineageKeys = {"env", "code_extensions"};
 const std::vector<std::string> kRemoteKeys = {
     "url",  "endpointurl", "region",   "profile",        "access_key_id", "secret_access_key",
     "auth", "user",        "password", "custom_auth_header", "ssl_verify", "jobs",
     "timeout", "connect_timeout", "read_timeout"};
-const std::vector<std::string> kSections = {"core", "cache", "remote"};
+const std::vector<std::string> kSections = {"core", "cache", "remote", "lineage"};
 
 std::vector<std::string> split_key(const std::string& key) {
   std::vector<std::string> parts;
@@ -35,6 +36,7 @@ const std::vector<std::string>* keys_of(const std::string& section) {
   if (section == "core") return &kCoreKeys;
   if (section == "cache") return &kCacheKeys;
   if (section == "remote") return &kRemoteKeys;
+  if (section == "lineage") return &kLineageKeys;
   return nullptr;
 }
 
@@ -43,6 +45,7 @@ std::vector<std::string> all_keys() {
   std::vector<std::string> out;
   for (const std::string& k : kCoreKeys) out.push_back("core." + k);
   for (const std::string& k : kCacheKeys) out.push_back("cache." + k);
+  for (const std::string& k : kLineageKeys) out.push_back("lineage." + k);
   for (const std::string& k : kRemoteKeys) out.push_back("remote.NAME." + k);
   return out;
 }

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "file_io.h"
 #include "paths.h"
+#include "lineage.h"
 #include "lockfile.h"
 #include "object_store.h"
 #include "project.h"
@@ -62,6 +63,19 @@ void reference_project(const ObjectStore& store, const std::string& root_dir, st
     }
   }
   for (const std::string& file : find_tracked_files(*disk)) reference(store, read_tracked(*disk, file), keep);
+  // Model versions are audit data: their objects, and everything their runs
+  // read and wrote, are kept for good.
+  const fs::path lineage = root / kStateDir / kLineageFile;
+  if (fs::exists(lineage, ec)) {
+    LineageStore records(lineage.string());
+    for (const LineageArtifact& a : records.model_artifacts()) {
+      LockedArtifact locked;
+      if (!Digest::parse(a.digest, &locked.digest)) continue;
+      locked.path = a.path;
+      locked.is_dir = a.is_dir;
+      reference(store, locked, keep);
+    }
+  }
 }
 
 }  // namespace
@@ -86,11 +100,16 @@ GcReport collect_garbage(Project& project, const std::vector<std::string>& other
 
   GcReport report;
   const auto now = std::chrono::system_clock::now();
+  // Objects, and the temp files killed runs left in tmp/: nothing refers
+  // to those, and past the grace period no live run is writing them.
+  std::vector<fs::path> files;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(fs::path(cache) / kCacheLayout, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    const std::string path = it->path().string();
+  for (const char* sub : {kCacheLayout, "tmp"})
+    for (auto it = fs::recursive_directory_iterator(fs::path(cache) / sub, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_regular_file(ec)) files.push_back(it->path());
+  for (const fs::path& file : files) {
+    const std::string path = file.string();
     if (keep.count(path)) {
       ++report.kept;
       continue;
@@ -102,7 +121,7 @@ GcReport collect_garbage(Project& project, const std::vector<std::string>& other
       ++report.too_young;
       continue;
     }
-    report.removable.push_back(fs::relative(it->path(), cache).string());
+    report.removable.push_back(fs::relative(file, cache).string());
     report.bytes += static_cast<uint64_t>(st.st_size);
   }
   if (force)

@@ -1,5 +1,6 @@
 // `pipe gc`: remove cache objects nothing references. References: pipe.lock,
-// every .pipe file in the project, and every run-cache entry. Objects younger
+// every .pipe file in the project, every run-cache entry, and everything a
+// recorded model version's run read or wrote (audit data, kept for good). Objects younger
 // than the grace period are kept, so a concurrent `pipe repro` that has
 // written objects but not yet pipe.lock loses nothing.
 #pragma once

@@ -15,8 +15,8 @@
 namespace pipeline {
 namespace {
 
-const std::vector<std::string> kTopKeys = {"stages", "vars",      "params",  "metrics",
-                                           "plots",  "artifacts", "datasets"};
+const std::vector<std::string> kTopKeys = {"stages", "vars",      "params",   "metrics",
+                                           "plots",  "artifacts", "datasets", "models"};
 const std::vector<std::string> kStageKeys = {"cmd",     "wdir",  "deps",   "params",
                                              "outs",    "metrics", "plots", "frozen",
                                              "always_changed", "desc", "meta", "vars"};
@@ -50,6 +50,7 @@ class Loader {
     if (const Value* v = root.find("metrics")) p.metrics = *v;
     if (const Value* v = root.find("plots")) p.plots = *v;
     if (const Value* v = root.find("artifacts")) p.artifacts = *v;
+    if (const Value* v = root.find("models")) p.models = *v;
     return p;
   }
 

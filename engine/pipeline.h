@@ -55,7 +55,8 @@ struct Pipeline {
   Value params;
   Value metrics;
   Value plots;
-  Value artifacts;
+  Value artifacts;  // DVC's name for models
+  Value models;
 
   const Stage* find(const std::string& name) const;
   std::vector<std::string> stage_names() const;

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "file_io.h"
 
 namespace pipeline {
 namespace fs = std::filesystem;
@@ -17,7 +18,7 @@ namespace {
 // belongs in git (config) stays visible.
 constexpr const char* kStateIgnore =
     "# Written by pipe init: local state that does not belong in git.\n"
-    "/state.db*\n/logs/\n/tmp/\n/repro.lock\n/cache/\n/runs/\n/config.local\n";
+    "/state.db*\n/logs/\n/tmp/\n/repro.lock\n/cache/\n/runs/\n/config.local\n/lineage.db*\n";
 
 // `cache.dir`, relative to .pipe/ as DVC's is to its config file; several
 // projects may share one.
@@ -63,6 +64,11 @@ bool init_project(const std::string& root) {
   if (ec) throw Error(Exit::kIo, "cannot create " + dir.string() + ": " + ec.message());
   if (!fs::exists(dir / ".gitignore")) {
     std::ofstream(dir / ".gitignore") << kStateIgnore;
+  } else {
+    // Written by an older pipe: add what it did not know to ignore yet.
+    std::string text;
+    read_file((dir / ".gitignore").string(), &text);
+    if (text.find("/lineage.db*") == std::string::npos) std::ofstream(dir / ".gitignore", std::ios::app) << "/lineage.db*\n";
   }
   return created;
 }

@@ -140,6 +140,7 @@ class Scheduler {
     const Stage& s = pipeline_.stages[i];
     if (s.frozen) {
       reporter_.frozen(s);
+      summary_.outcomes.push_back({i, "cached", {}});
       return settle(i, State::kDone), false;
     }
     auto it = lock_.stages.find(s.name);
@@ -153,6 +154,7 @@ class Scheduler {
     }
     if (reasons.empty()) {
       reporter_.up_to_date(s);
+      if (!options_.dry) summary_.outcomes.push_back({i, "cached", {}});
       ++summary_.up_to_date;
       return settle(i, State::kDone), false;
     }
@@ -234,6 +236,7 @@ class Scheduler {
     lock_dirty_ = true;
     ++summary_.ran;
     reporter_.finished(s, r);
+    summary_.outcomes.push_back({i, "ran", r});
     settle(i, State::kDone);
   }
 
@@ -266,6 +269,7 @@ class Scheduler {
     lock_dirty_ = true;
     ++summary_.restored;
     reporter_.restored(s);
+    summary_.outcomes.push_back({i, "restored", {}});
     settle(i, State::kDone);
     return true;
   }
@@ -291,6 +295,7 @@ class Scheduler {
     state_[i] = State::kFailed;
     ++summary_.failed;
     reporter_.failed(s, r, why);
+    summary_.outcomes.push_back({i, "failed", r});
     if (!options_.keep_going) stop_ = true;
     // Everything downstream waits forever: report it as blocked.
     const std::vector<bool> below = graph_.descendants({i});

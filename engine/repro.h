@@ -42,6 +42,13 @@ class ReproReporter {
   virtual void not_started(const Stage& stage) = 0;
 };
 
+// What became of one stage, for the lineage record.
+struct StageOutcome {
+  size_t stage;        // index into the pipeline's stages
+  std::string status;  // ran, cached (up to date or frozen), restored, failed
+  JobResult result;    // for ran and failed
+};
+
 struct ReproSummary {
   size_t ran = 0;
   size_t restored = 0;  // from the run-cache instead of running
@@ -49,6 +56,7 @@ struct ReproSummary {
   size_t failed = 0;
   size_t blocked = 0;
   bool interrupted = false;
+  std::vector<StageOutcome> outcomes;  // in the order they were decided
   Exit exit() const {
     if (interrupted) return Exit::kInterrupted;
     return failed || blocked ? Exit::kFailed : Exit::kOk;

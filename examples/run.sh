@@ -30,4 +30,13 @@ step "pipe repro --explain   (only train and evaluate rerun)"
 step "metrics.json"
 cat metrics.json
 echo
+step "pipe model list   (the lr change made a new minor version)"
+"$pipe" model list
+step "pipe model diff iris-classifier@1.0.0 iris-classifier@1.1.0"
+"$pipe" model diff iris-classifier@1.0.0 iris-classifier@1.1.0
+step "pipe lineage models/model.json   (what the model was made from)"
+"$pipe" lineage models/model.json
+step "pipe log   (every run, from the lineage store) and pipe audit verify"
+"$pipe" log
+"$pipe" audit verify
 step "done: the project is in $work"

@@ -45,4 +45,10 @@ expect_exit 0 pipe checkout
 assert_eq "checkout still works after gc" "model 2" "$(cat model.txt)"
 expect_exit 0 pipe cache verify --all
 
+# A temp file a killed run left in the cache goes once past the grace period.
+mkdir -p .pipe/cache/tmp && echo partial >.pipe/cache/tmp/4242-1-7
+touch -d '2 hours ago' .pipe/cache/tmp/4242-1-7
+expect_exit 0 pipe gc --force
+assert_no_file "gc removes a stale temp file left by a killed run" .pipe/cache/tmp/4242-1-7
+
 finish

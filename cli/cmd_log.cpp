@@ -1,0 +1,87 @@
+// `pipe log` (the run history) and `pipe audit verify` (the hash chain).
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <ctime>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "app.h"
+#include "lineage.h"
+#include "lineage_json.h"
+#include "project.h"
+
+namespace pipe_cli {
+
+std::string format_time(int64_t ns) {
+  const std::time_t t = static_cast<std::time_t>(ns / 1'000'000'000);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::unique_ptr<pipeline::LineageStore> open_lineage(const Context& ctx) {
+  auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+  return std::make_unique<pipeline::LineageStore>(project.state_path(pipeline::kLineageFile));
+}
+
+void add_log(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("log", "Show the run history from the lineage store, newest first");
+  auto limit = std::make_shared<size_t>(0);
+  auto json = std::make_shared<bool>(false);
+  cmd->add_option("-n,--max-count", *limit, "Show at most this many runs");
+  cmd->add_flag("--json", *json, "Machine-readable output, with every execution");
+  cmd->callback([&ctx, limit, json] {
+    auto store = open_lineage(ctx);
+    const auto runs = store->runs(*limit, true);
+    if (*json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& r : runs) out.push_back(run_json(r));
+      fmt::print("{}\n", out.dump(2));
+      return;
+    }
+    if (runs.empty()) fmt::print("No runs recorded yet; 'pipe repro' records one.\n");
+    for (const auto& r : runs) {
+      std::map<std::string, int> counts;
+      for (const auto& e : r.executions) ++counts[e.status];
+      std::string stages;
+      for (const auto& [status, n] : counts) stages += (stages.empty() ? "" : ", ") + std::to_string(n) + " " + status;
+      const auto argv = nlohmann::json::parse(r.command);
+      std::string command;
+      for (const auto& a : argv) command += (command.empty() ? "" : " ") + a.get<std::string>();
+      fmt::print("run {}  {}  exit {}  {}@{}  {}\n", r.id, format_time(r.started_ns), r.exit_code, r.user, r.host,
+                 command);
+      fmt::print("    stages: {}\n", stages.empty() ? "none" : stages);
+      if (!r.code.git_commit.empty())
+        fmt::print("    code: {} on {}{}\n", r.code.git_commit.substr(0, 12), r.code.branch,
+                   r.code.dirty ? " (dirty)" : "");
+      for (const auto& m : r.models) fmt::print("    model {} {} ({}: {})\n", m.model, m.version(), m.bump, m.reason);
+    }
+  });
+}
+
+void add_audit(CLI::App& app, Context& ctx) {
+  auto* audit = app.add_subcommand("audit", "Check the lineage store");
+  audit->require_subcommand(1);
+  auto* verify = audit->add_subcommand("verify", "Check the lineage store's hash chain; exit 1 at the first broken link");
+  auto json = std::make_shared<bool>(false);
+  verify->add_flag("--json", *json, "Machine-readable output");
+  verify->callback([&ctx, json] {
+    auto store = open_lineage(ctx);
+    const auto check = store->verify();
+    if (*json) {
+      nlohmann::json out = {{"ok", check.ok}, {"runs", check.runs}};
+      if (!check.ok) out["broken_run"] = check.broken_run, out["problem"] = check.problem;
+      fmt::print("{}\n", out.dump(2));
+    } else if (check.ok) {
+      fmt::print("Lineage chain intact: {} runs verified.\n", check.runs);
+    } else {
+      fmt::print(stderr, "pipe: lineage chain broken at run {}: {}\n", check.broken_run, check.problem);
+    }
+    if (!check.ok) ctx.exit_code = 1;
+  });
+}
+
+}  // namespace pipe_cli

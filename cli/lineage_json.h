@@ -1,0 +1,28 @@
+// JSON and text renderings of lineage records shared by the lineage
+// commands (log, model, lineage, metrics, params).
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "app.h"
+#include "lineage.h"
+
+namespace pipe_cli {
+
+nlohmann::json run_json(const pipeline::RunRecord& r);
+nlohmann::json execution_json(const pipeline::ExecutionRecord& e);
+nlohmann::json model_json(const pipeline::ModelVersion& m);
+// A canonical JSON value from the store as JSON (NaN and infinities stay text).
+nlohmann::json value_json(const std::string& canonical);
+
+// "2026-11-28T13:40:01Z"
+std::string format_time(int64_t ns);
+std::unique_ptr<pipeline::LineageStore> open_lineage(const Context& ctx);
+
+// NAME or NAME@VERSION to a recorded version (the latest for NAME alone).
+// Throws Error(kUsage) naming the versions that exist.
+pipeline::ModelVersion find_version(pipeline::LineageStore& store, const std::string& ref);
+
+}  // namespace pipe_cli

@@ -1,0 +1,185 @@
+#include "environment.h"
+
+#include <gnu/libc-version.h>
+#include <stdio.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <thread>
+
+#include "file_io.h"
+#include "sha256.h"
+#include "value.h"
+
+extern char** environ;
+
+namespace pipeline {
+namespace {
+
+// Runs a command (through /bin/sh, stderr discarded) and returns its output.
+std::string output_of(const std::string& cmd, bool* ok = nullptr) {
+  std::string out;
+  FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
+  if (!p) {
+    if (ok) *ok = false;
+    return out;
+  }
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = ::pclose(p);
+  if (ok) *ok = status == 0;
+  return out;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+std::string first_line(const std::string& s) { return trim(s.substr(0, s.find('\n'))); }
+
+std::string quoted(const std::string& dir) {
+  std::string out = "'";
+  for (char c : dir) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// "key: value" lines of /proc files.
+std::string proc_field(const char* file, const std::string& key) {
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);)
+    if (line.compare(0, key.size(), key) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) return trim(line.substr(colon + 1));
+    }
+  return "";
+}
+
+std::string os_release() {
+  std::ifstream in("/etc/os-release");
+  for (std::string line; std::getline(in, line);)
+    if (line.compare(0, 12, "PRETTY_NAME=") == 0) {
+      std::string v = line.substr(12);
+      if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
+      return v;
+    }
+  return "";
+}
+
+bool mentions(const std::vector<std::string>& cmds, const std::string& word) {
+  for (const std::string& c : cmds) {
+    for (size_t pos = c.find(word); pos != std::string::npos; pos = c.find(word, pos + 1)) {
+      const bool start = pos == 0 || std::string(" ;&|(/\t").find(c[pos - 1]) != std::string::npos;
+      if (start) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    std::string item = trim(list.substr(start, comma - start));
+    if (!item.empty()) out.push_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool credential_like(const std::string& name) {
+  std::string upper;
+  for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const char* word : {"SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE", "API_KEY", "ACCESS_KEY",
+                           "AUTH", "SESSION", "COOKIE"})
+    if (upper.find(word) != std::string::npos) return true;
+  return upper.size() >= 4 && upper.compare(upper.size() - 4, 4, "_KEY") == 0;
+}
+
+std::string capture_environment(const std::vector<std::string>& cmds, const std::string& allow_list) {
+  Value env = Value::map();
+  struct utsname u {};
+  if (::uname(&u) == 0) {
+    Value os = Value::map();
+    os.set("system", Value::string(u.sysname));
+    os.set("kernel", Value::string(u.release));
+    os.set("machine", Value::string(u.machine));
+    os.set("distribution", Value::string(os_release()));
+    env.set("os", os);
+  }
+  env.set("libc", Value::string(std::string("glibc ") + gnu_get_libc_version()));
+  Value hw = Value::map();
+  hw.set("cpu", Value::string(proc_field("/proc/cpuinfo", "model name")));
+  hw.set("cores", Value::integer(static_cast<int64_t>(std::thread::hardware_concurrency())));
+  hw.set("memory", Value::string(proc_field("/proc/meminfo", "MemTotal")));
+  bool have_gpu = false;
+  const std::string gpus =
+      output_of("nvidia-smi --query-gpu=name,driver_version --format=csv,noheader", &have_gpu);
+  if (have_gpu && !trim(gpus).empty()) {
+    Value gpu = Value::map();
+    gpu.set("devices", Value::string(trim(gpus)));
+    const std::string banner = output_of("nvidia-smi");
+    const size_t cuda = banner.find("CUDA Version:");
+    if (cuda != std::string::npos) gpu.set("cuda", Value::string(first_line(banner.substr(cuda + 13)).substr(0, 8)));
+    hw.set("gpu", gpu);
+  }
+  env.set("hardware", hw);
+
+  // Interpreters and compilers the stages actually called.
+  Value tools = Value::map();
+  for (const char* tool : {"python3", "python", "Rscript", "node", "julia", "java", "gcc", "g++", "clang", "make"}) {
+    if (!mentions(cmds, tool)) continue;
+    bool ok = false;
+    const std::string version = output_of(std::string(tool) + " --version 2>&1", &ok);
+    if (ok) tools.set(tool, Value::string(first_line(version)));
+  }
+  env.set("tools", tools);
+  if (mentions(cmds, "python3") || mentions(cmds, "python")) {
+    const char* py = mentions(cmds, "python3") ? "python3" : "python";
+    bool ok = false;
+    const std::string packages = output_of(
+        std::string(py) +
+            " -c 'import importlib.metadata as m\n"
+            "for d in sorted({(d.metadata[\"Name\"] or \"?\", d.version) for d in m.distributions()}): print(*d)'",
+        &ok);
+    if (ok) env.set("python_packages", Value::string(packages));
+  }
+
+  // Allowed variables only, and never anything that looks like a secret.
+  Value vars = Value::map();
+  const std::vector<std::string> allowed = split(allow_list);
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string name = entry.substr(0, eq);
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end() || credential_like(name)) continue;
+    vars.set(name, Value::string(entry.substr(eq + 1)));
+  }
+  env.set("variables", vars);
+  return env.canonical();
+}
+
+CodeState capture_code_state(const std::string& root) {
+  CodeState c;
+  const std::string git = "git -C " + quoted(root) + " ";
+  bool ok = false;
+  c.git_commit = trim(output_of(git + "rev-parse HEAD", &ok));
+  if (!ok) return {};
+  c.branch = trim(output_of(git + "rev-parse --abbrev-ref HEAD"));
+  c.remote_url = strip_credentials(trim(output_of(git + "config --get remote.origin.url")));
+  c.dirty = !trim(output_of(git + "status --porcelain --untracked-files=no")).empty();
+  if (c.dirty) c.diff_digest = sha256_hex(output_of(git + "diff HEAD"));
+  return c;
+}
+
+}  // namespace pipeline

@@ -1,0 +1,143 @@
+// The lineage store (.pipe/lineage.db, schema in schemas/lineage.sql): a
+// permanent, append-only, hash-chained record of every run, its stage
+// executions with their inputs, outputs, params, metrics and resource use,
+// the environment and code they ran with, and the model versions they made.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pipeline {
+
+class SqlDb;
+
+inline constexpr int kLineageSchemaVersion = 1;
+inline constexpr const char* kLineageFile = "lineage.db";
+
+struct LineageArtifact {
+  std::string path;
+  std::string digest;
+  uint64_t size = 0;
+  bool is_dir = false;
+  std::string role;  // inputs: "code" or "data"; outputs: "output"
+};
+
+struct LineageValue {  // a param or metric
+  std::string file;
+  std::string key;
+  std::string value;  // canonical JSON
+};
+
+struct ExecutionRecord {
+  int64_t id = 0;      // set when read back
+  int64_t run_id = 0;  // set when read back
+  std::string stage;
+  std::string cmd;     // JSON array
+  std::string status;  // ran, cached, restored, failed
+  bool timed = false;  // it ran: the figures below are real
+  int64_t started_ns = 0;
+  int64_t ended_ns = 0;
+  double user_seconds = 0;
+  double system_seconds = 0;
+  int64_t max_rss_kb = 0;
+  int exit_code = 0;
+  std::string log_digest;
+  std::vector<LineageArtifact> inputs;
+  std::vector<LineageArtifact> outputs;
+  std::vector<LineageValue> params;
+  std::vector<LineageValue> metrics;
+};
+
+struct CodeState {
+  std::string git_commit;  // "" outside git
+  std::string branch;
+  std::string remote_url;  // credentials removed
+  bool dirty = false;
+  std::string diff_digest;
+};
+
+struct ModelVersion {
+  int64_t id = 0;
+  int64_t run_id = 0;
+  std::string model;
+  int major = 0, minor = 0, patch = 0;
+  std::string path;
+  std::string digest;
+  bool is_dir = false;
+  std::string stage;
+  std::string bump;  // first, major, minor, patch
+  std::string reason;
+  bool overridden = false;
+  std::string basis;  // canonical JSON
+  int64_t created_ns = 0;  // the run's end, when read back
+  std::string version() const;
+};
+
+struct RunRecord {
+  int64_t id = 0;
+  int64_t started_ns = 0;
+  int64_t ended_ns = 0;
+  std::string command;  // JSON array
+  std::string user;
+  std::string host;
+  std::string pipe_version;
+  int exit_code = 0;
+  std::string environment;  // canonical JSON
+  CodeState code;
+  std::vector<ExecutionRecord> executions;
+  std::vector<ModelVersion> models;
+};
+
+struct ChainCheck {
+  size_t runs = 0;
+  bool ok = true;
+  int64_t broken_run = 0;  // the first run whose link does not hold
+  std::string problem;
+};
+
+class LineageStore {
+ public:
+  // Opens or creates the store and brings its schema up to date. Throws
+  // Error(kBadPipeline) for a store written by a newer pipe, Error(kIo)
+  // when it cannot be opened.
+  explicit LineageStore(const std::string& path);
+  ~LineageStore();
+  LineageStore(const LineageStore&) = delete;
+  LineageStore& operator=(const LineageStore&) = delete;
+
+  // Appends a run (and its model versions) in one transaction, chained to
+  // the previous run. Returns the run id.
+  int64_t record(const RunRecord& run);
+
+  // Runs, newest first (`limit` 0: all), with executions and models when `full`.
+  std::vector<RunRecord> runs(size_t limit, bool full);
+  RunRecord run(int64_t id);
+  // All versions of `model` ("" for all models), oldest first.
+  std::vector<ModelVersion> model_versions(const std::string& model);
+  // The execution that wrote `digest` at `path` most recently, if any.
+  bool producer(const std::string& path, const std::string& digest, ExecutionRecord* out, int64_t* run_id);
+  // Executions (that ran or were restored) which read `digest` at `path`,
+  // newest first, one per stage.
+  std::vector<ExecutionRecord> consumers(const std::string& path, const std::string& digest);
+  // Every (path, digest) a model version's run recorded as an output or
+  // input: what gc must keep.
+  std::vector<LineageArtifact> model_artifacts();
+
+  // Recomputes every run's hash from its rows and checks the chain.
+  ChainCheck verify();
+
+ private:
+  std::vector<ExecutionRecord> executions(int64_t run_id);
+  std::vector<RunRecord> query_runs(const std::string& where, int64_t id, size_t limit, bool full);
+  std::vector<ModelVersion> versions_where(const std::string& where, int64_t id);
+  std::string run_content(int64_t run_id);
+  std::unique_ptr<SqlDb> db_;
+};
+
+// Turns "https://user:secret@host/x" into "https://host/x" (and scp-style
+// "user@host:path" is kept, having no secret).
+std::string strip_credentials(const std::string& url);
+
+}  // namespace pipeline

@@ -1,0 +1,36 @@
+// Turns a finished `pipe repro` into a lineage record: its executions with
+// inputs, outputs, params, metrics and resource use, the environment and
+// code state, and the model versions it produced.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lineage.h"
+#include "repro.h"
+
+namespace pipeline {
+
+struct Project;
+
+struct Invocation {
+  std::vector<std::string> argv;
+  int64_t started_ns = 0;
+  int exit_code = 0;
+};
+
+// Appends the run to .pipe/lineage.db and returns what was recorded (with
+// its id and new model versions).
+RunRecord record_lineage(Project& project, const Invocation& invocation, const ReproSummary& summary);
+
+// Metrics files hold nested maps; the lineage keeps dotted keys with
+// scalar values ("train.loss" -> 0.25), as canonical JSON.
+std::vector<LineageValue> read_metrics(const std::string& file, const std::string& text);
+
+// Who runs pipe, and where (for run records and model promotions).
+std::string current_user();
+std::string current_host();
+int64_t now_ns();
+
+}  // namespace pipeline

@@ -1,0 +1,13 @@
+// SHA-256, where a standard asks for it (the lineage chain; later S3 payload
+// checksums and attestations). OpenSSL's libcrypto stays in sha256.cpp.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace pipeline {
+
+// 64 lowercase hex digits.
+std::string sha256_hex(std::string_view data);
+
+}  // namespace pipeline
