@@ -103,6 +103,21 @@ bool valid_config_key(const std::string& key, std::string* why) {
   return true;
 }
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(start, comma - start);
+    const size_t first = item.find_first_not_of(" \t");
+    const size_t last = item.find_last_not_of(" \t");
+    if (first != std::string::npos) out.push_back(item.substr(first, last - first + 1));
+    start = comma + 1;
+  }
+  return out;
+}
+
 bool is_secret_config_key(const std::string& key) {
   const std::string name = split_key(key).back();
   return name == "password" || name == "secret_access_key" || name == "custom_auth_header_value" ||

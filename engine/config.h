@@ -47,6 +47,10 @@ bool valid_config_key(const std::string& key, std::string* why);
 // false when unsetting a key that was not set.
 bool edit_config(const std::string& path, const std::string& key, const std::string* value);
 
+// "a, b,c" -> {"a", "b", "c"}: the comma-separated lists settings hold
+// (cache.type, lineage.env, lineage.code_extensions). Empty items are dropped.
+std::vector<std::string> split_list(const std::string& text);
+
 // Secret-looking keys ("password", "secret_access_key", ...) show as "***".
 bool is_secret_config_key(const std::string& key);
 

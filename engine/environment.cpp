@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "config.h"
 #include "file_io.h"
 #include "sha256.h"
 #include "value.h"
@@ -81,19 +82,6 @@ bool mentions(const std::vector<std::string>& cmds, const std::string& word) {
   return false;
 }
 
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    std::string item = trim(list.substr(start, comma - start));
-    if (!item.empty()) out.push_back(item);
-    start = comma + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 bool credential_like(const std::string& name) {
@@ -156,7 +144,7 @@ std::string capture_environment(const std::vector<std::string>& cmds, const std:
 
   // Allowed variables only, and never anything that looks like a secret.
   Value vars = Value::map();
-  const std::vector<std::string> allowed = split(allow_list);
+  const std::vector<std::string> allowed = split_list(allow_list);
   for (char** e = environ; *e; ++e) {
     const std::string entry = *e;
     const size_t eq = entry.find('=');

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "config.h"
 #include "document.h"
 #include "graph.h"
 #include "lockfile.h"
@@ -86,20 +87,6 @@ void parse_section(const Pipeline& p, const Value& section, std::vector<ModelDef
   }
 }
 
-std::vector<std::string> extensions_of(const std::string& list) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    std::string e = list.substr(start, comma - start);
-    e.erase(std::remove(e.begin(), e.end(), ' '), e.end());
-    if (!e.empty()) out.push_back(e[0] == '.' ? e : "." + e);
-    start = comma + 1;
-  }
-  return out;
-}
-
 // What changed between two bases, per kind: "data/train.csv", "lr (params.yaml)".
 std::map<std::string, std::vector<std::string>> changes(const Value& old_basis, const Value& new_basis) {
   std::map<std::string, std::vector<std::string>> out;
@@ -135,8 +122,10 @@ std::vector<ModelDef> parse_models(const Pipeline& p) {
 }
 
 bool is_code_path(const std::string& path, const std::string& extensions) {
-  for (const std::string& e : extensions_of(extensions))
+  for (std::string e : split_list(extensions)) {
+    if (e.front() != '.') e = "." + e;
     if (path.size() > e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0) return true;
+  }
   return false;
 }
 

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "error.h"
+#include "config.h"
 #include "file_io.h"
 #include "object_store.h"
 #include "suggest.h"
@@ -52,6 +53,25 @@ int copy_hashing(int in, const std::string& tmp, mode_t mode, Digest* digest) {
   }
   *digest = h.finish();
   return out;
+}
+
+// Clones open file `in` (closed here) into a new file `to` with a reflink.
+// Returns the new file's fd, or -1 with *err set and nothing left behind
+// when the filesystem cannot clone. Failing to create `to` throws.
+int clone_into(int in, const std::string& to, mode_t mode, int* err) {
+  const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (out < 0) {
+    const int e = errno;
+    ::close(in);
+    fail_io("cannot create", to, e);
+  }
+  const int rc = ::ioctl(out, FICLONE, in);
+  *err = errno;
+  ::close(in);
+  if (rc == 0) return out;
+  ::close(out);
+  ::unlink(to.c_str());
+  return -1;
 }
 
 // Hashes a whole file by path; false if unreadable.
@@ -102,13 +122,7 @@ void check_linked(const Digest& d, const std::string& object, bool current) {
 
 bool parse_link_types(const std::string& text, std::vector<LinkType>* out, std::string* why) {
   out->clear();
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string name = text.substr(start, comma - start);
-    while (!name.empty() && name.front() == ' ') name.erase(0, 1);
-    while (!name.empty() && name.back() == ' ') name.pop_back();
+  for (const std::string& name : split_list(text)) {
     int found = -1;
     for (int i = 0; i < 4; ++i)
       if (name == kNames[i]) found = i;
@@ -124,8 +138,8 @@ bool parse_link_types(const std::string& text, std::vector<LinkType>* out, std::
         return false;
       }
     out->push_back(t);
-    start = comma + 1;
   }
+  if (out->empty()) *why = "no link types given; use reflink, hardlink, symlink or copy, comma-separated";
   return !out->empty();
 }
 
@@ -141,24 +155,16 @@ bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) cons
     if (type == LinkType::kReflink && !no_reflink_) {
       const int in = ::open(item.source.c_str(), O_RDONLY | O_CLOEXEC);
       if (in < 0) fail_io("cannot read", item.source, errno);
-      const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-      if (out < 0) {
-        const int err = errno;
-        ::close(in);
-        fail_io("cannot create", tmp, err);
-      }
-      const int rc = ::ioctl(out, FICLONE, in);
-      const int err = errno;
-      ::close(in);
-      ::close(out);
-      if (rc == 0) {
+      int err = 0;
+      const int out = clone_into(in, tmp, 0444, &err);
+      if (out >= 0) {
+        ::close(out);
         // The clone shares blocks, so it cannot differ from the source as
         // read now; hashing it checks the source still is what was hashed.
         Digest got;
         if (!hash_path(tmp, &got) || got != item.digest) changed();
         return false;
       }
-      ::unlink(tmp.c_str());
       if (!unsupported(err)) fail_io("cannot reflink", item.source, err);
       no_reflink_ = true;
     } else if (type == LinkType::kHardlink && !no_hardlink_ && !item.executable) {
@@ -227,22 +233,13 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
     if (type == LinkType::kReflink && !no_reflink_) {
       const int in = open_object(object, target, d);
       const std::string tmp = temp_for();
-      const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-      if (out < 0) {
-        const int err = errno;
-        ::close(in);
-        fail_io("cannot create", tmp, err);
-      }
-      const int rc = ::ioctl(out, FICLONE, in);
-      const int err = errno;
-      ::close(in);
-      if (rc == 0) {
+      int err = 0;
+      const int out = clone_into(in, tmp, mode, &err);
+      if (out >= 0) {
         ::fchmod(out, mode);  // the umask may have narrowed it
         finish(out, tmp);
         return type;
       }
-      ::close(out);
-      ::unlink(tmp.c_str());
       if (!unsupported(err)) fail_io("cannot reflink", object, err);
       no_reflink_ = true;
     } else if (type == LinkType::kHardlink && !no_hardlink_ && !executable) {

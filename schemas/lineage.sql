@@ -8,7 +8,7 @@
 -- the previous run's hash into `chain`, so `pipe audit verify` finds any
 -- row changed or deleted behind pipe's back, even with the triggers dropped.
 
--- One `pipe repro` (or `pipe commit`): who ran what, where, when, and how it ended.
+-- One `pipe repro` (or `pipe model bump`): who ran what, where, when, and how it ended.
 CREATE TABLE runs (
   id INTEGER PRIMARY KEY,
   started_ns INTEGER NOT NULL,        -- wall clock, ns since the epoch
