@@ -67,7 +67,8 @@ void add_config(CLI::App& app, Context& ctx) {
     }
     if (!has_value) {
       // As `git config NAME`: exit 1 when unset, so scripts can test it.
-      const auto* v = pipeline::Config::load(dir).find(opt->name);
+      const pipeline::Config config = pipeline::Config::load(dir);
+      const auto* v = config.find(opt->name);
       if (v) fmt::print("{}\n", shown(opt->name, v->value));
       else ctx.exit_code = 1;
       return;

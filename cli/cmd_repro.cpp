@@ -171,7 +171,19 @@ void add_repro(CLI::App& app, Context& ctx) {
       ~Clear() { ptr = nullptr; }
     } clear{runner_ptr};
     const int64_t started = pipeline::now_ns();
-    const auto summary = pipeline::repro(project, opt->repro, *runner, reporter, watcher.received());
+    pipeline::ReproSummary summary;
+    try {
+      summary = pipeline::repro(project, opt->repro, *runner, reporter, watcher.received());
+    } catch (const pipeline::Error& e) {
+      // Scripts reading --json still get a document: what happened to each
+      // stage, and the error that stopped the run.
+      if (opt->json)
+        fmt::print("{}\n", nlohmann::json{{"exit_code", static_cast<int>(e.code())},
+                                          {"error", e.what()},
+                                          {"stages", reporter.summary()}}
+                               .dump(2));
+      throw;
+    }
     if (summary.interrupted) reporter.message("Interrupted; finished stages are recorded, run 'pipe repro' to continue");
     else if (summary.ran == 0 && summary.restored == 0 && summary.failed == 0 && !opt->json) fmt::print("Data and pipelines are up to date.\n");
     ctx.exit_code = static_cast<int>(summary.exit());

@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -140,7 +142,7 @@ class LocalRunner : public Runner {
     // Only the child may hold the write end, or EOF never comes.
     ::close(out.native_sink());
     out.assign_sink(-1);
-    stream(job, out.native_source(), log);
+    stream(job, out.native_source(), pid, log);
     out.close();
     int status = 0;
     struct rusage ru {};
@@ -163,14 +165,32 @@ class LocalRunner : public Runner {
     return r->exit_code == 0;
   }
 
-  // Copies output to the log and hands complete lines to the sink, until EOF
-  // (every process in the group holding the pipe has exited or closed it).
-  void stream(const Job& job, int fd, FILE* log) {
+  // Copies output to the log and hands complete lines to the sink until EOF,
+  // or until the stage's shell has exited and what it wrote is drained: a
+  // background process it left holding the pipe (`cmd: server & ...`) must
+  // not keep the stage running.
+  void stream(const Job& job, int fd, pid_t pid, FILE* log) {
     char buf[16384];
     std::string partial;
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));  // -1 on kernels before 5.3: read to EOF
+    if (pidfd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    bool exited = false;
     for (;;) {
+      if (pidfd >= 0 && !exited) {
+        pollfd fds[2] = {{fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0) {
+          if (errno == EINTR) continue;
+          break;
+        }
+        // Exited: read what is buffered, without waiting for more.
+        if (fds[1].revents) exited = true;
+      }
       const ssize_t n = ::read(fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) {
+        if (exited) break;
+        continue;
+      }
       if (n <= 0) break;
       if (log) std::fwrite(buf, 1, static_cast<size_t>(n), log);
       partial.append(buf, static_cast<size_t>(n));
@@ -179,6 +199,7 @@ class LocalRunner : public Runner {
         sink_(job.stage, std::string_view(partial).substr(start, nl - start));
       partial.erase(0, start);
     }
+    if (pidfd >= 0) ::close(pidfd);
     if (!partial.empty()) sink_(job.stage, partial);
     if (log) std::fflush(log);
   }

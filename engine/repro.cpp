@@ -1,5 +1,7 @@
 #include "repro.h"
 
+#include <signal.h>
+
 #include <memory>
 #include <set>
 
@@ -100,8 +102,19 @@ class Scheduler {
         --running;
         complete(r.id, r);
       }
-    } catch (...) {
-      flush_lock();  // keep what finished, whatever stopped the run
+    } catch (const std::exception& e) {
+      // An error the run cannot go on from (a full disk while caching, an
+      // unreadable output): stop the stages still running and wait for
+      // them, so none is left writing outputs nobody records, and report
+      // each one; then keep what finished.
+      runner_.signal_all(SIGTERM);
+      for (; running > 0; --running) {
+        const JobResult r = runner_.wait();
+        state_[r.id] = State::kFailed;
+        ++summary_.failed;
+        reporter_.failed(pipeline_.stages[r.id], r, std::string("stopped, because the run hit an error: ") + e.what());
+      }
+      flush_lock();
       throw;
     }
     if (interrupted_) summary_.interrupted = true;

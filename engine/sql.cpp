@@ -15,15 +15,22 @@ SqlDb::SqlDb(const std::string& path, bool create) : path_(path) {
     throw Error(Exit::kIo, "cannot open " + path + ": " + msg + " (check the directory's permissions and free space)");
   }
   sqlite3_busy_timeout(db_, 30000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=FULL");  // a record, not a cache: survive power loss
-  exec("PRAGMA foreign_keys=ON");
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");  // a record, not a cache: survive power loss
+    exec("PRAGMA foreign_keys=ON");
+  } catch (...) {
+    // A damaged file: the destructor will not run for a half-made object.
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
 }
 
 SqlDb::~SqlDb() { sqlite3_close(db_); }
 
 void SqlDb::fail(const std::string& what) const {
-  const int code = sqlite3_errcode(db_) & 0xff;
+  const int code = sqlite3_errcode(db_) & 0xff;  // read before anything else touches db_
   std::string msg = path_ + ": " + what + ": " + sqlite3_errmsg(db_);
   if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
     msg += " (the file is damaged: restore it from a backup, or move it aside and pipe starts a new one; "

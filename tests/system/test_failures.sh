@@ -152,4 +152,39 @@ assert_contains "repro --json: stage output goes to stderr, not into the JSON" "
 expect_exit 1 pipe repro --json
 assert_eq "repro --json: an unchanged stage is up_to_date" up_to_date "$(json_field "d['stages']['ok']['state']")"
 
+# A background process that keeps the stage's output pipe open does not
+# keep the stage running: it is done when its shell is.
+new_project
+cat >pipe.yaml <<'EOF'
+stages:
+  spawn:
+    cmd: (sleep 6 &) ; echo started >spawn.txt
+    outs: [spawn.txt]
+EOF
+start=$(date +%s)
+expect_exit 0 pipe repro
+took=$(( $(date +%s) - start ))
+assert_true "a stage that leaves a background child holding stdout finishes with its shell (${took}s)" test "$took" -lt 4
+pkill -f "sleep 6" 2>/dev/null
+
+# An error the run cannot go on from (here an output that is a symlink loop)
+# stops the stages still running, reports them, and --json still prints.
+new_project
+cat >pipe.yaml <<'EOF'
+stages:
+  loop:
+    cmd: mkdir -p out && ln -sfn .. out/up
+    outs: [out]
+  slow:
+    cmd: sleep 3 && echo late >slow.txt
+    outs: [slow.txt]
+EOF
+expect_exit 5 pipe repro -j 2 --json
+assert_contains "the error is reported" "$ERR" "symlink loop"
+assert_eq "repro --json prints a document on an error too" "5" "$(json_field "d['exit_code']")"
+assert_contains "naming the error" "$(json_field "d['error']")" "symlink loop"
+assert_eq "the stage still running is reported stopped" "failed" "$(json_field "d['stages']['slow']['state']")"
+sleep 3.5
+assert_no_file "and it was stopped, not left writing" slow.txt
+
 finish
