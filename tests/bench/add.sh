@@ -13,6 +13,9 @@
 #   (i) pipe checkout of the deleted tree with cache.type copy, vs `cp -r`
 #       out of a copy of the tree
 #   (j) the same with cache.type hardlink, vs `cp -al`
+#   (c) (e) with a cold page cache (`echo 3 >/proc/sys/vm/drop_caches` before
+#       every run; needs root, skipped otherwise)
+# ADD_ONLY=KEYS (e.g. ADD_ONLY=c) runs only those figures.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -43,12 +46,23 @@ head -c $((BIG_MIB << 20)) /dev/urandom >big.bin
 touch -d '1 hour ago' big.bin && find tree -type f -exec touch -d '1 hour ago' {} +
 warm="cat big.bin >/dev/null; find tree -type f -exec cat {} + >/dev/null"
 fresh="rm -rf .pipe/cache .pipe/state.db* .pipe/config tree.pipe big.bin.pipe .gitignore copy big.copy; sync"
-m() { "$py" "$here/timing.py" measure --out "$RESULTS" --runs "$RUNS" --cwd "$WORK" "$@"; }
+ONLY=${ADD_ONLY:-cefghij}
+m() {
+  [[ $ONLY == *"$2"* ]] || return 0
+  "$py" "$here/timing.py" measure --out "$RESULTS" --runs "$RUNS" --cwd "$WORK" "$@"
+}
+cold="sync; echo 3 >/proc/sys/vm/drop_caches"
+if [[ -w /proc/sys/vm/drop_caches ]]; then
+  m --key c --case "pipe add tree, cold" "$fresh; $cold" "'$PIPE' add tree" \
+    --case "find -exec xxhsum -H2, cold" "$fresh; $cold" "find tree -type f -exec xxhsum -H2 {} + >/dev/null" \
+    --case "cp -r, cold" "$fresh; $cold" "cp -r tree copy"
+fi
 m --key e --case "pipe add tree" "$fresh; $warm" "'$PIPE' add tree" \
   --case "find -exec xxhsum -H2" "$fresh; $warm" "find tree -type f -exec xxhsum -H2 {} + >/dev/null" \
   --case "cp -r" "$fresh; $warm" "cp -r tree copy"
 m --key f --case "pipe add big" "$fresh; $warm" "'$PIPE' add big.bin" \
   --case "xxhsum + cp --reflink=auto" "$fresh; $warm" "xxhsum -H2 big.bin >/dev/null && cp --reflink=auto big.bin big.copy"
+if [[ $ONLY == *[ghij]* ]]; then
 "$PIPE" add tree >/dev/null
 m --key g --case "pipe re-add, one file changed" \
   "f=tree/d000/f000000.txt; chmod u+w \$f; echo x >> \$f; touch -d '1 hour ago' \$f" "'$PIPE' add tree"
@@ -65,6 +79,7 @@ m --key i --case "pipe checkout tree, copy" "rm -rf tree copy; sync" "'$PIPE' ch
 "$PIPE" config cache.type hardlink
 m --key j --case "pipe checkout tree, hardlink" "rm -rf tree links; sync" "'$PIPE' checkout tree" \
   --case "cp -al" "rm -rf tree links; sync" "cp -al orig links"
+fi
 "$py" - "$RESULTS" "$FILES" "$BIG_MIB" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -72,6 +87,6 @@ files, mib = int(sys.argv[2]), int(sys.argv[3])
 print(f"files={files} big={mib}MiB (medians)")
 for r in rows:
     t = statistics.median(r["times"])
-    per = f"{files / t:,.0f} files/s" if r["key"] in "eghij" else f"{mib / 1024 / t:.2f} GiB/s" if r["key"] == "f" else ""
+    per = f"{files / t:,.0f} files/s" if r["key"] in "ceghij" else f"{mib / 1024 / t:.2f} GiB/s" if r["key"] == "f" else ""
     print(f"({r['key']}) {r['label']:<34} {t:8.3f} s  {per}")
 PY
