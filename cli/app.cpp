@@ -65,6 +65,8 @@ int run(int argc, char** argv) {
   add_lineage(app, ctx);
   add_metrics(app, ctx);
   add_params(app, ctx);
+  add_remote(app, ctx);
+  add_push(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

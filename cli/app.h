@@ -41,6 +41,8 @@ void add_model(CLI::App& app, Context& ctx);
 void add_lineage(CLI::App& app, Context& ctx);
 void add_metrics(CLI::App& app, Context& ctx);
 void add_params(CLI::App& app, Context& ctx);
+void add_remote(CLI::App& app, Context& ctx);
+void add_push(CLI::App& app, Context& ctx);
 
 // A path the user typed (relative to where they are, i.e. -C) as a
 // normalized project-relative path. Throws Error(kUsage) when it lies

@@ -11,7 +11,10 @@
 #include "lockfile.h"
 #include "params.h"
 #include "project.h"
+#include "config.h"
+#include "remote.h"
 #include "repro.h"
+#include "transfer.h"
 #include "targets.h"
 #include "tracked.h"
 
@@ -22,7 +25,35 @@ struct StatusOptions {
   std::vector<std::string> targets;
   bool quiet = false;
   bool json = false;
+  bool cloud = false;
+  std::string remote;
 };
+
+// `status -c`: which recorded outputs and tracked data are missing where.
+void cloud_status(Context& ctx, const StatusOptions& opt) {
+  const std::string root = pipeline::find_project_root(ctx.directory);
+  auto project = pipeline::open_project(root);
+  const std::string dir = root + "/" + pipeline::kStateDir;
+  auto remote = pipeline::open_remote(pipeline::remote_settings(pipeline::Config::load(dir), opt.remote, dir));
+  const auto rows = pipeline::remote_status(project, *remote, to_targets(ctx, root, opt.targets));
+  nlohmann::json out = nlohmann::json::array();
+  bool differ = false;
+  for (const auto& r : rows) {
+    const char* state = r.remote_missing && r.local_missing ? "missing everywhere"
+                        : r.remote_missing                    ? "not pushed"
+                        : r.local_missing                     ? "not fetched"
+                                                              : "in sync";
+    differ = differ || r.remote_missing || r.local_missing;
+    out.push_back({{"path", r.path}, {"state", state}, {"objects", r.objects}, {"missing_local", r.local_missing},
+                   {"missing_remote", r.remote_missing}});
+    if (!opt.json && !opt.quiet && (r.remote_missing || r.local_missing))
+      fmt::print("{}: {} ({} of {} objects missing locally, {} on {})\n", r.path, state, r.local_missing, r.objects,
+                 r.remote_missing, remote->describe());
+  }
+  if (opt.json) fmt::print("{}\n", nlohmann::json{{"remote", remote->describe()}, {"in_sync", !differ}, {"artifacts", out}}.dump(2));
+  else if (!opt.quiet && !differ) fmt::print("Cache and remote '{}' are in sync.\n", remote->describe());
+  if (differ && opt.quiet) ctx.exit_code = 1;
+}
 
 // Canonical values are JSON already; NaN and infinities are not, so they stay text.
 nlohmann::json json_value(const std::string& canonical) {
@@ -42,7 +73,10 @@ void add_status(CLI::App& app, Context& ctx) {
   cmd->add_option("targets", opt->targets, "Stages (with their upstream), outputs or .pipe files to check; default all");
   cmd->add_flag("-q,--quiet", opt->quiet, "Print nothing; exit 1 if anything is out of date");
   cmd->add_flag("--json", opt->json, "Machine-readable output");
+  cmd->add_flag("-c,--cloud", opt->cloud, "Compare the cache with a remote instead: what is missing where");
+  cmd->add_option("-r,--remote", opt->remote, "Remote for -c (default: core.remote)");
   cmd->callback([&ctx, opt] {
+    if (opt->cloud) return cloud_status(ctx, *opt);
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     pipeline::Disk& disk = *project.disk;
     const auto p = pipeline::load_pipeline(disk, /*required=*/false);

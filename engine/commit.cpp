@@ -80,7 +80,10 @@ CommitReport commit(Project& project, const std::vector<Target>& targets, bool f
     for (const Output& o : s.outs) {
       const ArtifactInfo& a = hasher.hash(o.path);
       // Data first, then the record that names it.
-      if (o.cache) commit_artifact(*project.cache, project.root + "/" + o.path, a);
+      if (o.cache) {
+        commit_artifact(*project.cache, project.root + "/" + o.path, a);
+        ignore_in_git(disk, o.path);
+      }
       entry.outs.push_back({o.path, a.digest, a.size, a.is_dir, a.nfiles, a.executable});
     }
     if (run_cache_eligible(s)) RunCache(disk).save(run_key(s, entry), s.name, entry);

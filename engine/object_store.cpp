@@ -185,7 +185,11 @@ void ObjectStore::put_manifest(const Digest& digest, std::vector<ManifestEntry> 
 bool ObjectStore::read_manifest(const Digest& digest, std::vector<ManifestEntry>* entries) const {
   entries->clear();
   std::string text;
-  if (!read_file(manifest_path(digest), &text)) return false;
+  return read_file(manifest_path(digest), &text) && parse_manifest(text, digest, entries);
+}
+
+bool parse_manifest(const std::string& text, const Digest& digest, std::vector<ManifestEntry>* entries) {
+  entries->clear();
   if (text.compare(0, std::strlen(kManifestHeader), kManifestHeader) != 0) return false;
   size_t pos = std::strlen(kManifestHeader);
   while (pos < text.size()) {
@@ -211,6 +215,37 @@ bool ObjectStore::read_manifest(const Digest& digest, std::vector<ManifestEntry>
     entries->push_back(std::move(e));
   }
   return manifest_digest(*entries) == digest;
+}
+
+bool ObjectStore::adopt(const std::string& tmp, const Digest& d, bool manifest, std::string* why) {
+  bool good = false;
+  if (manifest) {
+    std::string text;
+    std::vector<ManifestEntry> entries;
+    good = read_file(tmp, &text) && parse_manifest(text, d, &entries);
+  } else {
+    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    Digest got;
+    good = fd >= 0 && hash_fd(fd, &got, nullptr) && got == d;
+    if (fd >= 0) ::close(fd);
+  }
+  if (!good) {
+    ::unlink(tmp.c_str());
+    *why = "content does not match its name " + d.hex() + " (corrupt in transfer or on the remote); not cached";
+    return false;
+  }
+  ::chmod(tmp.c_str(), 0444);
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  const std::string target = manifest ? manifest_path(d) : object_path(d);
+  make_parent_dirs(target);
+  commit_temp_file(fd, tmp, target);
+  return true;
+}
+
+std::string ObjectStore::new_temp_path() const {
+  const std::string tmp = tmp_path();
+  make_parent_dirs(tmp);
+  return tmp;
 }
 
 std::vector<ObjectStore::Damage> ObjectStore::verify(const std::vector<Digest>& only, bool repair,

@@ -78,6 +78,12 @@ class ObjectStore {
   // Stores a directory's manifest; `digest` must be the directory digest of
   // these entries (checked).
   void put_manifest(const Digest& digest, std::vector<ManifestEntry> entries);
+  // A downloaded file at `tmp` (from new_temp_path) becomes object `d` only
+  // if its content hashes to that name: fsynced, then renamed into place.
+  // Otherwise it is removed and `why` says so.
+  bool adopt(const std::string& tmp, const Digest& d, bool manifest, std::string* why);
+  // A fresh temp file name inside the cache (its directory exists).
+  std::string new_temp_path() const;
   // Reads a manifest back; false if missing or damaged.
   bool read_manifest(const Digest& digest, std::vector<ManifestEntry>* entries) const;
 
@@ -125,6 +131,9 @@ class ObjectStore {
 
 // What to store for each file of a directory at `dir` (absolute).
 std::vector<PutItem> directory_files(const std::string& dir, const std::vector<ManifestEntry>& entries);
+
+// Parses manifest text and checks it is the manifest of `digest`.
+bool parse_manifest(const std::string& text, const Digest& digest, std::vector<ManifestEntry>* entries);
 
 // The directory digest of manifest entries, as ArtifactHasher computes it.
 Digest manifest_digest(std::vector<ManifestEntry> entries);

@@ -15,6 +15,7 @@
 #include "project.h"
 #include "run_cache.h"
 #include "suggest.h"
+#include "tracked.h"
 
 namespace pipeline {
 
@@ -242,7 +243,10 @@ class Scheduler {
     // Into the cache before pipe.lock names them, so a recorded output can
     // always be restored.
     for (const Output& o : s.outs)
-      if (o.cache) commit_to_cache(o.path);
+      if (o.cache) {
+        commit_to_cache(o.path);
+        if (project_.cache) ignore_in_git(disk_, o.path);
+      }
     if (project_.cache && run_cache_eligible(s)) RunCache(disk_).save(run_key(s, entry), s.name, entry);
     writer_->set(s.name, entry);
     lock_.stages[s.name] = std::move(entry);
@@ -275,6 +279,7 @@ class Scheduler {
     for (const LockedArtifact& a : seen.outs) {
       restore_output(project_, a);
       hasher_.forget(a.path);
+      ignore_in_git(disk_, a.path);
     }
     entry.outs = seen.outs;
     writer_->set(s.name, entry);

@@ -18,6 +18,8 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+}  // namespace
+
 void ignore_in_git(Disk& disk, const std::string& path) {
   const std::string dir = parent_path(path);
   const std::string file = dir.empty() ? ".gitignore" : dir + "/.gitignore";
@@ -35,7 +37,6 @@ void ignore_in_git(Disk& disk, const std::string& path) {
   disk.write_atomic(file, text + line + "\n");
 }
 
-}  // namespace
 
 std::string render_tracked(const LockedArtifact& a) {
   std::string out = "# Written by pipe add; commit this file, not the data. Format: docs/file-formats.md\n";

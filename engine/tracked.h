@@ -33,6 +33,10 @@ std::vector<std::string> find_tracked_files(Disk& disk, const std::vector<std::s
 // Reads and parses one .pipe file; throws as parse_tracked does.
 LockedArtifact read_tracked(Disk& disk, const std::string& file);
 
+// Adds "/<name>" to the .gitignore beside `path` unless it is there: the
+// data stays out of git, the record of it goes in (as DVC does).
+void ignore_in_git(Disk& disk, const std::string& path);
+
 struct AddResult {
   std::string path;   // project-relative
   bool changed;       // false: the .pipe file already recorded this content

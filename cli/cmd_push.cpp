@@ -1,0 +1,102 @@
+// `pipe push`, `pipe fetch` and `pipe pull`: objects to and from a remote.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "app.h"
+#include "checkout.h"
+#include "config.h"
+#include "project.h"
+#include "remote.h"
+#include "transfer.h"
+
+namespace pipe_cli {
+namespace {
+
+struct TransferOptions {
+  std::vector<std::string> targets;
+  std::string remote;
+  size_t jobs = 4 * std::max(1u, std::thread::hardware_concurrency());
+  bool force = false;
+};
+
+std::unique_ptr<pipeline::Remote> open_for(const pipeline::Project& project, const std::string& name) {
+  const std::string dir = project.root + "/" + pipeline::kStateDir;
+  return pipeline::open_remote(pipeline::remote_settings(pipeline::Config::load(dir), name, dir));
+}
+
+// A progress line on a terminal, rewritten in place; nothing otherwise
+// (logs get the summary line only).
+pipeline::TransferProgress progress_line(const char* verb) {
+  if (!::isatty(STDERR_FILENO)) return {};
+  auto start = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  return [verb, start](const pipeline::TransferReport& r, size_t total) {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - *start).count();
+    fmt::print(stderr, "\r{} {}/{} objects, {:.1f} MB, {:.1f} MB/s   ", verb, r.transferred + r.failed, total,
+               static_cast<double>(r.bytes) / 1e6, s > 0 ? static_cast<double>(r.bytes) / 1e6 / s : 0.0);
+  };
+}
+
+// The summary line, the errors, and the exit code.
+void finish(Context& ctx, const char* done, const pipeline::TransferReport& r) {
+  if (::isatty(STDERR_FILENO)) fmt::print(stderr, "\n");
+  for (const auto& e : r.errors) fmt::print(stderr, "pipe: {}\n", e);
+  fmt::print("{} {} objects ({} bytes), {} already there, {} failed\n", done, r.transferred, r.bytes, r.skipped,
+             r.failed);
+  if (r.failed) ctx.exit_code = 1;
+}
+
+void common(CLI::App* cmd, const std::shared_ptr<TransferOptions>& opt) {
+  cmd->add_option("targets", opt->targets, "Stages, outputs or .pipe-tracked data; default all");
+  cmd->add_option("-r,--remote", opt->remote, "Remote name (default: core.remote)");
+  cmd->add_option("-j,--jobs", opt->jobs, "Transfers at once")->check(CLI::Range(1, 256));
+}
+
+}  // namespace
+
+void add_push(CLI::App& app, Context& ctx) {
+  auto opt = std::make_shared<TransferOptions>();
+  auto* push = app.add_subcommand("push", "Upload cached outputs, tracked data and run-cache entries to a remote");
+  common(push, opt);
+  push->callback([&ctx, opt] {
+    const std::string root = pipeline::find_project_root(ctx.directory);
+    auto project = pipeline::open_project(root);
+    auto remote = open_for(project, opt->remote);
+    finish(ctx, "Pushed", pipeline::push(project, *remote, to_targets(ctx, root, opt->targets), opt->jobs,
+                                         progress_line("pushing")));
+  });
+
+  auto* fetch = app.add_subcommand("fetch", "Download what pipe.lock and the .pipe files record into the cache");
+  common(fetch, opt);
+  fetch->callback([&ctx, opt] {
+    const std::string root = pipeline::find_project_root(ctx.directory);
+    auto project = pipeline::open_project(root);
+    auto remote = open_for(project, opt->remote);
+    finish(ctx, "Fetched", pipeline::fetch(project, *remote, to_targets(ctx, root, opt->targets), opt->jobs,
+                                           progress_line("fetching")));
+  });
+
+  auto* pull = app.add_subcommand("pull", "fetch, then checkout");
+  common(pull, opt);
+  pull->add_flag("-f,--force", opt->force, "Overwrite workspace changes, as checkout --force");
+  pull->callback([&ctx, opt] {
+    const std::string root = pipeline::find_project_root(ctx.directory);
+    auto project = pipeline::open_project(root);
+    auto remote = open_for(project, opt->remote);
+    const auto targets = to_targets(ctx, root, opt->targets);
+    const auto lock = lock_project(project);
+    finish(ctx, "Fetched", pipeline::fetch(project, *remote, targets, opt->jobs, progress_line("fetching")));
+    const auto report = pipeline::checkout(project, targets, opt->force);
+    for (const auto& p : report.restored) fmt::print("restored {}\n", p);
+    for (const auto& p : report.refused)
+      fmt::print(stderr, "pipe: {} differs from what is recorded; not overwritten (use --force)\n", p);
+    for (const auto& p : report.missing) fmt::print(stderr, "pipe: cannot restore {}\n", p);
+    if (!report.refused.empty() || !report.missing.empty()) ctx.exit_code = 1;
+  });
+}
+
+}  // namespace pipe_cli

@@ -1,0 +1,242 @@
+#include "transfer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "error.h"
+#include "lockfile.h"
+#include "object_store.h"
+#include "pipeline.h"
+#include "project.h"
+#include "remote.h"
+#include "targets.h"
+#include "tracked.h"
+
+namespace pipeline {
+namespace {
+
+constexpr int kAttempts = 4;
+
+// The cached outputs and tracked data the targets name, as recorded.
+std::vector<LockedArtifact> recorded_artifacts(Project& project, const std::vector<Target>& targets) {
+  Disk& disk = *project.disk;
+  const Pipeline p = load_pipeline(disk, /*required=*/false);
+  const LockFile lock = read_lock(disk);
+  const Selection sel = select_targets(p, disk, targets);
+  std::vector<LockedArtifact> out;
+  for (size_t i = 0; i < p.stages.size(); ++i) {
+    auto entry = lock.stages.find(p.stages[i].name);
+    if (!sel.stages[i] || entry == lock.stages.end()) continue;
+    for (const Output& o : p.stages[i].outs) {
+      if (!o.cache || !sel.wants(i, o.path)) continue;
+      for (const LockedArtifact& a : entry->second.outs)
+        if (a.path == o.path) out.push_back(a);
+    }
+  }
+  for (const std::string& file : sel.tracked) out.push_back(read_tracked(disk, file));
+  return out;
+}
+
+// Runs work(i) for i in [0, n) on up to `jobs` threads.
+void in_parallel(size_t n, size_t jobs, const std::function<void(size_t)>& work) {
+  std::atomic<size_t> next{0};
+  auto loop = [&] {
+    for (size_t i; (i = next++) < n;) work(i);
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::min(std::max<size_t>(1, jobs), n); ++t) pool.emplace_back(loop);
+  loop();
+  for (auto& t : pool) t.join();
+}
+
+// Retries what is transient, with capped exponential backoff and jitter.
+RemoteResult with_retries(const std::function<RemoteResult()>& op) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  RemoteResult r;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    r = op();
+    if (r.status != RemoteResult::Status::kTransient) return r;
+    const int cap = std::min(2000, 100 << attempt);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(cap / 2, cap)(rng)));
+  }
+  r.error += " (gave up after " + std::to_string(kAttempts) + " attempts)";
+  return r;
+}
+
+class Tally {
+ public:
+  Tally(TransferReport& report, size_t total, const TransferProgress& progress)
+      : report_(report), total_(total), progress_(progress) {}
+  void done(const RemoteResult& r, const std::string& what, uint64_t bytes) {
+    std::lock_guard lock(mutex_);
+    if (r.ok()) {
+      ++report_.transferred;
+      report_.bytes += bytes;
+    } else {
+      ++report_.failed;
+      report_.errors.push_back(what + ": " + r.error);
+    }
+    if (progress_) progress_(report_, total_);
+  }
+
+ private:
+  std::mutex mutex_;
+  TransferReport& report_;
+  size_t total_;
+  const TransferProgress& progress_;
+};
+
+uint64_t file_size(const std::string& path) {
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : n;
+}
+
+}  // namespace
+
+std::string ObjectKey::key() const {
+  const std::string hex = digest.hex();
+  return std::string(kCacheLayout) + "/" + hex.substr(0, 2) + "/" + hex.substr(2) + (manifest ? ".dir" : "");
+}
+
+TransferReport push(Project& project, Remote& remote, const std::vector<Target>& targets, size_t jobs,
+                    const TransferProgress& progress) {
+  ObjectStore& cache = *project.cache;
+  TransferReport report;
+  // (remote key, local file) for every object, and the run-cache entries.
+  std::vector<std::pair<std::string, std::string>> items;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& key, const std::string& path) {
+    if (seen.insert(key).second) items.emplace_back(key, path);
+  };
+  for (const LockedArtifact& a : recorded_artifacts(project, targets)) {
+    if (!a.is_dir) {
+      if (!cache.has(a.digest)) {
+        ++report.failed;
+        report.errors.push_back(a.path + ": not in the local cache; run 'pipe repro' or 'pipe fetch' first");
+        continue;
+      }
+      add(ObjectKey{a.digest, false}.key(), cache.object_path(a.digest));
+      continue;
+    }
+    std::vector<ManifestEntry> entries;
+    if (!cache.read_manifest(a.digest, &entries)) {
+      ++report.failed;
+      report.errors.push_back(a.path + ": its manifest is not in the local cache; run 'pipe repro' or 'pipe fetch' first");
+      continue;
+    }
+    for (const ManifestEntry& e : entries) add(ObjectKey{e.digest, false}.key(), cache.object_path(e.digest));
+    // The manifest last: a remote that has it has every file it names.
+    add(ObjectKey{a.digest, true}.key(), cache.manifest_path(a.digest));
+  }
+  std::error_code ec;
+  const std::filesystem::path runs = std::filesystem::path(project.root) / kStateDir / "runs";
+  for (auto it = std::filesystem::recursive_directory_iterator(runs, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec))
+      add("runs/" + std::filesystem::relative(it->path(), runs).string(), it->path().string());
+
+  std::vector<std::string> keys;
+  for (const auto& [key, path] : items) keys.push_back(key);
+  std::vector<bool> present;
+  const RemoteResult listed = with_retries([&] { return remote.exists_many(keys, &present); });
+  if (!listed.ok()) throw Error(Exit::kFailed, "cannot list " + remote.describe() + ": " + listed.error);
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (present[i]) ++report.skipped;
+    else todo.push_back(i);
+  }
+  Tally tally(report, todo.size(), progress);
+  in_parallel(todo.size(), jobs, [&](size_t k) {
+    const auto& [key, path] = items[todo[k]];
+    tally.done(with_retries([&] { return remote.put(key, path); }), key, file_size(path));
+  });
+  return report;
+}
+
+TransferReport fetch(Project& project, Remote& remote, const std::vector<Target>& targets, size_t jobs,
+                     const TransferProgress& progress) {
+  ObjectStore& cache = *project.cache;
+  TransferReport report;
+  const std::vector<LockedArtifact> artifacts = recorded_artifacts(project, targets);
+  auto download = [&](const ObjectKey& object, const std::string& what) -> RemoteResult {
+    return with_retries([&] {
+      const std::string tmp = cache.new_temp_path();
+      RemoteResult r = remote.get(object.key(), tmp);
+      if (!r.ok()) {
+        ::unlink(tmp.c_str());
+        return r;
+      }
+      std::string why;
+      // A corrupt download is never cached; it may be a truncated transfer, so retry.
+      if (!cache.adopt(tmp, object.digest, object.manifest, &why))
+        return RemoteResult{RemoteResult::Status::kTransient, what + ": " + why};
+      return RemoteResult{};
+    });
+  };
+  // Manifests first: they say which files a directory needs.
+  std::vector<ObjectKey> manifests;
+  for (const LockedArtifact& a : artifacts)
+    if (a.is_dir && !cache.has_manifest(a.digest)) manifests.push_back({a.digest, true});
+  std::vector<ObjectKey> files;
+  std::set<std::string> seen;
+  {
+    TransferReport phase;
+    Tally tally(phase, manifests.size(), progress);
+    in_parallel(manifests.size(), jobs, [&](size_t i) {
+      tally.done(download(manifests[i], manifests[i].key()), manifests[i].key(), 0);
+    });
+    report = phase;
+  }
+  for (const LockedArtifact& a : artifacts) {
+    if (!a.is_dir) {
+      if (cache.has(a.digest)) ++report.skipped;
+      else if (seen.insert(a.digest.hex()).second) files.push_back({a.digest, false});
+      continue;
+    }
+    std::vector<ManifestEntry> entries;
+    if (!cache.read_manifest(a.digest, &entries)) continue;  // its download failed, reported above
+    for (const ManifestEntry& e : entries) {
+      if (cache.has(e.digest)) ++report.skipped;
+      else if (seen.insert(e.digest.hex()).second) files.push_back({e.digest, false});
+    }
+  }
+  Tally tally(report, files.size() + manifests.size(), progress);
+  in_parallel(files.size(), jobs, [&](size_t i) {
+    const RemoteResult r = download(files[i], files[i].key());
+    tally.done(r, files[i].key(), r.ok() ? file_size(cache.object_path(files[i].digest)) : 0);
+  });
+  return report;
+}
+
+std::vector<RemoteStatus> remote_status(Project& project, Remote& remote, const std::vector<Target>& targets) {
+  ObjectStore& cache = *project.cache;
+  std::vector<RemoteStatus> out;
+  for (const LockedArtifact& a : recorded_artifacts(project, targets)) {
+    std::vector<ObjectKey> objects{{a.digest, a.is_dir}};
+    std::vector<ManifestEntry> entries;
+    if (a.is_dir && cache.read_manifest(a.digest, &entries))
+      for (const ManifestEntry& e : entries) objects.push_back({e.digest, false});
+    std::vector<std::string> keys;
+    for (const ObjectKey& o : objects) keys.push_back(o.key());
+    std::vector<bool> present;
+    const RemoteResult r = with_retries([&] { return remote.exists_many(keys, &present); });
+    if (!r.ok()) throw Error(Exit::kFailed, "cannot list " + remote.describe() + ": " + r.error);
+    RemoteStatus s{a.path, 0, 0, objects.size()};
+    for (size_t i = 0; i < objects.size(); ++i) {
+      const bool local = objects[i].manifest ? cache.has_manifest(objects[i].digest) : cache.has(objects[i].digest);
+      if (!local) ++s.local_missing;
+      if (!present[i]) ++s.remote_missing;
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace pipeline

@@ -1,0 +1,57 @@
+// `pipe push`, `pull`, `fetch` and `status -c`: moving cache objects between
+// the cache and a remote, for the outputs and tracked data the targets name.
+// Downloads are verified before they are cached; uploads are streamed from
+// the cache; what the remote already has is skipped.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "digest.h"
+
+namespace pipeline {
+
+struct Project;
+struct Target;
+class Remote;
+
+struct ObjectKey {
+  Digest digest;
+  bool manifest = false;
+  std::string key() const;  // "v1/ab/cdef...[.dir]"
+};
+
+struct TransferReport {
+  size_t transferred = 0;
+  size_t skipped = 0;  // already where they were going
+  size_t failed = 0;
+  uint64_t bytes = 0;
+  std::vector<std::string> errors;  // one line per failure
+};
+
+// Called after each object, for progress output.
+using TransferProgress = std::function<void(const TransferReport&, size_t total)>;
+
+// Uploads every cached object of the targets' outputs and tracked data, and
+// the run-cache entries, that the remote lacks.
+TransferReport push(Project& project, Remote& remote, const std::vector<Target>& targets, size_t jobs,
+                    const TransferProgress& progress);
+
+// Downloads what the local cache lacks (directory manifests first, then
+// their files); every object is checked against its name before it is cached.
+TransferReport fetch(Project& project, Remote& remote, const std::vector<Target>& targets, size_t jobs,
+                     const TransferProgress& progress);
+
+struct RemoteStatus {
+  std::string path;  // an output or tracked path
+  size_t local_missing = 0;
+  size_t remote_missing = 0;
+  size_t objects = 0;
+};
+
+// For `pipe status -c`: per artifact, how many of its objects each side lacks.
+std::vector<RemoteStatus> remote_status(Project& project, Remote& remote, const std::vector<Target>& targets);
+
+}  // namespace pipeline
