@@ -51,9 +51,10 @@ std::unique_ptr<Remote> open_remote(const RemoteSettings& s) {
                    s.name.c_str());
     return make_http_remote(s);
   }
+  if (scheme == "s3") return make_s3_remote(s);
   throw Error(Exit::kUsage, "remote '" + s.name + "' has URL scheme '" + scheme + "://' (" + strip_credentials(s.url) +
-                                "), which this pipe cannot use yet; it supports local directories, file:// and "
-                                "http(s)://");
+                                "), which this pipe cannot use; it supports local directories, file://, "
+                                "http(s):// and s3://");
 }
 
 }  // namespace pipeline

@@ -53,5 +53,6 @@ std::unique_ptr<Remote> open_remote(const RemoteSettings& settings);
 // Backends.
 std::unique_ptr<Remote> make_local_remote(const std::string& dir);
 std::unique_ptr<Remote> make_http_remote(const RemoteSettings& settings);
+std::unique_ptr<Remote> make_s3_remote(const RemoteSettings& settings);
 
 }  // namespace pipeline

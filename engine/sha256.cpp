@@ -1,16 +1,18 @@
 #include "sha256.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "error.h"
 
 namespace pipeline {
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
-    throw Error(Exit::kInternal, "SHA-256 failed in libcrypto");
+namespace {
+
+std::string to_hex(const unsigned char* md, unsigned int len) {
   static const char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(2 * len);
@@ -19,6 +21,41 @@ std::string sha256_hex(std::string_view data) {
     out += kHex[md[i] & 15];
   }
   return out;
+}
+
+}  // namespace
+
+bool sha256_file_hex(const std::string& path, std::string* out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
+  char buf[65536];
+  while (ok) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ok = false;
+      break;
+    }
+    ok = EVP_DigestUpdate(ctx, buf, static_cast<size_t>(n)) == 1;
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  ok = ok && EVP_DigestFinal_ex(ctx, md, &len) == 1;
+  EVP_MD_CTX_free(ctx);
+  ::close(fd);
+  if (ok) *out = to_hex(md, len);
+  return ok;
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
+    throw Error(Exit::kInternal, "SHA-256 failed in libcrypto");
+  return to_hex(md, len);
 }
 
 }  // namespace pipeline

@@ -9,5 +9,7 @@ namespace pipeline {
 
 // 64 lowercase hex digits.
 std::string sha256_hex(std::string_view data);
+// Of a whole file, streamed; false when it cannot be read.
+bool sha256_file_hex(const std::string& path, std::string* out);
 
 }  // namespace pipeline

@@ -1,0 +1,349 @@
+// An S3 (or S3-compatible) remote: AWS Signature V4 through libcurl's
+// CURLOPT_AWS_SIGV4, with the payload's real SHA-256 in x-amz-content-sha256
+// (so the server refuses a corrupted upload), canonical query strings built
+// here, ListObjectsV2 with pagination to find what is missing. libcurl stays
+// in this file (and http_remote.cpp).
+#include <curl/curl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <set>
+
+#include "error.h"
+#include "lineage.h"
+#include "remote.h"
+#include "sha256.h"
+
+namespace pipeline {
+namespace {
+
+const char* const kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+// RFC 3986 unreserved characters stay; everything else is %XX. `keep_slash`
+// for paths, not for query values.
+std::string uri_encode(const std::string& s, bool keep_slash) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// The ~/.aws files are INI: "[section]" then "key = value".
+std::string ini_value(const std::string& file, const std::string& section, const std::string& key) {
+  std::ifstream in(file);
+  std::string current;
+  for (std::string line; std::getline(in, line);) {
+    const size_t first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#' || line[first] == ';') continue;
+    line = line.substr(first);
+    if (line.front() == '[') {
+      current = line.substr(1, line.find(']') - 1);
+      continue;
+    }
+    const size_t eq = line.find('=');
+    if (current != section || eq == std::string::npos) continue;
+    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
+    k.erase(k.find_last_not_of(" \t") + 1);
+    v.erase(0, v.find_first_not_of(" \t"));
+    v.erase(v.find_last_not_of(" \t\r") + 1);
+    if (k == key) return v;
+  }
+  return "";
+}
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string xml_unescape(std::string s) {
+  const std::pair<const char*, const char*> entities[] = {
+      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
+  for (const auto& [from, to] : entities)
+    for (size_t pos; (pos = s.find(from)) != std::string::npos;) s.replace(pos, std::strlen(from), to);
+  return s;
+}
+
+// Every <tag>text</tag> in an XML body, in order.
+std::vector<std::string> xml_all(const std::string& body, const std::string& tag) {
+  std::vector<std::string> out;
+  const std::string open = "<" + tag + ">", close = "</" + tag + ">";
+  for (size_t pos = 0; (pos = body.find(open, pos)) != std::string::npos;) {
+    const size_t start = pos + open.size();
+    const size_t end = body.find(close, start);
+    if (end == std::string::npos) break;
+    out.push_back(xml_unescape(body.substr(start, end - start)));
+    pos = end + close.size();
+  }
+  return out;
+}
+
+size_t append_body(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+size_t write_file(char* data, size_t size, size_t n, void* f) {
+  return std::fwrite(data, size, n, static_cast<FILE*>(f)) * size;
+}
+
+class S3Remote : public Remote {
+ public:
+  explicit S3Remote(const RemoteSettings& s) : options_(s.options) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    // s3://bucket/prefix
+    const std::string rest = s.url.substr(5);
+    const size_t slash = rest.find('/');
+    bucket_ = rest.substr(0, slash);
+    prefix_ = slash == std::string::npos ? "" : rest.substr(slash + 1);
+    while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
+    if (bucket_.empty()) throw Error(Exit::kUsage, "remote '" + s.name + "': an S3 URL is s3://BUCKET[/PREFIX]");
+    shown_ = "s3://" + bucket_ + (prefix_.empty() ? "" : "/" + prefix_);
+    const std::string profile = option("profile", env("AWS_PROFILE").empty() ? "default" : env("AWS_PROFILE"));
+    const std::string home = env("HOME");
+    const std::string creds = env("AWS_SHARED_CREDENTIALS_FILE").empty() ? home + "/.aws/credentials"
+                                                                         : env("AWS_SHARED_CREDENTIALS_FILE");
+    const std::string config = env("AWS_CONFIG_FILE").empty() ? home + "/.aws/config" : env("AWS_CONFIG_FILE");
+    const std::string config_section = profile == "default" ? "default" : "profile " + profile;
+    // Pipe's own config first, then the environment, then ~/.aws, as the AWS CLI orders them.
+    key_id_ = option("access_key_id", "");
+    secret_ = option("secret_access_key", "");
+    if (key_id_.empty()) {
+      key_id_ = env("AWS_ACCESS_KEY_ID");
+      secret_ = env("AWS_SECRET_ACCESS_KEY");
+      token_ = env("AWS_SESSION_TOKEN");
+    }
+    if (key_id_.empty()) {
+      key_id_ = ini_value(creds, profile, "aws_access_key_id");
+      secret_ = ini_value(creds, profile, "aws_secret_access_key");
+      token_ = ini_value(creds, profile, "aws_session_token");
+    }
+    if (key_id_.empty() || secret_.empty())
+      throw Error(Exit::kUsage, "remote '" + s.name + "' has no S3 credentials: set access_key_id and "
+                                    "secret_access_key (pipe remote modify --local), AWS_ACCESS_KEY_ID and "
+                                    "AWS_SECRET_ACCESS_KEY, or profile '" + profile + "' in " + creds);
+    region_ = option("region", env("AWS_DEFAULT_REGION"));
+    if (region_.empty()) region_ = env("AWS_REGION");
+    if (region_.empty()) region_ = ini_value(config, config_section, "region");
+    if (region_.empty()) region_ = "us-east-1";
+    endpoint_ = option("endpointurl", "");
+    while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
+    const std::string style = option("addressing_style", endpoint_.empty() ? "virtual" : "path");
+    if (style != "path" && style != "virtual")
+      throw Error(Exit::kUsage, "remote '" + s.name + "': addressing_style is 'path' or 'virtual', not '" + style + "'");
+    path_style_ = style == "path";
+    if (endpoint_.empty()) endpoint_ = "https://s3." + region_ + ".amazonaws.com";
+    verify_ = option("ssl_verify", "true") != "false";
+  }
+
+  ~S3Remote() override {
+    for (CURL* c : pool_) curl_easy_cleanup(c);
+  }
+
+  std::string describe() const override { return shown_; }
+
+  RemoteResult exists_many(const std::vector<std::string>& keys, std::vector<bool>* present) override {
+    present->assign(keys.size(), false);
+    if (keys.empty()) return {};
+    // A listing costs one request per 1,000 objects; HEAD costs one each:
+    // for a few keys HEAD them, for many list.
+    if (keys.size() <= 32) {
+      for (size_t i = 0; i < keys.size(); ++i) {
+        const RemoteResult r = request("HEAD", full_key(keys[i]), {}, nullptr, nullptr, nullptr, kEmptySha256);
+        if (r.ok()) (*present)[i] = true;
+        else if (r.status != RemoteResult::Status::kMissing) return r;
+      }
+      return {};
+    }
+    std::set<std::string> listed;
+    for (const char* sub : {"v1/", "runs/"}) {
+      std::string token;
+      for (;;) {
+        std::map<std::string, std::string> query = {{"list-type", "2"}, {"prefix", full_key(sub)}};
+        if (!token.empty()) query["continuation-token"] = token;
+        std::string body;
+        const RemoteResult r = request("GET", "", query, nullptr, nullptr, &body, kEmptySha256);
+        if (r.status == RemoteResult::Status::kMissing) break;
+        if (!r.ok()) return r;
+        for (const std::string& k : xml_all(body, "Key")) listed.insert(k);
+        const auto truncated = xml_all(body, "IsTruncated");
+        const auto next = xml_all(body, "NextContinuationToken");
+        if (truncated.empty() || truncated.front() != "true" || next.empty()) break;
+        token = next.front();
+      }
+    }
+    for (size_t i = 0; i < keys.size(); ++i) (*present)[i] = listed.count(full_key(keys[i])) > 0;
+    return {};
+  }
+
+  RemoteResult get(const std::string& key, const std::string& dest) override {
+    FILE* out = std::fopen(dest.c_str(), "we");
+    if (!out) return {RemoteResult::Status::kFailed, "cannot create '" + dest + "'"};
+    RemoteResult r = request("GET", full_key(key), {}, out, nullptr, nullptr, kEmptySha256);
+    std::fclose(out);
+    return r;
+  }
+
+  RemoteResult put(const std::string& key, const std::string& source) override {
+    std::string sha;
+    if (!sha256_file_hex(source, &sha)) return {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
+    FILE* in = std::fopen(source.c_str(), "re");
+    if (!in) return {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
+    RemoteResult r = request("PUT", full_key(key), {}, nullptr, in, nullptr, sha);
+    std::fclose(in);
+    return r;
+  }
+
+  RemoteResult remove(const std::string& key) override {
+    return request("DELETE", full_key(key), {}, nullptr, nullptr, nullptr, kEmptySha256);
+  }
+
+ private:
+  std::string option(const char* key, const std::string& fallback) const {
+    auto it = options_.find(key);
+    return it == options_.end() ? fallback : it->second;
+  }
+
+  std::string full_key(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "/" + key; }
+
+  std::string url_for(const std::string& key, const std::map<std::string, std::string>& query) const {
+    std::string url;
+    const size_t scheme = endpoint_.find("://");
+    if (path_style_) url = endpoint_ + "/" + uri_encode(bucket_, false) + "/" + uri_encode(key, true);
+    else url = endpoint_.substr(0, scheme + 3) + bucket_ + "." + endpoint_.substr(scheme + 3) + "/" + uri_encode(key, true);
+    // curl signs the query verbatim, so it must already be canonical:
+    // sorted keys, RFC 3986 values with '/' encoded, "key=" when empty.
+    std::string q;
+    for (const auto& [k, v] : query) q += (q.empty() ? "?" : "&") + uri_encode(k, false) + "=" + uri_encode(v, false);
+    return url + q;
+  }
+
+  CURL* take() {
+    std::lock_guard lock(mutex_);
+    if (pool_.empty()) return curl_easy_init();
+    CURL* c = pool_.back();
+    pool_.pop_back();
+    curl_easy_reset(c);
+    return c;
+  }
+  void give(CURL* c) {
+    std::lock_guard lock(mutex_);
+    pool_.push_back(c);
+  }
+
+  RemoteResult request(const char* method, const std::string& key, const std::map<std::string, std::string>& query,
+                       FILE* download, FILE* upload, std::string* body, const std::string& payload_sha) {
+    CURL* c = take();
+    if (!c) return {RemoteResult::Status::kFailed, "cannot start libcurl"};
+    const std::string url = url_for(key, query);
+    std::string error_body;
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, verify_ ? 1L : 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, verify_ ? 2L : 0L);
+    const std::string sigv4 = "aws:amz:" + region_ + ":s3";
+    curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4.c_str());
+    // Not CURLOPT_USERPWD: access keys may contain ':'.
+    curl_easy_setopt(c, CURLOPT_USERNAME, key_id_.c_str());
+    curl_easy_setopt(c, CURLOPT_PASSWORD, secret_.c_str());
+    struct curl_slist* headers = curl_slist_append(nullptr, ("x-amz-content-sha256: " + payload_sha).c_str());
+    if (!token_.empty()) headers = curl_slist_append(headers, ("x-amz-security-token: " + token_).c_str());
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    FILE* sink = download;
+    if (std::strcmp(method, "PUT") == 0) {
+      struct stat st;
+      ::fstat(::fileno(upload), &st);
+      curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(c, CURLOPT_READDATA, upload);
+      curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(st.st_size));
+    } else if (std::strcmp(method, "HEAD") == 0) {
+      curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (std::strcmp(method, "GET") != 0) {
+      curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    }
+    // The body goes to the file only for a 2xx answer; an error's XML is kept.
+    struct Target {
+      FILE* file;
+      std::string* text;
+      std::string* error;
+      CURL* curl;
+    } target{sink, body, &error_body, c};
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t n, void* p) -> size_t {
+      auto* t = static_cast<Target*>(p);
+      long status = 0;
+      curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+      if (status >= 300) return append_body(data, size, n, t->error);
+      if (t->file) return write_file(data, size, n, t->file);
+      if (t->text) return append_body(data, size, n, t->text);
+      return size * n;
+    });
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &target);
+    const CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    give(c);
+    const std::string shown_key =
+        !prefix_.empty() && key.compare(0, prefix_.size() + 1, prefix_ + "/") == 0 ? key.substr(prefix_.size() + 1) : key;
+    const std::string where = std::string(method) + " " + shown_ + (shown_key.empty() ? "" : "/" + shown_key);
+    if (rc != CURLE_OK) {
+      const bool transient = rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_COULDNT_CONNECT || rc == CURLE_RECV_ERROR ||
+                             rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE;
+      return {transient ? RemoteResult::Status::kTransient : RemoteResult::Status::kFailed,
+              where + ": " + curl_easy_strerror(rc)};
+    }
+    if (status >= 200 && status < 300) return {};
+    // A HEAD answer has no body to say why it was refused: ask again with
+    // a GET, whose error document names the reason.
+    if (std::strcmp(method, "HEAD") == 0 && (status == 400 || status == 401 || status == 403)) {
+      std::string ignored;
+      return request("GET", key, query, nullptr, nullptr, &ignored, payload_sha);
+    }
+    const auto codes = xml_all(error_body, "Code");
+    const std::string code = codes.empty() ? "" : codes.front();
+    if (status == 404 && code != "NoSuchBucket") return {RemoteResult::Status::kMissing, where + ": not found"};
+    std::string what = where + ": HTTP " + std::to_string(status) + (code.empty() ? "" : " " + code);
+    if (code == "SignatureDoesNotMatch")
+      what += " (the secret access key is wrong, or the request was altered on the way)";
+    else if (code == "InvalidAccessKeyId")
+      what += " (the access key id is not known to the server)";
+    else if (code == "NoSuchBucket")
+      what += " (create the bucket first, e.g. 'aws s3 mb s3://" + bucket_ + "')";
+    else if (code == "BadDigest" || code == "XAmzContentSHA256Mismatch")
+      what += " (the upload did not match its SHA-256: corrupted on the way)";
+    if (status == 429 || status >= 500 || code == "BadDigest" || code == "SlowDown")
+      return {RemoteResult::Status::kTransient, what};
+    return {RemoteResult::Status::kFailed, what};
+  }
+
+  std::map<std::string, std::string> options_;
+  std::string bucket_, prefix_, shown_;
+  std::string key_id_, secret_, token_, region_, endpoint_;
+  bool path_style_ = true;
+  bool verify_ = true;
+  std::mutex mutex_;
+  std::vector<CURL*> pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Remote> make_s3_remote(const RemoteSettings& settings) { return std::make_unique<S3Remote>(settings); }
+
+}  // namespace pipeline
