@@ -13,7 +13,10 @@
 #include "pipeline.h"
 #include "project.h"
 #include "project_lock.h"
+#include "config.h"
 #include "record.h"
+#include "remote.h"
+#include "transfer.h"
 #include "repro.h"
 #include "signals.h"
 
@@ -25,6 +28,9 @@ struct ReproFlags {
   bool explain = false;
   double wait_for_lock = -1;
   bool json = false;
+  bool pull = false;
+  bool push = false;
+  std::string remote;
 };
 
 // Prints progress. Stage output arrives from runner threads, so every write
@@ -139,6 +145,9 @@ void add_repro(CLI::App& app, Context& ctx) {
   cmd->add_flag("--explain", opt->explain, "Say why each stage runs");
   cmd->add_flag("--no-run-cache", opt->repro.no_run_cache,
                 "Run changed stages even when their exact inputs ran before");
+  cmd->add_flag("--pull", opt->pull, "Fetch run-cache hits (entries and outputs) from the remote instead of running");
+  cmd->add_flag("--push", opt->push, "Push outputs and run-cache entries to the remote when the run is done");
+  cmd->add_option("-r,--remote", opt->remote, "Remote for --pull and --push (default: core.remote)");
   cmd->add_flag("--json", opt->json, "Print a JSON summary of the run on stdout (progress goes to stderr)");
   cmd->add_option("--wait-for-lock", opt->wait_for_lock,
                   "Seconds to wait for another run's project lock (default: forever; 0: fail at once)");
@@ -170,6 +179,15 @@ void add_repro(CLI::App& app, Context& ctx) {
       std::atomic<pipeline::Runner*>& ptr;
       ~Clear() { ptr = nullptr; }
     } clear{runner_ptr};
+    std::unique_ptr<pipeline::Remote> remote;
+    if (opt->pull || opt->push) {
+      const std::string dir = project.root + "/" + pipeline::kStateDir;
+      remote = pipeline::open_remote(pipeline::remote_settings(pipeline::Config::load(dir), opt->remote, dir));
+    }
+    if (opt->pull)
+      opt->repro.fetch_run = [&](const pipeline::Digest& key) {
+        pipeline::fetch_run(project, *remote, key, 4 * std::max<size_t>(1, opt->repro.jobs));
+      };
     const int64_t started = pipeline::now_ns();
     pipeline::ReproSummary summary;
     try {
@@ -206,6 +224,13 @@ void add_repro(CLI::App& app, Context& ctx) {
         reporter.message(std::string("pipe: error: the lineage record was not written: ") + e.what());
         if (ctx.exit_code == 0) ctx.exit_code = static_cast<int>(e.code());
       }
+    }
+    if (opt->push && !summary.interrupted) {
+      const auto pushed = pipeline::push(project, *remote, {}, 4 * std::max<size_t>(1, opt->repro.jobs), {});
+      for (const auto& e : pushed.errors) reporter.message("pipe: " + e);
+      reporter.message("Pushed " + std::to_string(pushed.transferred) + " objects, " + std::to_string(pushed.skipped) +
+                       " already there, " + std::to_string(pushed.failed) + " failed");
+      if (pushed.failed && ctx.exit_code == 0) ctx.exit_code = 1;
     }
     if (opt->json) {
       const nlohmann::json out = {{"exit_code", ctx.exit_code},

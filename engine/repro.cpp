@@ -273,9 +273,18 @@ class Scheduler {
     if (options_.no_run_cache || !project_.cache || !run_cache_eligible(s)) return false;
     LockedStage entry = current_inputs(s);
     LockedStage seen;
-    if (!RunCache(disk_).find(run_key(s, entry), &seen) || seen.outs.size() != s.outs.size()) return false;
-    for (size_t k = 0; k < s.outs.size(); ++k)
-      if (seen.outs[k].path != s.outs[k].path || !restorable(project_, seen.outs[k])) return false;
+    const Digest key = run_key(s, entry);
+    auto usable = [&] {
+      if (!RunCache(disk_).find(key, &seen) || seen.outs.size() != s.outs.size()) return false;
+      for (size_t k = 0; k < s.outs.size(); ++k)
+        if (seen.outs[k].path != s.outs[k].path || !restorable(project_, seen.outs[k])) return false;
+      return true;
+    };
+    if (!usable()) {
+      if (!options_.fetch_run) return false;
+      options_.fetch_run(key);
+      if (!usable()) return false;
+    }
     for (const LockedArtifact& a : seen.outs) {
       restore_output(project_, a);
       hasher_.forget(a.path);

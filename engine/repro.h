@@ -3,10 +3,12 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "changes.h"
+#include "digest.h"
 #include "error.h"
 #include "runner.h"
 
@@ -23,6 +25,9 @@ struct ReproOptions {
   bool dry = false;                  // decide and report, run nothing
   bool keep_going = false;           // after a failure, keep running independent branches
   bool no_run_cache = false;         // always run; never restore from the run-cache
+  // `repro --pull`: asked for a run-cache entry the project lacks (or whose
+  // objects it lacks); may fetch both from a remote.
+  std::function<void(const Digest& run_key)> fetch_run;
   size_t jobs = 1;
 };
 

@@ -27,9 +27,11 @@ class RunCache {
   bool find(const Digest& key, LockedStage* entry) const;
   // Written atomically; a failure to write only loses the shortcut.
   void save(const Digest& key, const std::string& stage, const LockedStage& entry);
+  // Project-relative path of an entry: .pipe/runs/<2 hex>/<30 hex>. On a
+  // remote the same entry is runs/<2 hex>/<30 hex>.
+  static std::string path(const Digest& key);
 
  private:
-  static std::string path(const Digest& key);
   Disk& disk_;
 };
 

@@ -1,5 +1,7 @@
 #include "transfer.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,6 +12,9 @@
 #include <thread>
 
 #include "error.h"
+#include "file_io.h"
+#include "paths.h"
+#include "run_cache.h"
 #include "lockfile.h"
 #include "object_store.h"
 #include "pipeline.h"
@@ -100,6 +105,9 @@ uint64_t file_size(const std::string& path) {
 
 }  // namespace
 
+TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vector<LockedArtifact>& artifacts,
+                               size_t jobs, const TransferProgress& progress);
+
 std::string ObjectKey::key() const {
   const std::string hex = digest.hex();
   return std::string(kCacheLayout) + "/" + hex.substr(0, 2) + "/" + hex.substr(2) + (manifest ? ".dir" : "");
@@ -162,9 +170,13 @@ TransferReport push(Project& project, Remote& remote, const std::vector<Target>&
 
 TransferReport fetch(Project& project, Remote& remote, const std::vector<Target>& targets, size_t jobs,
                      const TransferProgress& progress) {
+  return fetch_artifacts(project, remote, recorded_artifacts(project, targets), jobs, progress);
+}
+
+TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vector<LockedArtifact>& artifacts,
+                               size_t jobs, const TransferProgress& progress) {
   ObjectStore& cache = *project.cache;
   TransferReport report;
-  const std::vector<LockedArtifact> artifacts = recorded_artifacts(project, targets);
   auto download = [&](const ObjectKey& object, const std::string& what) -> RemoteResult {
     return with_retries([&] {
       const std::string tmp = cache.new_temp_path();
@@ -213,6 +225,32 @@ TransferReport fetch(Project& project, Remote& remote, const std::vector<Target>
     tally.done(r, files[i].key(), r.ok() ? file_size(cache.object_path(files[i].digest)) : 0);
   });
   return report;
+}
+
+bool fetch_run(Project& project, Remote& remote, const Digest& run_key, size_t jobs) {
+  const std::string local = RunCache::path(run_key);  // .pipe/runs/xx/yyy
+  const std::string remote_key = local.substr(std::string(kStateDir).size() + 1);
+  const std::string tmp = project.cache->new_temp_path();
+  if (!with_retries([&] { return remote.get(remote_key, tmp); }).ok()) {
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  std::string text;
+  const bool read = read_file(tmp, &text);
+  ::unlink(tmp.c_str());
+  LockFile entry;
+  try {
+    if (!read) return false;
+    entry = parse_lock(text);  // data from a remote: it must parse as pipe wrote it
+  } catch (const Error&) {
+    return false;
+  }
+  if (entry.stages.size() != 1) return false;
+  Disk& disk = *project.disk;
+  disk.make_dirs(parent_path(local));
+  disk.write_atomic(local, text);
+  const TransferReport r = fetch_artifacts(project, remote, entry.stages.begin()->second.outs, jobs, {});
+  return r.failed == 0;
 }
 
 std::vector<RemoteStatus> remote_status(Project& project, Remote& remote, const std::vector<Target>& targets) {

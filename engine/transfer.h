@@ -44,6 +44,11 @@ TransferReport push(Project& project, Remote& remote, const std::vector<Target>&
 TransferReport fetch(Project& project, Remote& remote, const std::vector<Target>& targets, size_t jobs,
                      const TransferProgress& progress);
 
+// `repro --pull`: downloads the run-cache entry `run_key` from the remote
+// (if it has one) and the objects of the outputs it records. Returns false
+// when the remote has no such entry or something failed (the stage then runs).
+bool fetch_run(Project& project, Remote& remote, const Digest& run_key, size_t jobs);
+
 struct RemoteStatus {
   std::string path;  // an output or tracked path
   size_t local_missing = 0;

@@ -97,4 +97,36 @@ assert_true "it skipped at least those ($skipped >= $before)" test "$skipped" -g
 expect_exit 0 pipe status -c
 assert_contains "and the remote is complete" "$OUT" "in sync"
 
+# repro --push in one clone, repro --pull in another: the second runs nothing.
+REMOTE2=$SCRATCH/remote2
+new_project
+C=$PROJ
+git init -q . && git config user.email t@t && git config user.name t
+echo "lr: 1" >params.yaml
+cat >pipe.yaml <<'EOF'
+stages:
+  train:
+    cmd: sh rec.sh train && echo "model ${lr}" >model.txt
+    params: [lr]
+    outs: [model.txt]
+  eval:
+    cmd: sh rec.sh eval && wc -c <model.txt >score.txt
+    deps: [model.txt]
+    outs: [score.txt]
+EOF
+expect_exit 0 pipe remote add -d shared "$REMOTE2"
+expect_exit 0 pipe repro --push
+assert_contains "repro --push pushes when the run is done" "$ERR" "Pushed"
+git add -A && git commit -qm one
+D=$SCRATCH/clone2
+git clone -q "$C" "$D" && cd "$D" || exit 2
+rm -f runs.log  # committed in the first clone
+expect_exit 0 pipe repro --pull
+assert_eq "repro --pull in a fresh clone runs no stage" "" "$(cat runs.log 2>/dev/null)"
+assert_contains "it restores them from the remote's run-cache" "$OUT" "restored from run-cache"
+assert_eq "with the right content" "model 1" "$(cat model.txt)"
+echo "lr: 2" >params.yaml
+expect_exit 0 pipe repro --pull
+assert_eq "a stage nobody ran before still runs" "train eval" "$(cat runs.log | tr '\n' ' ' | sed 's/ $//')"
+
 finish
