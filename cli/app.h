@@ -1,13 +1,16 @@
 // The `pipe` command line: one file per command, wired together in app.cpp.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "project.h"
 #include "project_lock.h"
+#include "remote.h"
 #include "targets.h"
+#include "transfer.h"
 
 namespace CLI {
 class App;
@@ -54,6 +57,11 @@ std::string project_relative(const Context& ctx, const std::string& root, const 
 // project-relative path when it is one.
 std::vector<pipeline::Target> to_targets(const Context& ctx, const std::string& root,
                                          const std::vector<std::string>& args);
+
+// Runs `work` for the default remote (`chosen`, or core.remote) and for
+// every other remote the targets' outputs name in `remote:`.
+void for_each_remote(pipeline::Project& project, const std::string& chosen, const std::vector<pipeline::Target>& targets,
+                     const std::function<void(pipeline::Remote&, const pipeline::RemoteScope&)>& work);
 
 // Holds the project lock for a command that writes pipe.lock, .pipe files
 // or the workspace, waiting (and saying so) while a `pipe repro` runs.

@@ -24,10 +24,6 @@ struct TransferOptions {
   bool force = false;
 };
 
-std::unique_ptr<pipeline::Remote> open_for(const pipeline::Project& project, const std::string& name) {
-  const std::string dir = project.root + "/" + pipeline::kStateDir;
-  return pipeline::open_remote(pipeline::remote_settings(pipeline::Config::load(dir), name, dir));
-}
 
 // A progress line on a terminal, rewritten in place; nothing otherwise
 // (logs get the summary line only).
@@ -58,6 +54,19 @@ void common(CLI::App* cmd, const std::shared_ptr<TransferOptions>& opt) {
 
 }  // namespace
 
+void for_each_remote(pipeline::Project& project, const std::string& chosen, const std::vector<pipeline::Target>& targets,
+                     const std::function<void(pipeline::Remote&, const pipeline::RemoteScope&)>& work) {
+  const std::string dir = project.root + "/" + pipeline::kStateDir;
+  const pipeline::Config config = pipeline::Config::load(dir);
+  const pipeline::RemoteSettings def = pipeline::remote_settings(config, chosen, dir);
+  work(*pipeline::open_remote(def), {def.name, true});
+  // Outputs that name their own remote (`remote:` in pipe.yaml).
+  for (const std::string& name : pipeline::output_remotes(project, targets)) {
+    if (name == def.name) continue;
+    work(*pipeline::open_remote(pipeline::remote_settings(config, name, dir)), {name, false});
+  }
+}
+
 void add_push(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<TransferOptions>();
   auto* push = app.add_subcommand("push", "Upload cached outputs, tracked data and run-cache entries to a remote");
@@ -65,9 +74,10 @@ void add_push(CLI::App& app, Context& ctx) {
   push->callback([&ctx, opt] {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
-    auto remote = open_for(project, opt->remote);
-    finish(ctx, "Pushed", pipeline::push(project, *remote, to_targets(ctx, root, opt->targets), opt->jobs,
-                                         progress_line("pushing")));
+    const auto targets = to_targets(ctx, root, opt->targets);
+    for_each_remote(project, opt->remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
+      finish(ctx, "Pushed", pipeline::push(project, remote, scope, targets, opt->jobs, progress_line("pushing")));
+    });
   });
 
   auto* fetch = app.add_subcommand("fetch", "Download what pipe.lock and the .pipe files record into the cache");
@@ -75,9 +85,10 @@ void add_push(CLI::App& app, Context& ctx) {
   fetch->callback([&ctx, opt] {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
-    auto remote = open_for(project, opt->remote);
-    finish(ctx, "Fetched", pipeline::fetch(project, *remote, to_targets(ctx, root, opt->targets), opt->jobs,
-                                           progress_line("fetching")));
+    const auto targets = to_targets(ctx, root, opt->targets);
+    for_each_remote(project, opt->remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
+      finish(ctx, "Fetched", pipeline::fetch(project, remote, scope, targets, opt->jobs, progress_line("fetching")));
+    });
   });
 
   auto* pull = app.add_subcommand("pull", "fetch, then checkout");
@@ -86,10 +97,11 @@ void add_push(CLI::App& app, Context& ctx) {
   pull->callback([&ctx, opt] {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
-    auto remote = open_for(project, opt->remote);
     const auto targets = to_targets(ctx, root, opt->targets);
     const auto lock = lock_project(project);
-    finish(ctx, "Fetched", pipeline::fetch(project, *remote, targets, opt->jobs, progress_line("fetching")));
+    for_each_remote(project, opt->remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
+      finish(ctx, "Fetched", pipeline::fetch(project, remote, scope, targets, opt->jobs, progress_line("fetching")));
+    });
     const auto report = pipeline::checkout(project, targets, opt->force);
     for (const auto& p : report.restored) fmt::print("restored {}\n", p);
     for (const auto& p : report.refused)

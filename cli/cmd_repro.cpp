@@ -226,11 +226,13 @@ void add_repro(CLI::App& app, Context& ctx) {
       }
     }
     if (opt->push && !summary.interrupted) {
-      const auto pushed = pipeline::push(project, *remote, {}, 4 * std::max<size_t>(1, opt->repro.jobs), {});
-      for (const auto& e : pushed.errors) reporter.message("pipe: " + e);
-      reporter.message("Pushed " + std::to_string(pushed.transferred) + " objects, " + std::to_string(pushed.skipped) +
-                       " already there, " + std::to_string(pushed.failed) + " failed");
-      if (pushed.failed && ctx.exit_code == 0) ctx.exit_code = 1;
+      for_each_remote(project, opt->remote, {}, [&](pipeline::Remote& to, const pipeline::RemoteScope& scope) {
+        const auto pushed = pipeline::push(project, to, scope, {}, 4 * std::max<size_t>(1, opt->repro.jobs), {});
+        for (const auto& e : pushed.errors) reporter.message("pipe: " + e);
+        reporter.message("Pushed " + std::to_string(pushed.transferred) + " objects to " + to.describe() + ", " +
+                         std::to_string(pushed.skipped) + " already there, " + std::to_string(pushed.failed) + " failed");
+        if (pushed.failed && ctx.exit_code == 0) ctx.exit_code = 1;
+      });
     }
     if (opt->json) {
       const nlohmann::json out = {{"exit_code", ctx.exit_code},

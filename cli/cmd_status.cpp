@@ -33,25 +33,27 @@ struct StatusOptions {
 void cloud_status(Context& ctx, const StatusOptions& opt) {
   const std::string root = pipeline::find_project_root(ctx.directory);
   auto project = pipeline::open_project(root);
-  const std::string dir = root + "/" + pipeline::kStateDir;
-  auto remote = pipeline::open_remote(pipeline::remote_settings(pipeline::Config::load(dir), opt.remote, dir));
-  const auto rows = pipeline::remote_status(project, *remote, to_targets(ctx, root, opt.targets));
+  const auto targets = to_targets(ctx, root, opt.targets);
   nlohmann::json out = nlohmann::json::array();
   bool differ = false;
-  for (const auto& r : rows) {
+  std::string shown;
+  for_each_remote(project, opt.remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
+   shown += (shown.empty() ? "" : ", ") + remote.describe();
+   for (const auto& r : pipeline::remote_status(project, remote, scope, targets)) {
     const char* state = r.remote_missing && r.local_missing ? "missing everywhere"
                         : r.remote_missing                    ? "not pushed"
                         : r.local_missing                     ? "not fetched"
                                                               : "in sync";
     differ = differ || r.remote_missing || r.local_missing;
-    out.push_back({{"path", r.path}, {"state", state}, {"objects", r.objects}, {"missing_local", r.local_missing},
+    out.push_back({{"path", r.path}, {"remote", remote.describe()}, {"state", state}, {"objects", r.objects}, {"missing_local", r.local_missing},
                    {"missing_remote", r.remote_missing}});
     if (!opt.json && !opt.quiet && (r.remote_missing || r.local_missing))
       fmt::print("{}: {} ({} of {} objects missing locally, {} on {})\n", r.path, state, r.local_missing, r.objects,
-                 r.remote_missing, remote->describe());
-  }
-  if (opt.json) fmt::print("{}\n", nlohmann::json{{"remote", remote->describe()}, {"in_sync", !differ}, {"artifacts", out}}.dump(2));
-  else if (!opt.quiet && !differ) fmt::print("Cache and remote '{}' are in sync.\n", remote->describe());
+                 r.remote_missing, remote.describe());
+   }
+  });
+  if (opt.json) fmt::print("{}\n", nlohmann::json{{"remote", shown}, {"in_sync", !differ}, {"artifacts", out}}.dump(2));
+  else if (!opt.quiet && !differ) fmt::print("Cache and remote '{}' are in sync.\n", shown);
   if (differ && opt.quiet) ctx.exit_code = 1;
 }
 

@@ -330,6 +330,12 @@ class Loader {
           if (const Value* c = opts.find("cache")) o.cache = option_flag(*c, "cache", where);
           if (const Value* c = opts.find("persist")) o.persist = option_flag(*c, "persist", where);
           if (const Value* c = opts.find("desc")) o.desc = c->scalar_text();
+          if (const Value* c = opts.find("push")) o.push = option_flag(*c, "push", where);
+          if (const Value* c = opts.find("remote")) {
+            if (!c->is_string() || c->as_string().empty())
+              fail(c->mark(), where + ": 'remote' of '" + p + "' must be a remote's name");
+            o.remote = c->as_string();
+          }
         }
       } else {
         fail(item.mark(), where + ": each entry of '" + key + "' is a path or 'path: {options}'");

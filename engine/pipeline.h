@@ -30,6 +30,8 @@ struct Output {
   Kind kind = Kind::kOut;
   bool cache = true;
   bool persist = false;
+  bool push = true;    // false: `pipe push` leaves it out
+  std::string remote;  // the remote it goes to and comes from; "" the default
   std::string desc;
   Mark mark;
 };

@@ -29,7 +29,8 @@ namespace {
 constexpr int kAttempts = 4;
 
 // The cached outputs and tracked data the targets name, as recorded.
-std::vector<LockedArtifact> recorded_artifacts(Project& project, const std::vector<Target>& targets) {
+std::vector<LockedArtifact> recorded_artifacts(Project& project, const std::vector<Target>& targets,
+                                               const RemoteScope& scope, bool pushing) {
   Disk& disk = *project.disk;
   const Pipeline p = load_pipeline(disk, /*required=*/false);
   const LockFile lock = read_lock(disk);
@@ -39,12 +40,14 @@ std::vector<LockedArtifact> recorded_artifacts(Project& project, const std::vect
     auto entry = lock.stages.find(p.stages[i].name);
     if (!sel.stages[i] || entry == lock.stages.end()) continue;
     for (const Output& o : p.stages[i].outs) {
-      if (!o.cache || !sel.wants(i, o.path)) continue;
+      if (!o.cache || !sel.wants(i, o.path) || (pushing && !o.push)) continue;
+      if (o.remote.empty() ? !scope.is_default : o.remote != scope.name) continue;
       for (const LockedArtifact& a : entry->second.outs)
         if (a.path == o.path) out.push_back(a);
     }
   }
-  for (const std::string& file : sel.tracked) out.push_back(read_tracked(disk, file));
+  if (scope.is_default)
+    for (const std::string& file : sel.tracked) out.push_back(read_tracked(disk, file));
   return out;
 }
 
@@ -113,8 +116,18 @@ std::string ObjectKey::key() const {
   return std::string(kCacheLayout) + "/" + hex.substr(0, 2) + "/" + hex.substr(2) + (manifest ? ".dir" : "");
 }
 
-TransferReport push(Project& project, Remote& remote, const std::vector<Target>& targets, size_t jobs,
-                    const TransferProgress& progress) {
+std::vector<std::string> output_remotes(Project& project, const std::vector<Target>& targets) {
+  const Pipeline p = load_pipeline(*project.disk, /*required=*/false);
+  const Selection sel = select_targets(p, *project.disk, targets);
+  std::set<std::string> names;
+  for (size_t i = 0; i < p.stages.size(); ++i)
+    for (const Output& o : p.stages[i].outs)
+      if (sel.wants(i, o.path) && !o.remote.empty()) names.insert(o.remote);
+  return {names.begin(), names.end()};
+}
+
+TransferReport push(Project& project, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
+                    size_t jobs, const TransferProgress& progress) {
   ObjectStore& cache = *project.cache;
   TransferReport report;
   // (remote key, local file) for every object, and the run-cache entries.
@@ -123,7 +136,7 @@ TransferReport push(Project& project, Remote& remote, const std::vector<Target>&
   auto add = [&](const std::string& key, const std::string& path) {
     if (seen.insert(key).second) items.emplace_back(key, path);
   };
-  for (const LockedArtifact& a : recorded_artifacts(project, targets)) {
+  for (const LockedArtifact& a : recorded_artifacts(project, targets, scope, true)) {
     if (!a.is_dir) {
       if (!cache.has(a.digest)) {
         ++report.failed;
@@ -146,7 +159,7 @@ TransferReport push(Project& project, Remote& remote, const std::vector<Target>&
   std::error_code ec;
   const std::filesystem::path runs = std::filesystem::path(project.root) / kStateDir / "runs";
   for (auto it = std::filesystem::recursive_directory_iterator(runs, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+       scope.is_default && !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
     if (it->is_regular_file(ec))
       add("runs/" + std::filesystem::relative(it->path(), runs).string(), it->path().string());
 
@@ -168,9 +181,9 @@ TransferReport push(Project& project, Remote& remote, const std::vector<Target>&
   return report;
 }
 
-TransferReport fetch(Project& project, Remote& remote, const std::vector<Target>& targets, size_t jobs,
-                     const TransferProgress& progress) {
-  return fetch_artifacts(project, remote, recorded_artifacts(project, targets), jobs, progress);
+TransferReport fetch(Project& project, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
+                     size_t jobs, const TransferProgress& progress) {
+  return fetch_artifacts(project, remote, recorded_artifacts(project, targets, scope, false), jobs, progress);
 }
 
 TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vector<LockedArtifact>& artifacts,
@@ -253,10 +266,11 @@ bool fetch_run(Project& project, Remote& remote, const Digest& run_key, size_t j
   return r.failed == 0;
 }
 
-std::vector<RemoteStatus> remote_status(Project& project, Remote& remote, const std::vector<Target>& targets) {
+std::vector<RemoteStatus> remote_status(Project& project, Remote& remote, const RemoteScope& scope,
+                                        const std::vector<Target>& targets) {
   ObjectStore& cache = *project.cache;
   std::vector<RemoteStatus> out;
-  for (const LockedArtifact& a : recorded_artifacts(project, targets)) {
+  for (const LockedArtifact& a : recorded_artifacts(project, targets, scope, false)) {
     std::vector<ObjectKey> objects{{a.digest, a.is_dir}};
     std::vector<ManifestEntry> entries;
     if (a.is_dir && cache.read_manifest(a.digest, &entries))

@@ -31,18 +31,29 @@ struct TransferReport {
   std::vector<std::string> errors;  // one line per failure
 };
 
+// Which outputs go to which remote: those naming `name` in their `remote:`
+// option, and, for the default remote, those naming none and all tracked
+// data (and, for push, the run-cache).
+struct RemoteScope {
+  std::string name;
+  bool is_default = true;
+};
+
+// The remotes the targets' outputs name in `remote:` (other than the default).
+std::vector<std::string> output_remotes(Project& project, const std::vector<Target>& targets);
+
 // Called after each object, for progress output.
 using TransferProgress = std::function<void(const TransferReport&, size_t total)>;
 
 // Uploads every cached object of the targets' outputs and tracked data, and
 // the run-cache entries, that the remote lacks.
-TransferReport push(Project& project, Remote& remote, const std::vector<Target>& targets, size_t jobs,
-                    const TransferProgress& progress);
+TransferReport push(Project& project, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
+                    size_t jobs, const TransferProgress& progress);
 
 // Downloads what the local cache lacks (directory manifests first, then
 // their files); every object is checked against its name before it is cached.
-TransferReport fetch(Project& project, Remote& remote, const std::vector<Target>& targets, size_t jobs,
-                     const TransferProgress& progress);
+TransferReport fetch(Project& project, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
+                     size_t jobs, const TransferProgress& progress);
 
 // `repro --pull`: downloads the run-cache entry `run_key` from the remote
 // (if it has one) and the objects of the outputs it records. Returns false
@@ -57,6 +68,7 @@ struct RemoteStatus {
 };
 
 // For `pipe status -c`: per artifact, how many of its objects each side lacks.
-std::vector<RemoteStatus> remote_status(Project& project, Remote& remote, const std::vector<Target>& targets);
+std::vector<RemoteStatus> remote_status(Project& project, Remote& remote, const RemoteScope& scope,
+                                        const std::vector<Target>& targets);
 
 }  // namespace pipeline

@@ -129,4 +129,33 @@ echo "lr: 2" >params.yaml
 expect_exit 0 pipe repro --pull
 assert_eq "a stage nobody ran before still runs" "train eval" "$(cat runs.log | tr '\n' ' ' | sed 's/ $//')"
 
+# Per-output options, as in dvc.yaml: push: false and remote: NAME.
+new_project
+cat >pipe.yaml <<'EOF'
+stages:
+  make:
+    cmd: echo public >public.txt && echo private >private.txt && echo big >elsewhere.txt
+    outs:
+    - public.txt
+    - private.txt:
+        push: false
+    - elsewhere.txt:
+        remote: archive
+EOF
+expect_exit 0 pipe repro
+expect_exit 0 pipe remote add -d main "$SCRATCH/main-remote"
+expect_exit 0 pipe remote add archive "$SCRATCH/archive-remote"
+expect_exit 0 pipe push
+obj() { h=$(xxhsum -H2 "$1" 2>/dev/null | cut -d' ' -f1); echo "v1/${h:0:2}/${h:2}"; }
+assert_true "an ordinary output goes to the default remote" test -f "$SCRATCH/main-remote/$(obj public.txt)"
+assert_true "push: false keeps an output off every remote" test ! -e "$SCRATCH/main-remote/$(obj private.txt)"
+assert_true "remote: NAME sends an output to that remote" test -f "$SCRATCH/archive-remote/$(obj elsewhere.txt)"
+assert_true "and not to the default one" test ! -e "$SCRATCH/main-remote/$(obj elsewhere.txt)"
+rm -rf .pipe/cache elsewhere.txt public.txt
+expect_exit 0 pipe pull public.txt elsewhere.txt
+assert_eq "pull fetches each output from its own remote" "big" "$(cat elsewhere.txt)"
+printf 'stages:\n  make:\n    cmd: echo x >x.txt\n    outs:\n    - x.txt:\n        remote: ""\n' >pipe.yaml
+expect_exit 3 pipe status
+assert_contains "an empty remote: is refused where it is written" "$ERR" "pipe.yaml:6:"
+
 finish
