@@ -20,7 +20,7 @@ const std::vector<std::string> kLineageKeys = {"env", "code_extensions"};
 const std::vector<std::string> kRemoteKeys = {
     "url",  "endpointurl", "region",   "profile",        "access_key_id", "secret_access_key",
     "auth", "user",        "password", "custom_auth_header", "ssl_verify", "jobs",
-    "timeout", "connect_timeout", "read_timeout", "addressing_style"};
+    "timeout", "connect_timeout", "read_timeout", "addressing_style", "multipart_threshold", "multipart_chunksize"};
 const std::vector<std::string> kSections = {"core", "cache", "remote", "lineage"};
 
 std::vector<std::string> split_key(const std::string& key) {

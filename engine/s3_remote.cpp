@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -148,6 +149,8 @@ class S3Remote : public Remote {
     path_style_ = style == "path";
     if (endpoint_.empty()) endpoint_ = "https://s3." + region_ + ".amazonaws.com";
     verify_ = option("ssl_verify", "true") != "false";
+    multipart_threshold_ = size_option("multipart_threshold", 64LL << 20);
+    multipart_chunk_ = std::max<int64_t>(5LL << 20, size_option("multipart_chunksize", 16LL << 20));
   }
 
   ~S3Remote() override {
@@ -199,12 +202,54 @@ class S3Remote : public Remote {
   }
 
   RemoteResult put(const std::string& key, const std::string& source) override {
+    struct stat st;
+    if (::stat(source.c_str(), &st) == 0 && st.st_size > multipart_threshold_) return put_multipart(key, source, st.st_size);
     std::string sha;
     if (!sha256_file_hex(source, &sha)) return {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
     FILE* in = std::fopen(source.c_str(), "re");
     if (!in) return {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
     RemoteResult r = request("PUT", full_key(key), {}, nullptr, in, nullptr, sha);
     std::fclose(in);
+    return r;
+  }
+
+  // Above multipart_threshold: initiate, upload parts of multipart_chunksize
+  // (each with its own SHA-256, streamed from the file), complete; abort on
+  // failure so the server drops the parts.
+  RemoteResult put_multipart(const std::string& key, const std::string& source, int64_t size) {
+    const std::string full = full_key(key);
+    std::string body;
+    RemoteResult r = request("POST", full, {{"uploads", ""}}, nullptr, nullptr, &body, kEmptySha256, nullptr, &kNoBody);
+    if (!r.ok()) return r;
+    const auto ids = xml_all(body, "UploadId");
+    if (ids.empty()) return {RemoteResult::Status::kFailed, "POST " + shown_ + "/" + key + "?uploads: no UploadId in the answer"};
+    const std::string id = ids.front();
+    FILE* in = std::fopen(source.c_str(), "re");
+    if (!in) return {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
+    std::string complete = "<CompleteMultipartUpload>";
+    int part = 1;
+    for (int64_t offset = 0; offset < size && r.ok(); offset += multipart_chunk_, ++part) {
+      const int64_t length = std::min(multipart_chunk_, size - offset);
+      std::string sha, etag;
+      if (!sha256_file_hex(source, &sha, offset, length)) {
+        r = {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
+        break;
+      }
+      Range range{in, offset, length};
+      r = request("PUT", full, {{"partNumber", std::to_string(part)}, {"uploadId", id}}, nullptr, nullptr, nullptr, sha,
+                  &range, nullptr, &etag);
+      complete += "<Part><PartNumber>" + std::to_string(part) + "</PartNumber><ETag>" + etag + "</ETag></Part>";
+    }
+    std::fclose(in);
+    if (r.ok()) {
+      complete += "</CompleteMultipartUpload>";
+      std::string answer;
+      r = request("POST", full, {{"uploadId", id}}, nullptr, nullptr, &answer, sha256_hex(complete), nullptr, &complete);
+      // A 200 may still carry an error document (S3 reports late failures so).
+      if (r.ok() && answer.find("<Error>") != std::string::npos)
+        r = {RemoteResult::Status::kTransient, "completing " + shown_ + "/" + key + ": " + answer.substr(0, 200)};
+    }
+    if (!r.ok()) request("DELETE", full, {{"uploadId", id}}, nullptr, nullptr, nullptr, kEmptySha256);
     return r;
   }
 
@@ -216,6 +261,28 @@ class S3Remote : public Remote {
   std::string option(const char* key, const std::string& fallback) const {
     auto it = options_.find(key);
     return it == options_.end() ? fallback : it->second;
+  }
+
+  // "64MB", "8MiB", "1048576".
+  int64_t size_option(const char* key, int64_t fallback) const {
+    const std::string v = option(key, "");
+    if (v.empty()) return fallback;
+    size_t used = 0;
+    double n = 0;
+    try {
+      n = std::stod(v, &used);
+    } catch (const std::exception&) {
+      throw Error(Exit::kUsage, std::string("remote option '") + key + "' must be a size like 64MB, not '" + v + "'");
+    }
+    std::string unit = v.substr(used);
+    unit.erase(0, unit.find_first_not_of(' '));
+    const int64_t scale = unit.empty() || unit == "B" ? 1
+                          : unit[0] == 'K' || unit[0] == 'k' ? 1LL << 10
+                          : unit[0] == 'M' || unit[0] == 'm' ? 1LL << 20
+                          : unit[0] == 'G' || unit[0] == 'g' ? 1LL << 30
+                                                             : -1;
+    if (scale < 0) throw Error(Exit::kUsage, std::string("remote option '") + key + "': unknown unit in '" + v + "'");
+    return static_cast<int64_t>(n * static_cast<double>(scale));
   }
 
   std::string full_key(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "/" + key; }
@@ -245,8 +312,16 @@ class S3Remote : public Remote {
     pool_.push_back(c);
   }
 
+  // Part of a file, uploaded as one request of a multipart upload.
+  struct Range {
+    FILE* file;
+    int64_t offset;
+    int64_t length;
+  };
+
   RemoteResult request(const char* method, const std::string& key, const std::map<std::string, std::string>& query,
-                       FILE* download, FILE* upload, std::string* body, const std::string& payload_sha) {
+                       FILE* download, FILE* upload, std::string* body, const std::string& payload_sha,
+                       Range* range = nullptr, const std::string* post_body = nullptr, std::string* etag = nullptr) {
     CURL* c = take();
     if (!c) return {RemoteResult::Status::kFailed, "cannot start libcurl"};
     const std::string url = url_for(key, query);
@@ -267,7 +342,23 @@ class S3Remote : public Remote {
     if (!token_.empty()) headers = curl_slist_append(headers, ("x-amz-security-token: " + token_).c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     FILE* sink = download;
-    if (std::strcmp(method, "PUT") == 0) {
+    if (range) {
+      ::fseeko(range->file, range->offset, SEEK_SET);
+      curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(c, CURLOPT_READFUNCTION, +[](char* buf, size_t size, size_t n, void* p) -> size_t {
+        auto* r = static_cast<Range*>(p);
+        const size_t want = std::min<size_t>(size * n, static_cast<size_t>(r->length));
+        const size_t got = want ? std::fread(buf, 1, want, r->file) : 0;
+        r->length -= static_cast<int64_t>(got);
+        return got;
+      });
+      curl_easy_setopt(c, CURLOPT_READDATA, range);
+      curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(range->length));
+    } else if (post_body) {
+      curl_easy_setopt(c, CURLOPT_POST, 1L);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, post_body->data());
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_body->size()));
+    } else if (std::strcmp(method, "PUT") == 0) {
       struct stat st;
       ::fstat(::fileno(upload), &st);
       curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
@@ -295,6 +386,19 @@ class S3Remote : public Remote {
       return size * n;
     });
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &target);
+    if (etag) {
+      curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, +[](char* data, size_t size, size_t n, void* p) -> size_t {
+        const std::string line(data, size * n);
+        if (line.size() > 5 && (line.compare(0, 5, "ETag:") == 0 || line.compare(0, 5, "etag:") == 0)) {
+          std::string v = line.substr(5);
+          v.erase(0, v.find_first_not_of(" \t"));
+          v.erase(v.find_last_not_of(" \t\r\n") + 1);
+          *static_cast<std::string*>(p) = v;
+        }
+        return size * n;
+      });
+      curl_easy_setopt(c, CURLOPT_HEADERDATA, etag);
+    }
     const CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -338,6 +442,9 @@ class S3Remote : public Remote {
   std::string key_id_, secret_, token_, region_, endpoint_;
   bool path_style_ = true;
   bool verify_ = true;
+  int64_t multipart_threshold_ = 64LL << 20;
+  int64_t multipart_chunk_ = 16LL << 20;
+  const std::string kNoBody;
   std::mutex mutex_;
   std::vector<CURL*> pool_;
 };

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "error.h"
@@ -25,14 +26,19 @@ std::string to_hex(const unsigned char* md, unsigned int len) {
 
 }  // namespace
 
-bool sha256_file_hex(const std::string& path, std::string* out) {
+bool sha256_file_hex(const std::string& path, std::string* out, int64_t offset, int64_t length) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
+  if (offset > 0 && ::lseek(fd, offset, SEEK_SET) != offset) {
+    ::close(fd);
+    return false;
+  }
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
   char buf[65536];
-  while (ok) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+  while (ok && length != 0) {
+    const size_t want = length < 0 ? sizeof buf : std::min<size_t>(sizeof buf, static_cast<size_t>(length));
+    const ssize_t n = ::read(fd, buf, want);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -40,6 +46,7 @@ bool sha256_file_hex(const std::string& path, std::string* out) {
       break;
     }
     ok = EVP_DigestUpdate(ctx, buf, static_cast<size_t>(n)) == 1;
+    if (length > 0) length -= n;
   }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

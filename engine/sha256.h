@@ -2,6 +2,7 @@
 // checksums and attestations). OpenSSL's libcrypto stays in sha256.cpp.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -9,7 +10,8 @@ namespace pipeline {
 
 // 64 lowercase hex digits.
 std::string sha256_hex(std::string_view data);
-// Of a whole file, streamed; false when it cannot be read.
-bool sha256_file_hex(const std::string& path, std::string* out);
+// Of a file (or `length` bytes from `offset`; -1: to the end), streamed;
+// false when it cannot be read.
+bool sha256_file_hex(const std::string& path, std::string* out, int64_t offset = 0, int64_t length = -1);
 
 }  // namespace pipeline

@@ -22,11 +22,19 @@ if [ "$cmd" = stop ]; then
 fi
 if [ "$cmd" = bucket ]; then
   PORT=${3:?port}; NAME=${4:?bucket}
-  hdrs=$(curl -s -D - -o /dev/null -H "X-Auth-User: pipe:tester" -H "X-Auth-Key: testing" "http://127.0.0.1:$PORT/auth/v1.0")
-  token=$(printf '%s' "$hdrs" | tr -d '\r' | sed -n 's/^[Xx]-[Aa]uth-[Tt]oken: //p')
-  url=$(printf '%s' "$hdrs" | tr -d '\r' | sed -n 's/^[Xx]-[Ss]torage-[Uu]rl: //p')
-  curl -sf -X PUT -H "X-Auth-Token: $token" "$url/$NAME" -o /dev/null
-  exit 0
+  # Right after start the auth and account servers may not answer yet: retry.
+  for _ in $(seq 100); do
+    hdrs=$(curl -s -D - -o /dev/null -H "X-Auth-User: pipe:tester" -H "X-Auth-Key: testing" "http://127.0.0.1:$PORT/auth/v1.0" || true)
+    token=$(printf '%s' "$hdrs" | tr -d '\r' | sed -n 's/^[Xx]-[Aa]uth-[Tt]oken: //p')
+    url=$(printf '%s' "$hdrs" | tr -d '\r' | sed -n 's/^[Xx]-[Ss]torage-[Uu]rl: //p')
+    if [ -n "$token" ] && curl -sf -X PUT -H "X-Auth-Token: $token" "$url/$NAME" -o /dev/null &&
+       curl -sf -H "X-Auth-Token: $token" "$url/$NAME" -o /dev/null; then
+      exit 0
+    fi
+    sleep 0.2
+  done
+  echo "could not create bucket $NAME" >&2
+  exit 1
 fi
 shift
 W=${1:?root}; PORT=${2:-8091}; B=$((PORT+100))   # backend ports B, B+1, B+2; memcached on B+3

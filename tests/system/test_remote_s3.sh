@@ -89,4 +89,20 @@ assert_match "1,050 more objects are pushed" "$OUT" "Pushed 105[0-9] objects"
 expect_exit 0 pipe push
 assert_match "a second push finds all of them in a paginated listing" "$OUT" "Pushed 0 objects .* 10[5-9][0-9] already there"
 
+# Above multipart_threshold a file goes up in parts (5 MiB here, S3's
+# smallest), each signed with its own SHA-256.
+head -c 12000000 /dev/urandom >big.bin
+expect_exit 0 pipe add big.bin
+expect_exit 0 pipe remote modify s3 multipart_threshold 6MB
+expect_exit 0 pipe remote modify s3 multipart_chunksize 5MB
+expect_exit 0 pipe push big.bin.pipe
+assert_match "a 12 MB file is pushed in parts" "$OUT" "Pushed 1 objects .* 0 failed"
+rm -rf .pipe/cache big.bin
+expect_exit 0 pipe pull big.bin.pipe
+expect_exit 0 pipe status
+assert_not_contains "and pulls back byte for byte" "$OUT" "big.bin"
+expect_exit 0 pipe remote modify s3 multipart_chunksize "5 parsecs"
+expect_exit 2 pipe push big.bin.pipe
+assert_contains "a bad size is refused with its name" "$ERR" "multipart_chunksize"
+
 finish
