@@ -1,26 +1,20 @@
 // An HTTP(S) remote, WebDAV style as nginx, Apache and Artifactory accept:
 // GET to download, PUT to upload, HEAD to check, DELETE to remove. Basic
 // auth or a custom header. libcurl stays in this file.
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <mutex>
 
+#include "curl_common.h"
 #include "error.h"
 #include "lineage.h"
 #include "remote.h"
 
 namespace pipeline {
 namespace {
-
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-  ~CurlGlobal() { curl_global_cleanup(); }
-};
 
 long option_seconds(const std::map<std::string, std::string>& o, const char* key, long fallback) {
   auto it = o.find(key);
@@ -47,7 +41,6 @@ size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
 class HttpRemote : public Remote {
  public:
   explicit HttpRemote(const RemoteSettings& s) : options_(s.options) {
-    static CurlGlobal global;
     base_ = s.url;
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
     shown_ = strip_credentials(base_);
@@ -63,14 +56,10 @@ class HttpRemote : public Remote {
       if (colon != std::string::npos && !options_.count("password")) options_["password"] = userinfo.substr(colon + 1);
       base_ = shown_;
     }
-    timeout_ = option_seconds(options_, "timeout", 0);
-    connect_timeout_ = option_seconds(options_, "connect_timeout", 30);
-    read_timeout_ = option_seconds(options_, "read_timeout", 60);
-    verify_ = !option_false(options_, "ssl_verify");
-  }
-
-  ~HttpRemote() override {
-    for (CURL* c : pool_) curl_easy_cleanup(c);
+    limits_.timeout = option_seconds(options_, "timeout", 0);
+    limits_.connect_timeout = option_seconds(options_, "connect_timeout", 30);
+    limits_.read_timeout = option_seconds(options_, "read_timeout", 60);
+    limits_.verify_tls = !option_false(options_, "ssl_verify");
   }
 
   std::string describe() const override { return shown_; }
@@ -107,33 +96,10 @@ class HttpRemote : public Remote {
   }
 
  private:
-  // One handle per transfer at a time, reused for its connection.
-  CURL* take() {
-    std::lock_guard lock(mutex_);
-    if (pool_.empty()) return curl_easy_init();
-    CURL* c = pool_.back();
-    pool_.pop_back();
-    curl_easy_reset(c);
-    return c;
-  }
-  void give(CURL* c) {
-    std::lock_guard lock(mutex_);
-    pool_.push_back(c);
-  }
-
   RemoteResult request(const char* method, const std::string& key, FILE* download, FILE* upload) {
-    CURL* c = take();
+    CURL* c = pool_.take();
     if (!c) return {RemoteResult::Status::kFailed, "cannot start libcurl"};
-    const std::string url = base_ + "/" + key;
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, connect_timeout_);
-    if (timeout_) curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_);
-    // A transfer that stalls (under 1 byte/s for read_timeout s) is cut off.
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, read_timeout_);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, verify_ ? 1L : 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, verify_ ? 2L : 0L);
+    set_common_options(c, base_ + "/" + key, limits_);
     // Redirects are followed, but credentials never go to another host.
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
@@ -170,14 +136,9 @@ class HttpRemote : public Remote {
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
-    give(c);
+    pool_.give(c);
     const std::string where = std::string(method) + " " + shown_ + "/" + key;
-    if (rc != CURLE_OK) {
-      const bool transient = rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_COULDNT_CONNECT || rc == CURLE_RECV_ERROR ||
-                             rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE;
-      return {transient ? RemoteResult::Status::kTransient : RemoteResult::Status::kFailed,
-              where + ": " + curl_easy_strerror(rc)};
-    }
+    if (rc != CURLE_OK) return curl_failure(rc, where);
     if (status >= 200 && status < 300) return {};
     if (status == 404) return {RemoteResult::Status::kMissing, where + ": not found"};
     if (status == 401 || status == 403)
@@ -195,12 +156,8 @@ class HttpRemote : public Remote {
   std::map<std::string, std::string> options_;
   std::string base_;
   std::string shown_;
-  long timeout_ = 0;
-  long connect_timeout_ = 30;
-  long read_timeout_ = 60;
-  bool verify_ = true;
-  std::mutex mutex_;
-  std::vector<CURL*> pool_;
+  CurlLimits limits_;
+  CurlPool pool_;
 };
 
 }  // namespace

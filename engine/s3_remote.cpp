@@ -3,7 +3,6 @@
 // (so the server refuses a corrupted upload), canonical query strings built
 // here, ListObjectsV2 with pagination to find what is missing. libcurl stays
 // in this file (and http_remote.cpp).
-#include <curl/curl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,9 +12,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <mutex>
 #include <set>
 
+#include "curl_common.h"
 #include "error.h"
 #include "lineage.h"
 #include "remote.h"
@@ -105,7 +104,6 @@ size_t write_file(char* data, size_t size, size_t n, void* f) {
 class S3Remote : public Remote {
  public:
   explicit S3Remote(const RemoteSettings& s) : options_(s.options) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     // s3://bucket/prefix
     const std::string rest = s.url.substr(5);
     const size_t slash = rest.find('/');
@@ -148,13 +146,9 @@ class S3Remote : public Remote {
       throw Error(Exit::kUsage, "remote '" + s.name + "': addressing_style is 'path' or 'virtual', not '" + style + "'");
     path_style_ = style == "path";
     if (endpoint_.empty()) endpoint_ = "https://s3." + region_ + ".amazonaws.com";
-    verify_ = option("ssl_verify", "true") != "false";
+    limits_.verify_tls = option("ssl_verify", "true") != "false";
     multipart_threshold_ = size_option("multipart_threshold", 64LL << 20);
     multipart_chunk_ = std::max<int64_t>(5LL << 20, size_option("multipart_chunksize", 16LL << 20));
-  }
-
-  ~S3Remote() override {
-    for (CURL* c : pool_) curl_easy_cleanup(c);
   }
 
   std::string describe() const override { return shown_; }
@@ -299,19 +293,6 @@ class S3Remote : public Remote {
     return url + q;
   }
 
-  CURL* take() {
-    std::lock_guard lock(mutex_);
-    if (pool_.empty()) return curl_easy_init();
-    CURL* c = pool_.back();
-    pool_.pop_back();
-    curl_easy_reset(c);
-    return c;
-  }
-  void give(CURL* c) {
-    std::lock_guard lock(mutex_);
-    pool_.push_back(c);
-  }
-
   // Part of a file, uploaded as one request of a multipart upload.
   struct Range {
     FILE* file;
@@ -322,17 +303,10 @@ class S3Remote : public Remote {
   RemoteResult request(const char* method, const std::string& key, const std::map<std::string, std::string>& query,
                        FILE* download, FILE* upload, std::string* body, const std::string& payload_sha,
                        Range* range = nullptr, const std::string* post_body = nullptr, std::string* etag = nullptr) {
-    CURL* c = take();
+    CURL* c = pool_.take();
     if (!c) return {RemoteResult::Status::kFailed, "cannot start libcurl"};
-    const std::string url = url_for(key, query);
     std::string error_body;
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, verify_ ? 1L : 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, verify_ ? 2L : 0L);
+    set_common_options(c, url_for(key, query), limits_);
     const std::string sigv4 = "aws:amz:" + region_ + ":s3";
     curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4.c_str());
     // Not CURLOPT_USERPWD: access keys may contain ':'.
@@ -403,16 +377,11 @@ class S3Remote : public Remote {
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
-    give(c);
+    pool_.give(c);
     const std::string shown_key =
         !prefix_.empty() && key.compare(0, prefix_.size() + 1, prefix_ + "/") == 0 ? key.substr(prefix_.size() + 1) : key;
     const std::string where = std::string(method) + " " + shown_ + (shown_key.empty() ? "" : "/" + shown_key);
-    if (rc != CURLE_OK) {
-      const bool transient = rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_COULDNT_CONNECT || rc == CURLE_RECV_ERROR ||
-                             rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE;
-      return {transient ? RemoteResult::Status::kTransient : RemoteResult::Status::kFailed,
-              where + ": " + curl_easy_strerror(rc)};
-    }
+    if (rc != CURLE_OK) return curl_failure(rc, where);
     if (status >= 200 && status < 300) return {};
     // A HEAD answer has no body to say why it was refused: ask again with
     // a GET, whose error document names the reason.
@@ -441,12 +410,11 @@ class S3Remote : public Remote {
   std::string bucket_, prefix_, shown_;
   std::string key_id_, secret_, token_, region_, endpoint_;
   bool path_style_ = true;
-  bool verify_ = true;
   int64_t multipart_threshold_ = 64LL << 20;
   int64_t multipart_chunk_ = 16LL << 20;
   const std::string kNoBody;
-  std::mutex mutex_;
-  std::vector<CURL*> pool_;
+  CurlLimits limits_;
+  CurlPool pool_;
 };
 
 }  // namespace

@@ -282,3 +282,30 @@ live_procs() {
     echo "$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
   done
 }
+
+# ---------------------------------------------------------------- servers
+
+# start_swift: starts tests/servers/swift.sh under $SCRATCH/swift on a free
+# port (its backends need PORT+100..+103 free too), makes bucket $1, and
+# stops it at exit. Sets SWIFT_PORT. Returns 1 (after a failed check) when
+# it cannot; the caller should then finish.
+start_swift() {
+  local servers
+  servers=$(cd "$(dirname "${BASH_SOURCE[0]}")/../servers" && pwd)
+  SWIFT_PORT=$("$PY" - <<'PYEOF'
+import random, socket
+for _ in range(200):
+    p = random.randrange(20000, 40000)
+    try:
+        for q in (p, p + 100, p + 101, p + 102, p + 103):
+            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
+        print(p); break
+    except OSError:
+        continue
+PYEOF
+)
+  SWIFT_DIR=$SCRATCH/swift
+  trap 'bash "'"$servers"'/swift.sh" stop "$SWIFT_DIR"; _cleanup' EXIT
+  bash "$servers/swift.sh" start "$SWIFT_DIR" "$SWIFT_PORT" >/dev/null || { fail "Swift starts"; return 1; }
+  bash "$servers/swift.sh" bucket "$SWIFT_DIR" "$SWIFT_PORT" "$1" || { fail "a bucket can be made"; return 1; }
+}

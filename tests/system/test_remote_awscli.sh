@@ -4,28 +4,13 @@
 # CLI populates in pipe's layout is pulled by pipe.
 source "$(dirname "$0")/lib.sh" "$@"
 
-SERVERS=$(cd "$(dirname "$0")/../servers" && pwd)
 AWS=/usr/bin/aws
 if ! [ -x /usr/bin/swift-proxy-server ] || ! [ -x "$AWS" ]; then
   skip "AWS CLI interop" "Swift or Debian's awscli is not installed (.ci/install-deps.sh --test installs them)"
   finish
 fi
-PORT=$("$PY" - <<'PYEOF'
-import random, socket
-for _ in range(200):
-    p = random.randrange(20000, 40000)
-    try:
-        for q in (p, p + 100, p + 101, p + 102, p + 103):
-            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
-        print(p); break
-    except OSError:
-        continue
-PYEOF
-)
-SW=$SCRATCH/swift
-trap 'bash "$SERVERS/swift.sh" stop "$SW"; _cleanup' EXIT
-bash "$SERVERS/swift.sh" start "$SW" "$PORT" >/dev/null || { fail "Swift starts"; finish; }
-bash "$SERVERS/swift.sh" bucket "$SW" "$PORT" interop || { fail "a bucket can be made"; finish; }
+start_swift interop || finish
+PORT=$SWIFT_PORT
 export AWS_ACCESS_KEY_ID="pipe:tester" AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
 aws() { env -u AWS_CA_BUNDLE "$AWS" --endpoint-url "http://127.0.0.1:$PORT" "$@"; }
 

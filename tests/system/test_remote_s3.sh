@@ -5,28 +5,12 @@
 # characters, and a listing paginated past 1,000 objects.
 source "$(dirname "$0")/lib.sh" "$@"
 
-SERVERS=$(cd "$(dirname "$0")/../servers" && pwd)
 if ! [ -x /usr/bin/swift-proxy-server ] || ! command -v memcached >/dev/null; then
   skip "S3 remote" "Swift is not installed (.ci/install-deps.sh --test installs it)"
   finish
 fi
-# A base port with the backend ports (+100..+103) free too.
-PORT=$("$PY" - <<'PYEOF'
-import random, socket
-for _ in range(200):
-    p = random.randrange(20000, 40000)
-    try:
-        for q in (p, p + 100, p + 101, p + 102, p + 103):
-            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
-        print(p); break
-    except OSError:
-        continue
-PYEOF
-)
-SW=$SCRATCH/swift
-trap 'bash "$SERVERS/swift.sh" stop "$SW"; _cleanup' EXIT
-bash "$SERVERS/swift.sh" start "$SW" "$PORT" >/dev/null || { fail "Swift starts" "$(tail -5 "$SW"/log/*.out)"; finish; }
-bash "$SERVERS/swift.sh" bucket "$SW" "$PORT" pipe-bucket || { fail "a bucket can be made"; finish; }
+start_swift pipe-bucket || finish
+PORT=$SWIFT_PORT
 
 export AWS_ACCESS_KEY_ID="pipe:tester" AWS_SECRET_ACCESS_KEY=testing
 new_project
