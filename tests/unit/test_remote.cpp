@@ -1,0 +1,83 @@
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "config.h"
+#include "error.h"
+#include "object_store.h"
+#include "remote.h"
+
+using namespace pipeline;
+
+namespace {
+
+struct Dir {
+  std::string path;
+  Dir() {
+    char d[] = "/tmp/pipe-remote-XXXXXX";
+    REQUIRE(mkdtemp(d));
+    path = d;
+  }
+  ~Dir() { std::system(("chmod -R u+w " + path + "; rm -rf " + path).c_str()); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path + "/" + name, std::ios::binary) << text;
+    return path + "/" + name;
+  }
+  static std::string read(const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a local remote stores, finds, serves and removes objects by key") {
+  Dir d;
+  auto remote = make_local_remote(d.path + "/remote");
+  const std::string src = d.write("src", "payload");
+  REQUIRE(remote->put("v1/ab/cdef", src).ok());
+  std::vector<bool> present;
+  REQUIRE(remote->exists_many({"v1/ab/cdef", "v1/ab/none"}, &present).ok());
+  CHECK(present == std::vector<bool>{true, false});
+  REQUIRE(remote->get("v1/ab/cdef", d.path + "/back").ok());
+  CHECK(Dir::read(d.path + "/back") == "payload");
+  CHECK(remote->get("v1/ab/none", d.path + "/x").status == RemoteResult::Status::kMissing);
+  REQUIRE(remote->remove("v1/ab/cdef").ok());
+  CHECK(remote->get("v1/ab/cdef", d.path + "/y").status == RemoteResult::Status::kMissing);
+}
+
+TEST_CASE("a downloaded object is adopted only when it hashes to its name") {
+  Dir d;
+  ObjectStore store(d.path + "/cache");
+  std::string tmp = store.new_temp_path();
+  std::ofstream(tmp) << "truncated";
+  std::string why;
+  CHECK_FALSE(store.adopt(tmp, Digest::of("the whole thing"), false, &why));
+  CHECK(why.find("does not match its name") != std::string::npos);
+  CHECK_FALSE(store.has(Digest::of("the whole thing")));
+  CHECK(::access(tmp.c_str(), F_OK) != 0);  // not left behind
+  tmp = store.new_temp_path();
+  std::ofstream(tmp) << "the whole thing";
+  CHECK(store.adopt(tmp, Digest::of("the whole thing"), false, &why));
+  CHECK(store.has(Digest::of("the whole thing")));
+}
+
+TEST_CASE("remote settings: the default, a named one, relative paths, and clear errors") {
+  Dir d;
+  d.write("config", "[core]\nremote = \"b\"\n[remote.a]\nurl = \"rel/store\"\n[remote.b]\nurl = \"s3://bucket/x\"\n");
+  const Config config = Config::load(d.path);
+  CHECK(remote_settings(config, "", d.path).name == "b");
+  const RemoteSettings a = remote_settings(config, "a", d.path);
+  CHECK(a.url == d.path + "/rel/store");
+  CHECK_THROWS_WITH_AS(remote_settings(config, "zz", d.path), doctest::Contains("no remote named 'zz'"), Error);
+  CHECK_THROWS_WITH_AS(open_remote({"w", "ftp://host/x", {}}), doctest::Contains("ftp://"), Error);
+  Dir none;
+  CHECK_THROWS_WITH_AS(remote_settings(Config::load(none.path), "", none.path),
+                       doctest::Contains("pipe remote add -d NAME URL"), Error);
+}
