@@ -39,20 +39,6 @@ bool exists(const pipeline::Config& config, const std::string& name) {
   return config.find("remote." + name + ".url") != nullptr;
 }
 
-// "https://user:secret@host/x" -> ("https://user@host/x", "secret").
-std::string take_password(const std::string& url, std::string* password) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const size_t host = scheme + 3;
-  const size_t end = url.find('/', host);
-  const size_t at = url.rfind('@', end == std::string::npos ? url.size() : end);
-  if (at == std::string::npos || at < host) return url;
-  const size_t colon = url.find(':', host);
-  if (colon == std::string::npos || colon > at) return url;
-  *password = url.substr(colon + 1, at - colon - 1);
-  return url.substr(0, colon) + url.substr(at);
-}
-
 }  // namespace
 
 void add_remote(CLI::App& app, Context& ctx) {
@@ -75,7 +61,7 @@ void add_remote(CLI::App& app, Context& ctx) {
     if (!pipeline::valid_config_key("remote." + opt->name + ".url", &why) || opt->name.find('.') != std::string::npos)
       throw pipeline::Error(pipeline::Exit::kUsage, "'" + opt->name + "' cannot be a remote name; use letters, digits, - and _");
     std::string password;
-    const std::string url = take_password(opt->url, &password);
+    const std::string url = pipeline::split_password(opt->url, &password);
     pipeline::edit_config(file_of(dir, opt->local), "remote." + opt->name + ".url", &url);
     if (!password.empty()) {
       // A password never goes into the committed file.

@@ -71,14 +71,32 @@ std::string ModelVersion::version() const {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
 }
 
-std::string strip_credentials(const std::string& url) {
+namespace {
+
+// Where "user:secret@" sits in "scheme://user:secret@host/path": [begin, at).
+bool userinfo(const std::string& url, size_t* begin, size_t* at) {
   const size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const size_t host = scheme + 3;
-  const size_t end = url.find('/', host);
-  const size_t at = url.rfind('@', end == std::string::npos ? url.size() : end);
-  if (at == std::string::npos || at < host) return url;
-  return url.substr(0, host) + url.substr(at + 1);
+  if (scheme == std::string::npos) return false;
+  *begin = scheme + 3;
+  const size_t end = url.find('/', *begin);
+  *at = url.rfind('@', end == std::string::npos ? url.size() : end);
+  return *at != std::string::npos && *at >= *begin;
+}
+
+}  // namespace
+
+std::string strip_credentials(const std::string& url) {
+  size_t begin, at;
+  return userinfo(url, &begin, &at) ? url.substr(0, begin) + url.substr(at + 1) : url;
+}
+
+std::string split_password(const std::string& url, std::string* password) {
+  size_t begin, at;
+  if (!userinfo(url, &begin, &at)) return url;
+  const size_t colon = url.find(':', begin);
+  if (colon == std::string::npos || colon > at) return url;
+  *password = url.substr(colon + 1, at - colon - 1);
+  return url.substr(0, colon) + url.substr(at);
 }
 
 LineageStore::LineageStore(const std::string& path) : db_(std::make_unique<SqlDb>(path, true)) {

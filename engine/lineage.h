@@ -139,5 +139,8 @@ class LineageStore {
 // Turns "https://user:secret@host/x" into "https://host/x" (and scp-style
 // "user@host:path" is kept, having no secret).
 std::string strip_credentials(const std::string& url);
+// "https://user:secret@host/x" -> "https://user@host/x", with the secret
+// in `password` (left alone when the URL has none).
+std::string split_password(const std::string& url, std::string* password);
 
 }  // namespace pipeline
