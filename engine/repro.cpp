@@ -117,6 +117,9 @@ class Scheduler {
       }
       flush_lock();
       throw;
+    } catch (...) {
+      flush_lock();  // anything else: keep what finished, as before
+      throw;
     }
     if (interrupted_) summary_.interrupted = true;
     else if (stop_)
