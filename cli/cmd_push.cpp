@@ -11,7 +11,7 @@
 #include "checkout.h"
 #include "config.h"
 #include "project.h"
-#include "remote.h"
+#include "backends.h"
 #include "transfer.h"
 
 namespace pipe_cli {

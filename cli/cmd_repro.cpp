@@ -15,7 +15,7 @@
 #include "project_lock.h"
 #include "config.h"
 #include "record.h"
-#include "remote.h"
+#include "backends.h"
 #include "transfer.h"
 #include "repro.h"
 #include "signals.h"

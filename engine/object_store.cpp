@@ -217,12 +217,15 @@ bool parse_manifest(const std::string& text, const Digest& digest, std::vector<M
   return manifest_digest(*entries) == digest;
 }
 
-bool ObjectStore::adopt(const std::string& tmp, const Digest& d, bool manifest, std::string* why) {
+bool ObjectStore::adopt(const std::string& tmp, const Digest& d, bool manifest, std::string* why,
+                        const std::optional<Digest>& streamed) {
   bool good = false;
   if (manifest) {
     std::string text;
     std::vector<ManifestEntry> entries;
     good = read_file(tmp, &text) && parse_manifest(text, d, &entries);
+  } else if (streamed) {
+    good = *streamed == d;
   } else {
     const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
     Digest got;

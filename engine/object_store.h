@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -80,8 +81,11 @@ class ObjectStore {
   void put_manifest(const Digest& digest, std::vector<ManifestEntry> entries);
   // A downloaded file at `tmp` (from new_temp_path) becomes object `d` only
   // if its content hashes to that name: fsynced, then renamed into place.
-  // Otherwise it is removed and `why` says so.
-  bool adopt(const std::string& tmp, const Digest& d, bool manifest, std::string* why);
+  // Otherwise it is removed and `why` says so. `streamed` is the digest of
+  // what was written, when the download hashed it on the way (then the
+  // file is not read again).
+  bool adopt(const std::string& tmp, const Digest& d, bool manifest, std::string* why,
+             const std::optional<Digest>& streamed = std::nullopt);
   // A fresh temp file name inside the cache (its directory exists).
   std::string new_temp_path() const;
   // Reads a manifest back; false if missing or damaged.

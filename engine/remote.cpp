@@ -1,7 +1,14 @@
 #include "remote.h"
 
-#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "config.h"
 #include "error.h"
@@ -39,22 +46,55 @@ RemoteSettings remote_settings(const Config& config, const std::string& name, co
   return s;
 }
 
-std::unique_ptr<Remote> open_remote(const RemoteSettings& s) {
-  const size_t colon = s.url.find("://");
-  const std::string scheme = colon == std::string::npos ? "" : s.url.substr(0, colon);
-  if (scheme.empty()) return make_local_remote(s.url);
-  if (scheme == "file") return make_local_remote(s.url.substr(7));
-  if (scheme == "http" || scheme == "https") {
-    auto verify = s.options.find("ssl_verify");
-    if (verify != s.options.end() && (verify->second == "false" || verify->second == "0"))
-      std::fprintf(stderr, "pipe: warning: TLS certificate checks are off for remote '%s' (ssl_verify = false)\n",
-                   s.name.c_str());
-    return make_http_remote(s);
+DownloadFile::DownloadFile(const std::string& path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) error_ = errno;
+}
+
+DownloadFile::~DownloadFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool DownloadFile::write(const void* data, size_t size) {
+  if (fd_ < 0 || error_) return false;
+  hasher_.update(data, size);
+  const char* p = static_cast<const char*>(data);
+  for (size_t done = 0; done < size;) {
+    const ssize_t n = ::write(fd_, p + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error_ = errno;
+      return false;
+    }
+    done += static_cast<size_t>(n);
   }
-  if (scheme == "s3") return make_s3_remote(s);
-  throw Error(Exit::kUsage, "remote '" + s.name + "' has URL scheme '" + scheme + "://' (" + strip_credentials(s.url) +
-                                "), which this pipe cannot use; it supports local directories, file://, "
-                                "http(s):// and s3://");
+  return true;
+}
+
+RemoteResult DownloadFile::finish() {
+  if (fd_ >= 0 && ::close(fd_) != 0 && !error_) error_ = errno;
+  fd_ = -1;
+  if (error_) return {RemoteResult::Status::kFailed, "cannot write '" + path_ + "': " + std::strerror(error_)};
+  RemoteResult r;
+  r.received = hasher_.finish();
+  return r;
+}
+
+void Remote::transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done) {
+  std::mutex mutex;
+  std::atomic<size_t> next{0};
+  auto loop = [&] {
+    for (size_t i; (i = next++) < items.size();) {
+      const TransferItem& item = items[i];
+      const RemoteResult r = item.upload ? put(item.key, item.file) : get(item.key, item.file);
+      std::lock_guard lock(mutex);
+      done(i, r);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::min(std::max<size_t>(1, jobs), items.size()); ++t) pool.emplace_back(loop);
+  loop();
+  for (auto& t : pool) t.join();
 }
 
 }  // namespace pipeline

@@ -4,10 +4,14 @@
 // nothing a remote says can name a path outside the cache.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "digest.h"
 
 namespace pipeline {
 
@@ -16,10 +20,42 @@ class Config;
 // What an operation came to; backends report, they do not throw.
 struct RemoteResult {
   enum class Status { kOk, kMissing, kTransient, kFailed };
+  RemoteResult() = default;
+  RemoteResult(Status s, std::string why) : status(s), error(std::move(why)) {}
   Status status = Status::kOk;
   std::string error;  // for kTransient and kFailed; never holds credentials
+  std::optional<Digest> received;  // a download's content, hashed as it streamed in
   bool ok() const { return status == Status::kOk; }
 };
+
+// A download's destination: a new file, hashed as it is written, so the
+// caller can verify it without reading it back.
+class DownloadFile {
+ public:
+  explicit DownloadFile(const std::string& path);  // creates (or truncates) it
+  ~DownloadFile();
+  DownloadFile(const DownloadFile&) = delete;
+  DownloadFile& operator=(const DownloadFile&) = delete;
+  bool write(const void* data, size_t size);  // false (errno set) when the disk refuses
+  // Closes the file; the result says why it failed, or carries the digest.
+  RemoteResult finish();
+  bool opened() const { return fd_ >= 0; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  int error_ = 0;
+  Hasher hasher_;
+};
+
+// One object to move: an upload of `file` as `key`, or a download of `key`
+// into the new file `file`.
+struct TransferItem {
+  bool upload = false;
+  std::string key;
+  std::string file;
+};
+using ItemDone = std::function<void(size_t index, const RemoteResult& result)>;
 
 class Remote {
  public:
@@ -33,6 +69,11 @@ class Remote {
   // Uploads the file `source` as `key`, streamed from disk.
   virtual RemoteResult put(const std::string& key, const std::string& source) = 0;
   virtual RemoteResult remove(const std::string& key) = 0;
+  // Moves the items, up to `jobs` at once, and calls done() once per item
+  // as it finishes, never two at a time. This one runs get and put on
+  // threads; the libcurl backends drive every transfer from one thread
+  // with libcurl's multi interface, reusing connections.
+  virtual void transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done);
 };
 
 struct RemoteSettings {
@@ -46,13 +87,6 @@ struct RemoteSettings {
 // add one when there is none.
 RemoteSettings remote_settings(const Config& config, const std::string& name, const std::string& state_dir);
 
-// Opens the backend for the URL's scheme. Throws Error(kUsage) for a scheme
-// pipe does not know.
-std::unique_ptr<Remote> open_remote(const RemoteSettings& settings);
-
-// Backends.
-std::unique_ptr<Remote> make_local_remote(const std::string& dir);
-std::unique_ptr<Remote> make_http_remote(const RemoteSettings& settings);
-std::unique_ptr<Remote> make_s3_remote(const RemoteSettings& settings);
+// The backends live in remotes/ (remotes/backends.h).
 
 }  // namespace pipeline

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -51,30 +52,53 @@ std::vector<LockedArtifact> recorded_artifacts(Project& project, const std::vect
   return out;
 }
 
-// Runs work(i) for i in [0, n) on up to `jobs` threads.
-void in_parallel(size_t n, size_t jobs, const std::function<void(size_t)>& work) {
-  std::atomic<size_t> next{0};
-  auto loop = [&] {
-    for (size_t i; (i = next++) < n;) work(i);
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < std::min(std::max<size_t>(1, jobs), n); ++t) pool.emplace_back(loop);
-  loop();
-  for (auto& t : pool) t.join();
+// Capped exponential backoff with jitter: the wait before attempt
+// `attempt + 1`, so that clients that failed together retry apart.
+std::chrono::milliseconds backoff(int attempt) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  const int cap = std::min(2000, 100 << attempt);
+  return std::chrono::milliseconds(std::uniform_int_distribution<int>(cap / 2, cap)(rng));
 }
 
-// Retries what is transient, with capped exponential backoff and jitter.
+std::string gave_up() { return " (gave up after " + std::to_string(kAttempts) + " attempts)"; }
+
+// Retries what is transient.
 RemoteResult with_retries(const std::function<RemoteResult()>& op) {
-  thread_local std::mt19937 rng{std::random_device{}()};
   RemoteResult r;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (attempt) std::this_thread::sleep_for(backoff(attempt - 1));
     r = op();
     if (r.status != RemoteResult::Status::kTransient) return r;
-    const int cap = std::min(2000, 100 << attempt);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(cap / 2, cap)(rng)));
   }
-  r.error += " (gave up after " + std::to_string(kAttempts) + " attempts)";
+  r.error += gave_up();
   return r;
+}
+
+// Moves n objects in rounds: what fails transiently goes again in the next
+// round, after a backoff. `settle` sees each attempt's result and may
+// change it (a download that fails verification becomes transient);
+// `final` sees each object's last result.
+void transfer_with_retries(Remote& remote, size_t n, size_t jobs, const std::function<TransferItem(size_t)>& make,
+                           const std::function<RemoteResult(const TransferItem&, const RemoteResult&)>& settle,
+                           const std::function<void(size_t, const RemoteResult&)>& final) {
+  std::vector<size_t> pending(n);
+  for (size_t i = 0; i < n; ++i) pending[i] = i;
+  for (int attempt = 0; !pending.empty(); ++attempt) {
+    if (attempt) std::this_thread::sleep_for(backoff(attempt - 1));
+    std::vector<TransferItem> items;
+    for (size_t i : pending) items.push_back(make(i));
+    std::vector<size_t> again;
+    remote.transfer_many(items, jobs, [&](size_t k, const RemoteResult& result) {
+      RemoteResult r = settle ? settle(items[k], result) : result;
+      if (r.status == RemoteResult::Status::kTransient && attempt + 1 < kAttempts) {
+        again.push_back(pending[k]);
+        return;
+      }
+      if (r.status == RemoteResult::Status::kTransient) r.error += gave_up();
+      final(pending[k], r);
+    });
+    pending = std::move(again);
+  }
 }
 
 class Tally {
@@ -174,10 +198,13 @@ TransferReport push(Project& project, Remote& remote, const RemoteScope& scope, 
     else todo.push_back(i);
   }
   Tally tally(report, todo.size(), progress);
-  in_parallel(todo.size(), jobs, [&](size_t k) {
-    const auto& [key, path] = items[todo[k]];
-    tally.done(with_retries([&] { return remote.put(key, path); }), key, file_size(path));
-  });
+  transfer_with_retries(
+      remote, todo.size(), jobs,
+      [&](size_t k) { return TransferItem{true, items[todo[k]].first, items[todo[k]].second}; }, {},
+      [&](size_t k, const RemoteResult& r) {
+        const auto& [key, path] = items[todo[k]];
+        tally.done(r, key, file_size(path));
+      });
   return report;
 }
 
@@ -190,20 +217,30 @@ TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vect
                                size_t jobs, const TransferProgress& progress) {
   ObjectStore& cache = *project.cache;
   TransferReport report;
-  auto download = [&](const ObjectKey& object, const std::string& what) -> RemoteResult {
-    return with_retries([&] {
-      const std::string tmp = cache.new_temp_path();
-      RemoteResult r = remote.get(object.key(), tmp);
-      if (!r.ok()) {
-        ::unlink(tmp.c_str());
-        return r;
-      }
-      std::string why;
-      // A corrupt download is never cached; it may be a truncated transfer, so retry.
-      if (!cache.adopt(tmp, object.digest, object.manifest, &why))
-        return RemoteResult{RemoteResult::Status::kTransient, what + ": " + why};
-      return RemoteResult{};
-    });
+  // Each attempt downloads into a new temp file, which becomes the object
+  // only if its content matches the name; a mismatch may be a cut-off
+  // transfer, so it is retried.
+  auto download = [&](const std::vector<ObjectKey>& objects, Tally& tally) {
+    std::map<std::string, const ObjectKey*> by_key;
+    for (const ObjectKey& o : objects) by_key[o.key()] = &o;
+    transfer_with_retries(
+        remote, objects.size(), jobs,
+        [&](size_t i) { return TransferItem{false, objects[i].key(), cache.new_temp_path()}; },
+        [&](const TransferItem& item, const RemoteResult& r) -> RemoteResult {
+          if (!r.ok()) {
+            ::unlink(item.file.c_str());
+            return r;
+          }
+          const ObjectKey& object = *by_key.at(item.key);
+          std::string why;
+          if (!cache.adopt(item.file, object.digest, object.manifest, &why, r.received))
+            return {RemoteResult::Status::kTransient, why};
+          return r;
+        },
+        [&](size_t i, const RemoteResult& r) {
+          const ObjectKey& o = objects[i];
+          tally.done(r, o.key(), r.ok() && !o.manifest ? file_size(cache.object_path(o.digest)) : 0);
+        });
   };
   // Manifests first: they say which files a directory needs.
   std::vector<ObjectKey> manifests;
@@ -214,9 +251,7 @@ TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vect
   {
     TransferReport phase;
     Tally tally(phase, manifests.size(), progress);
-    in_parallel(manifests.size(), jobs, [&](size_t i) {
-      tally.done(download(manifests[i], manifests[i].key()), manifests[i].key(), 0);
-    });
+    download(manifests, tally);
     report = phase;
   }
   for (const LockedArtifact& a : artifacts) {
@@ -233,10 +268,7 @@ TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vect
     }
   }
   Tally tally(report, files.size() + manifests.size(), progress);
-  in_parallel(files.size(), jobs, [&](size_t i) {
-    const RemoteResult r = download(files[i], files[i].key());
-    tally.done(r, files[i].key(), r.ok() ? file_size(cache.object_path(files[i].digest)) : 0);
-  });
+  download(files, tally);
   return report;
 }
 

@@ -16,7 +16,10 @@ Each request of a method takes the next fault from its list (then none);
   flip            send the body with one byte changed
   reset           close the connection without answering
   stall           wait 5 s before answering (longer than the test's read_timeout)
-The log of what was served goes to DIR/../faults.log. Stdlib only.
+  redirect        answer 307 to the same path on host "localhost" (another host name)
+The log of what was served goes to DIR/../faults.log, one line per request:
+"METHOD FAULT host=HOST auth=yes|no" (whether an Authorization header came).
+Stdlib only.
 """
 
 import json
@@ -32,7 +35,7 @@ LOCK = threading.Lock()
 LOG = os.path.join(os.path.dirname(os.path.abspath(ROOT)), "faults.log")
 
 
-def next_fault(method):
+def next_fault(method, headers):
     with LOCK:
         with open(PLAN) as f:
             plan = json.load(f)
@@ -42,7 +45,8 @@ def next_fault(method):
         with open(PLAN, "w") as f:
             json.dump(plan, f)
         with open(LOG, "a") as f:
-            f.write(f"{method} {fault or 'ok'}\n")
+            auth = "yes" if headers.get("Authorization") else "no"
+            f.write(f"{method} {fault or 'ok'} host={headers.get('Host', '')} auth={auth}\n")
         return fault
 
 
@@ -73,10 +77,16 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if fault == "stall":
             time.sleep(5)
+        if fault == "redirect":
+            self.send_response(307)
+            self.send_header("Location", f"http://localhost:{PORT}{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
         return False
 
     def do_HEAD(self):
-        if self.common_fault(next_fault("HEAD")):
+        if self.common_fault(next_fault("HEAD", self.headers)):
             return
         p = self.path_on_disk()
         if not p or not os.path.isfile(p):
@@ -86,7 +96,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self):
-        fault = next_fault("GET")
+        fault = next_fault("GET", self.headers)
         if self.common_fault(fault):
             return
         p = self.path_on_disk()
@@ -109,7 +119,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_PUT(self):
         length = int(self.headers.get("Content-Length", "0"))
         data = self.rfile.read(length)
-        if self.common_fault(next_fault("PUT")):
+        if self.common_fault(next_fault("PUT", self.headers)):
             return
         p = self.path_on_disk()
         if not p:

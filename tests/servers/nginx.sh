@@ -28,7 +28,9 @@ pid $R/nginx.pid;
 error_log $R/logs/error.log warn;
 events { worker_connections 256; }
 http {
-    access_log $R/logs/access.log;
+    # The connection serial number: tests count connections to check reuse.
+    log_format conn '\$connection \$request_method \$status \$uri';
+    access_log $R/logs/access.log conn;
     client_body_temp_path $R/tmp/client_body;
     proxy_temp_path       $R/tmp/proxy;
     fastcgi_temp_path     $R/tmp/fastcgi;

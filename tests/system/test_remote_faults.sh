@@ -71,8 +71,22 @@ expect_exit 1 pipe fetch -j 1
 assert_contains "a lasting 500 ends in a clear error" "$ERR" "HTTP 500 (gave up after 4 attempts)"
 assert_match "with the summary counting the failures" "$OUT" "Fetched 0 objects .* [1-9] failed"
 
+# A redirect to another host name: followed, but the password stays behind.
+plan '{"GET": ["redirect"]}'
+rm -rf .pipe/cache
+expect_exit 0 pipe remote modify --local flaky user alice
+expect_exit 0 pipe remote modify --local flaky password redirect-canary
+expect_exit 0 pipe fetch -j 1
+assert_contains "a redirect is followed" "$(cat "$LOG")" "GET ok host=localhost:$PORT"
+assert_contains "the first host got the credentials" "$(cat "$LOG")" "GET redirect host=127.0.0.1:$PORT auth=yes"
+assert_contains "the other host did not" "$(cat "$LOG")" "GET ok host=localhost:$PORT auth=no"
+assert_not_contains "nor any request to it" "$(grep "host=localhost" "$LOG")" "auth=yes"
+expect_exit 0 pipe remote modify --local --unset flaky user
+expect_exit 0 pipe remote modify --local --unset flaky password
+
 # A 404 is not retried: a missing object is reported once.
 plan '{}'
+rm -rf .pipe/cache
 rm -f "$STORE"/v1/*/*
 expect_exit 1 pipe fetch -j 1
 assert_contains "an object the remote lacks is reported" "$ERR" "not found"

@@ -45,6 +45,18 @@ expect_exit 0 pipe status -c
 assert_contains "status -c after push: in sync" "$OUT" "in sync"
 expect_exit 0 pipe push
 assert_match "a no-op push uploads nothing" "$OUT" "Pushed 0 objects"
+
+# Many objects over few connections: libcurl's multi interface keeps at
+# most -j connections open and reuses them for HEADs and PUTs alike.
+mkdir -p many && for i in $(seq 1 60); do echo "object $i" >"many/$i"; done
+expect_exit 0 pipe add many
+: >"$RW/logs/access.log"
+expect_exit 0 pipe push -j 4 many.pipe
+assert_match "60 small objects are pushed" "$OUT" "Pushed 61 objects"
+requests=$(grep -c -E ' (HEAD|PUT) ' "$RW/logs/access.log")
+connections=$(grep -E ' (HEAD|PUT) ' "$RW/logs/access.log" | cut -d' ' -f1 | sort -u | wc -l)
+assert_true "over 100 requests ($requests) were made" test "$requests" -gt 100
+assert_true "on at most 16 connections ($connections), not one each" test "$connections" -le 16
 run grep -r -l -a "s3cret-HTTP-canary" .pipe --exclude=config.local
 assert_eq "the password appears nowhere in .pipe/ but config.local" "" "$OUT"
 git add -A && git commit -qm one

@@ -9,7 +9,7 @@
 #include "config.h"
 #include "error.h"
 #include "object_store.h"
-#include "remote.h"
+#include "backends.h"
 
 using namespace pipeline;
 

@@ -1,11 +1,9 @@
 // An S3 (or S3-compatible) remote: AWS Signature V4 through libcurl's
 // CURLOPT_AWS_SIGV4, with the payload's real SHA-256 in x-amz-content-sha256
 // (so the server refuses a corrupted upload), canonical query strings built
-// here, ListObjectsV2 with pagination to find what is missing. libcurl stays
-// in this file (and http_remote.cpp).
-#include <stdio.h>
+// here, ListObjectsV2 with pagination to find what is missing. Batches run
+// through libcurl's multi interface (curl_common.cpp).
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -14,10 +12,10 @@
 #include <fstream>
 #include <set>
 
+#include "backends.h"
 #include "curl_common.h"
 #include "error.h"
 #include "lineage.h"
-#include "remote.h"
 #include "sha256.h"
 
 namespace pipeline {
@@ -92,13 +90,21 @@ std::vector<std::string> xml_all(const std::string& body, const std::string& tag
   return out;
 }
 
-size_t append_body(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
+// What a request sends, for S3Remote::request.
+using RequestBody = std::function<RemoteResult(CurlRequest&)>;
+
+RequestBody posting(const std::string& text) {
+  return [text](CurlRequest& q) {
+    q.post(text);
+    return RemoteResult{};
+  };
 }
 
-size_t write_file(char* data, size_t size, size_t n, void* f) {
-  return std::fwrite(data, size, n, static_cast<FILE*>(f)) * size;
+RequestBody deleting() {
+  return [](CurlRequest& q) {
+    q.custom("DELETE");
+    return RemoteResult{};
+  };
 }
 
 class S3Remote : public Remote {
@@ -148,6 +154,7 @@ class S3Remote : public Remote {
     if (endpoint_.empty()) endpoint_ = "https://s3." + region_ + ".amazonaws.com";
     limits_.verify_tls = option("ssl_verify", "true") != "false";
     multipart_threshold_ = size_option("multipart_threshold", 64LL << 20);
+    sigv4_ = "aws:amz:" + region_ + ":s3";
     multipart_chunk_ = std::max<int64_t>(5LL << 20, size_option("multipart_chunksize", 16LL << 20));
   }
 
@@ -159,12 +166,16 @@ class S3Remote : public Remote {
     // A listing costs one request per 1,000 objects; HEAD costs one each:
     // for a few keys HEAD them, for many list.
     if (keys.size() <= 32) {
-      for (size_t i = 0; i < keys.size(); ++i) {
-        const RemoteResult r = request("HEAD", full_key(keys[i]), {}, nullptr, nullptr, nullptr, kEmptySha256);
-        if (r.ok()) (*present)[i] = true;
-        else if (r.status != RemoteResult::Status::kMissing) return r;
-      }
-      return {};
+      RemoteResult failure;
+      session_.run(
+          keys.size(), 16,
+          [&](size_t i, CURL* c, RemoteResult*) { return start("HEAD", full_key(keys[i]), {}, kEmptySha256, c); },
+          [&](size_t i, CurlRequest& r, CURLcode code) { return finish("HEAD", full_key(keys[i]), r, code); },
+          [&](size_t i, const RemoteResult& r) {
+            if (r.ok()) (*present)[i] = true;
+            else if (r.status != RemoteResult::Status::kMissing && failure.ok()) failure = r;
+          });
+      return failure;
     }
     std::set<std::string> listed;
     for (const char* sub : {"v1/", "runs/"}) {
@@ -173,7 +184,7 @@ class S3Remote : public Remote {
         std::map<std::string, std::string> query = {{"list-type", "2"}, {"prefix", full_key(sub)}};
         if (!token.empty()) query["continuation-token"] = token;
         std::string body;
-        const RemoteResult r = request("GET", "", query, nullptr, nullptr, &body, kEmptySha256);
+        const RemoteResult r = request("GET", "", query, kEmptySha256, {}, &body);
         if (r.status == RemoteResult::Status::kMissing) break;
         if (!r.ok()) return r;
         for (const std::string& k : xml_all(body, "Key")) listed.insert(k);
@@ -188,23 +199,42 @@ class S3Remote : public Remote {
   }
 
   RemoteResult get(const std::string& key, const std::string& dest) override {
-    FILE* out = std::fopen(dest.c_str(), "we");
-    if (!out) return {RemoteResult::Status::kFailed, "cannot create '" + dest + "'"};
-    RemoteResult r = request("GET", full_key(key), {}, out, nullptr, nullptr, kEmptySha256);
-    std::fclose(out);
-    return r;
+    return session_.perform(
+        [&](size_t, CURL* c, RemoteResult* failed) { return start_get(key, dest, c, failed); },
+        [&](size_t, CurlRequest& q, CURLcode code) { return finish("GET", full_key(key), q, code); });
   }
 
   RemoteResult put(const std::string& key, const std::string& source) override {
     struct stat st;
     if (::stat(source.c_str(), &st) == 0 && st.st_size > multipart_threshold_) return put_multipart(key, source, st.st_size);
-    std::string sha;
-    if (!sha256_file_hex(source, &sha)) return {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
-    FILE* in = std::fopen(source.c_str(), "re");
-    if (!in) return {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
-    RemoteResult r = request("PUT", full_key(key), {}, nullptr, in, nullptr, sha);
-    std::fclose(in);
-    return r;
+    return session_.perform(
+        [&](size_t, CURL* c, RemoteResult* failed) { return start_put(key, source, c, failed); },
+        [&](size_t, CurlRequest& q, CURLcode code) { return finish("PUT", full_key(key), q, code); });
+  }
+
+  // Single-request transfers run together through the multi interface;
+  // multipart uploads, a series of requests each, run on threads.
+  void transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done) override {
+    std::vector<size_t> single, multipart;
+    for (size_t i = 0; i < items.size(); ++i) {
+      struct stat st;
+      const bool big = items[i].upload && ::stat(items[i].file.c_str(), &st) == 0 && st.st_size > multipart_threshold_;
+      (big ? multipart : single).push_back(i);
+    }
+    session_.run(
+        single.size(), jobs,
+        [&](size_t k, CURL* c, RemoteResult* failed) {
+          const TransferItem& item = items[single[k]];
+          return item.upload ? start_put(item.key, item.file, c, failed) : start_get(item.key, item.file, c, failed);
+        },
+        [&](size_t k, CurlRequest& r, CURLcode code) {
+          const TransferItem& item = items[single[k]];
+          return finish(item.upload ? "PUT" : "GET", full_key(item.key), r, code);
+        },
+        [&](size_t k, const RemoteResult& r) { done(single[k], r); });
+    std::vector<TransferItem> big;
+    for (size_t i : multipart) big.push_back(items[i]);
+    Remote::transfer_many(big, jobs, [&](size_t k, const RemoteResult& r) { done(multipart[k], r); });
   }
 
   // Above multipart_threshold: initiate, upload parts of multipart_chunksize
@@ -213,13 +243,11 @@ class S3Remote : public Remote {
   RemoteResult put_multipart(const std::string& key, const std::string& source, int64_t size) {
     const std::string full = full_key(key);
     std::string body;
-    RemoteResult r = request("POST", full, {{"uploads", ""}}, nullptr, nullptr, &body, kEmptySha256, nullptr, &kNoBody);
+    RemoteResult r = request("POST", full, {{"uploads", ""}}, kEmptySha256, posting(""), &body);
     if (!r.ok()) return r;
     const auto ids = xml_all(body, "UploadId");
     if (ids.empty()) return {RemoteResult::Status::kFailed, "POST " + shown_ + "/" + key + "?uploads: no UploadId in the answer"};
     const std::string id = ids.front();
-    FILE* in = std::fopen(source.c_str(), "re");
-    if (!in) return {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
     std::string complete = "<CompleteMultipartUpload>";
     int part = 1;
     for (int64_t offset = 0; offset < size && r.ok(); offset += multipart_chunk_, ++part) {
@@ -229,26 +257,28 @@ class S3Remote : public Remote {
         r = {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
         break;
       }
-      Range range{in, offset, length};
-      r = request("PUT", full, {{"partNumber", std::to_string(part)}, {"uploadId", id}}, nullptr, nullptr, nullptr, sha,
-                  &range, nullptr, &etag);
+      r = request("PUT", full, {{"partNumber", std::to_string(part)}, {"uploadId", id}}, sha,
+                  [&](CurlRequest& q) {
+                    q.keep_etag();
+                    return q.upload(source, offset, length);
+                  },
+                  nullptr, &etag);
       complete += "<Part><PartNumber>" + std::to_string(part) + "</PartNumber><ETag>" + etag + "</ETag></Part>";
     }
-    std::fclose(in);
     if (r.ok()) {
       complete += "</CompleteMultipartUpload>";
       std::string answer;
-      r = request("POST", full, {{"uploadId", id}}, nullptr, nullptr, &answer, sha256_hex(complete), nullptr, &complete);
+      r = request("POST", full, {{"uploadId", id}}, sha256_hex(complete), posting(complete), &answer);
       // A 200 may still carry an error document (S3 reports late failures so).
       if (r.ok() && answer.find("<Error>") != std::string::npos)
         r = {RemoteResult::Status::kTransient, "completing " + shown_ + "/" + key + ": " + answer.substr(0, 200)};
     }
-    if (!r.ok()) request("DELETE", full, {{"uploadId", id}}, nullptr, nullptr, nullptr, kEmptySha256);
+    if (!r.ok()) request("DELETE", full, {{"uploadId", id}}, kEmptySha256, deleting());
     return r;
   }
 
   RemoteResult remove(const std::string& key) override {
-    return request("DELETE", full_key(key), {}, nullptr, nullptr, nullptr, kEmptySha256);
+    return request("DELETE", full_key(key), {}, kEmptySha256, deleting());
   }
 
  private:
@@ -293,115 +323,92 @@ class S3Remote : public Remote {
     return url + q;
   }
 
-  // Part of a file, uploaded as one request of a multipart upload.
-  struct Range {
-    FILE* file;
-    int64_t offset;
-    int64_t length;
-  };
-
-  RemoteResult request(const char* method, const std::string& key, const std::map<std::string, std::string>& query,
-                       FILE* download, FILE* upload, std::string* body, const std::string& payload_sha,
-                       Range* range = nullptr, const std::string* post_body = nullptr, std::string* etag = nullptr) {
-    CURL* c = pool_.take();
-    if (!c) return {RemoteResult::Status::kFailed, "cannot start libcurl"};
-    std::string error_body;
-    set_common_options(c, url_for(key, query), limits_);
-    const std::string sigv4 = "aws:amz:" + region_ + ":s3";
-    curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4.c_str());
+  std::unique_ptr<CurlRequest> start(const char* method, const std::string& key,
+                                     const std::map<std::string, std::string>& query, const std::string& payload_sha,
+                                     CURL* c) {
+    auto r = std::make_unique<CurlRequest>(c, url_for(key, query), limits_);
+    curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4_.c_str());
     // Not CURLOPT_USERPWD: access keys may contain ':'.
     curl_easy_setopt(c, CURLOPT_USERNAME, key_id_.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, secret_.c_str());
-    struct curl_slist* headers = curl_slist_append(nullptr, ("x-amz-content-sha256: " + payload_sha).c_str());
-    if (!token_.empty()) headers = curl_slist_append(headers, ("x-amz-security-token: " + token_).c_str());
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    FILE* sink = download;
-    if (range) {
-      ::fseeko(range->file, range->offset, SEEK_SET);
-      curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(c, CURLOPT_READFUNCTION, +[](char* buf, size_t size, size_t n, void* p) -> size_t {
-        auto* r = static_cast<Range*>(p);
-        const size_t want = std::min<size_t>(size * n, static_cast<size_t>(r->length));
-        const size_t got = want ? std::fread(buf, 1, want, r->file) : 0;
-        r->length -= static_cast<int64_t>(got);
-        return got;
-      });
-      curl_easy_setopt(c, CURLOPT_READDATA, range);
-      curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(range->length));
-    } else if (post_body) {
-      curl_easy_setopt(c, CURLOPT_POST, 1L);
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, post_body->data());
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_body->size()));
-    } else if (std::strcmp(method, "PUT") == 0) {
-      struct stat st;
-      ::fstat(::fileno(upload), &st);
-      curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(c, CURLOPT_READDATA, upload);
-      curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(st.st_size));
-    } else if (std::strcmp(method, "HEAD") == 0) {
-      curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    } else if (std::strcmp(method, "GET") != 0) {
-      curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    r->add_header("x-amz-content-sha256: " + payload_sha);
+    if (!token_.empty()) r->add_header("x-amz-security-token: " + token_);
+    if (std::strcmp(method, "HEAD") == 0) r->head();
+    return r;
+  }
+
+  std::unique_ptr<CurlRequest> start_get(const std::string& key, const std::string& dest, CURL* c,
+                                         RemoteResult* failed) {
+    auto r = start("GET", full_key(key), {}, kEmptySha256, c);
+    *failed = r->download(dest);
+    return failed->ok() ? std::move(r) : nullptr;
+  }
+
+  // The payload's SHA-256 is signed, so the server refuses a body altered
+  // on the way. It costs a read of the file before the upload.
+  std::unique_ptr<CurlRequest> start_put(const std::string& key, const std::string& source, CURL* c,
+                                         RemoteResult* failed) {
+    std::string sha;
+    if (!sha256_file_hex(source, &sha)) {
+      *failed = {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
+      return nullptr;
     }
-    // The body goes to the file only for a 2xx answer; an error's XML is kept.
-    struct Target {
-      FILE* file;
-      std::string* text;
-      std::string* error;
-      CURL* curl;
-    } target{sink, body, &error_body, c};
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t n, void* p) -> size_t {
-      auto* t = static_cast<Target*>(p);
-      long status = 0;
-      curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
-      if (status >= 300) return append_body(data, size, n, t->error);
-      if (t->file) return write_file(data, size, n, t->file);
-      if (t->text) return append_body(data, size, n, t->text);
-      return size * n;
-    });
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &target);
-    if (etag) {
-      curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, +[](char* data, size_t size, size_t n, void* p) -> size_t {
-        const std::string line(data, size * n);
-        if (line.size() > 5 && (line.compare(0, 5, "ETag:") == 0 || line.compare(0, 5, "etag:") == 0)) {
-          std::string v = line.substr(5);
-          v.erase(0, v.find_first_not_of(" \t"));
-          v.erase(v.find_last_not_of(" \t\r\n") + 1);
-          *static_cast<std::string*>(p) = v;
-        }
-        return size * n;
-      });
-      curl_easy_setopt(c, CURLOPT_HEADERDATA, etag);
-    }
-    const CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    pool_.give(c);
+    auto r = start("PUT", full_key(key), {}, sha, c);
+    *failed = r->upload(source);
+    return failed->ok() ? std::move(r) : nullptr;
+  }
+
+  // One request, run now. `body` sets up what it sends; `answer` receives
+  // a 2xx answer's body.
+  RemoteResult request(const char* method, const std::string& key, const std::map<std::string, std::string>& query,
+                       const std::string& payload_sha, const RequestBody& body,
+                       std::string* answer = nullptr, std::string* etag = nullptr) {
+    return session_.perform(
+        [&](size_t, CURL* c, RemoteResult* failed) {
+          auto r = start(method, key, query, payload_sha, c);
+          *failed = body ? body(*r) : RemoteResult{};
+          return failed->ok() ? std::move(r) : nullptr;
+        },
+        [&](size_t, CurlRequest& r, CURLcode code) {
+          RemoteResult result = finish(method, key, r, code);
+          if (answer) *answer = r.body();
+          if (etag) *etag = r.etag();
+          return result;
+        });
+  }
+
+  std::string where(const char* method, const std::string& key) const {
     const std::string shown_key =
         !prefix_.empty() && key.compare(0, prefix_.size() + 1, prefix_ + "/") == 0 ? key.substr(prefix_.size() + 1) : key;
-    const std::string where = std::string(method) + " " + shown_ + (shown_key.empty() ? "" : "/" + shown_key);
-    if (rc != CURLE_OK) return curl_failure(rc, where);
-    if (status >= 200 && status < 300) return {};
-    // A HEAD answer has no body to say why it was refused: ask again with
-    // a GET, whose error document names the reason.
+    return std::string(method) + " " + shown_ + (shown_key.empty() ? "" : "/" + shown_key);
+  }
+
+  RemoteResult finish(const char* method, const std::string& key, CurlRequest& r, CURLcode code) {
+    const RemoteResult written = r.finish_download();
+    const long status = r.status();
+    const std::string at = where(method, key);
+    if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && !written.ok())) return curl_failure(code, at);
+    if (!written.ok()) return written;
+    if (status >= 200 && status < 300) return written;
+    // A HEAD answer has no body to say why it was refused: ask again with a
+    // GET, whose error document names the reason.
     if (std::strcmp(method, "HEAD") == 0 && (status == 400 || status == 401 || status == 403)) {
       std::string ignored;
-      return request("GET", key, query, nullptr, nullptr, &ignored, payload_sha);
+      return request("GET", key, {}, kEmptySha256, {}, &ignored);
     }
-    const auto codes = xml_all(error_body, "Code");
-    const std::string code = codes.empty() ? "" : codes.front();
-    if (status == 404 && code != "NoSuchBucket") return {RemoteResult::Status::kMissing, where + ": not found"};
-    std::string what = where + ": HTTP " + std::to_string(status) + (code.empty() ? "" : " " + code);
-    if (code == "SignatureDoesNotMatch")
+    const auto codes = xml_all(r.body(), "Code");
+    const std::string code_name = codes.empty() ? "" : codes.front();
+    if (status == 404 && code_name != "NoSuchBucket") return {RemoteResult::Status::kMissing, at + ": not found"};
+    std::string what = at + ": HTTP " + std::to_string(status) + (code_name.empty() ? "" : " " + code_name);
+    if (code_name == "SignatureDoesNotMatch")
       what += " (the secret access key is wrong, or the request was altered on the way)";
-    else if (code == "InvalidAccessKeyId")
+    else if (code_name == "InvalidAccessKeyId")
       what += " (the access key id is not known to the server)";
-    else if (code == "NoSuchBucket")
+    else if (code_name == "NoSuchBucket")
       what += " (create the bucket first, e.g. 'aws s3 mb s3://" + bucket_ + "')";
-    else if (code == "BadDigest" || code == "XAmzContentSHA256Mismatch")
+    else if (code_name == "BadDigest" || code_name == "XAmzContentSHA256Mismatch")
       what += " (the upload did not match its SHA-256: corrupted on the way)";
-    if (status == 429 || status >= 500 || code == "BadDigest" || code == "SlowDown")
+    if (status == 429 || status >= 500 || code_name == "BadDigest" || code_name == "SlowDown")
       return {RemoteResult::Status::kTransient, what};
     return {RemoteResult::Status::kFailed, what};
   }
@@ -412,9 +419,9 @@ class S3Remote : public Remote {
   bool path_style_ = true;
   int64_t multipart_threshold_ = 64LL << 20;
   int64_t multipart_chunk_ = 16LL << 20;
-  const std::string kNoBody;
+  std::string sigv4_;
   CurlLimits limits_;
-  CurlPool pool_;
+  CurlSession session_;
 };
 
 }  // namespace

@@ -11,7 +11,7 @@
 
 #include "error.h"
 #include "file_io.h"
-#include "remote.h"
+#include "backends.h"
 
 namespace pipeline {
 namespace {
@@ -58,17 +58,21 @@ class LocalRemote : public Remote {
     const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return errno == ENOENT ? RemoteResult{RemoteResult::Status::kMissing, key + " is not on the remote"}
                                        : failed("cannot read", path, errno);
-    const int out = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out < 0) {
-      const int err = errno;
-      ::close(in);
-      return failed("cannot create", dest, err);
+    DownloadFile out(dest);
+    char buf[65536];
+    for (;;) {
+      const ssize_t n = ::read(in, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const int err = errno;
+        ::close(in);
+        out.finish();
+        return failed("cannot read", path, err);
+      }
+      if (n == 0 || !out.write(buf, static_cast<size_t>(n))) break;
     }
-    const bool ok = copy_fd(in, out);
-    const int err = errno;
     ::close(in);
-    ::close(out);
-    return ok ? RemoteResult{} : failed("cannot copy", path, err);
+    return out.finish();
   }
 
   RemoteResult put(const std::string& key, const std::string& source) override {

@@ -1,17 +1,13 @@
 // An HTTP(S) remote, WebDAV style as nginx, Apache and Artifactory accept:
 // GET to download, PUT to upload, HEAD to check, DELETE to remove. Basic
-// auth or a custom header. libcurl stays in this file.
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+// auth or a custom header. Batches of transfers and existence checks run
+// through libcurl's multi interface (curl_common.cpp).
 #include <cstring>
 
+#include "backends.h"
 #include "curl_common.h"
 #include "error.h"
 #include "lineage.h"
-#include "remote.h"
 
 namespace pipeline {
 namespace {
@@ -31,12 +27,6 @@ bool option_false(const std::map<std::string, std::string>& o, const char* key) 
   auto it = o.find(key);
   return it != o.end() && (it->second == "false" || it->second == "0" || it->second == "no");
 }
-
-size_t write_to_file(char* data, size_t size, size_t n, void* file) {
-  return std::fwrite(data, size, n, static_cast<FILE*>(file)) * size;
-}
-
-size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
 
 class HttpRemote : public Remote {
  public:
@@ -64,82 +54,92 @@ class HttpRemote : public Remote {
 
   std::string describe() const override { return shown_; }
 
+  // One HEAD per key (WebDAV has no cheap listing nginx serves), many at once.
   RemoteResult exists_many(const std::vector<std::string>& keys, std::vector<bool>* present) override {
     present->assign(keys.size(), false);
-    for (size_t i = 0; i < keys.size(); ++i) {
-      const RemoteResult r = request("HEAD", keys[i], nullptr, nullptr);
-      if (r.ok()) (*present)[i] = true;
-      else if (r.status != RemoteResult::Status::kMissing) return r;
-    }
-    return {};
+    RemoteResult failure;
+    session_.run(
+        keys.size(), 16,
+        [&](size_t i, CURL* c, RemoteResult*) { return start("HEAD", keys[i], c); },
+        [&](size_t i, CurlRequest& r, CURLcode code) { return finish("HEAD", keys[i], r, code); },
+        [&](size_t i, const RemoteResult& r) {
+          if (r.ok()) (*present)[i] = true;
+          else if (r.status != RemoteResult::Status::kMissing && failure.ok()) failure = r;
+        });
+    return failure;
   }
 
   RemoteResult get(const std::string& key, const std::string& dest) override {
-    FILE* out = std::fopen(dest.c_str(), "we");
-    if (!out) return {RemoteResult::Status::kFailed, "cannot create '" + dest + "': " + std::strerror(errno)};
-    RemoteResult r = request("GET", key, out, nullptr);
-    if (std::fclose(out) != 0 && r.ok()) r = {RemoteResult::Status::kFailed, "cannot write '" + dest + "'"};
-    return r;
+    return session_.perform([&](size_t, CURL* c, RemoteResult* failed) { return start_get(key, dest, c, failed); },
+                            [&](size_t, CurlRequest& r, CURLcode code) { return finish("GET", key, r, code); });
   }
 
   RemoteResult put(const std::string& key, const std::string& source) override {
-    FILE* in = std::fopen(source.c_str(), "re");
-    if (!in) return {RemoteResult::Status::kFailed, "cannot read '" + source + "': " + std::strerror(errno)};
-    RemoteResult r = request("PUT", key, nullptr, in);
-    std::fclose(in);
-    return r;
+    return session_.perform([&](size_t, CURL* c, RemoteResult* failed) { return start_put(key, source, c, failed); },
+                            [&](size_t, CurlRequest& r, CURLcode code) { return finish("PUT", key, r, code); });
   }
 
   RemoteResult remove(const std::string& key) override {
-    RemoteResult r = request("DELETE", key, nullptr, nullptr);
+    RemoteResult r = session_.perform([&](size_t, CURL* c, RemoteResult*) { return start("DELETE", key, c); },
+                                      [&](size_t, CurlRequest& q, CURLcode code) { return finish("DELETE", key, q, code); });
     return r.status == RemoteResult::Status::kMissing ? RemoteResult{} : r;
   }
 
+  void transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done) override {
+    session_.run(
+        items.size(), jobs,
+        [&](size_t i, CURL* c, RemoteResult* failed) {
+          return items[i].upload ? start_put(items[i].key, items[i].file, c, failed)
+                                 : start_get(items[i].key, items[i].file, c, failed);
+        },
+        [&](size_t i, CurlRequest& r, CURLcode code) {
+          return finish(items[i].upload ? "PUT" : "GET", items[i].key, r, code);
+        },
+        done);
+  }
+
  private:
-  RemoteResult request(const char* method, const std::string& key, FILE* download, FILE* upload) {
-    CURL* c = pool_.take();
-    if (!c) return {RemoteResult::Status::kFailed, "cannot start libcurl"};
-    set_common_options(c, base_ + "/" + key, limits_);
+  std::unique_ptr<CurlRequest> start(const char* method, const std::string& key, CURL* c) {
+    auto r = std::make_unique<CurlRequest>(c, base_ + "/" + key, limits_);
     // Redirects are followed, but credentials never go to another host.
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    struct curl_slist* headers = nullptr;
     const std::string auth = options_.count("auth") ? options_.at("auth") : "basic";
     if (auth == "custom" && options_.count("custom_auth_header")) {
-      const std::string h = options_.at("custom_auth_header") + ": " +
-                            (options_.count("password") ? options_.at("password") : "");
-      headers = curl_slist_append(headers, h.c_str());
+      r->add_header(options_.at("custom_auth_header") + ": " +
+                    (options_.count("password") ? options_.at("password") : ""));
     } else if (options_.count("user")) {
       curl_easy_setopt(c, CURLOPT_HTTPAUTH, auth == "digest" ? CURLAUTH_DIGEST : CURLAUTH_BASIC);
       curl_easy_setopt(c, CURLOPT_USERNAME, options_.at("user").c_str());
       if (options_.count("password")) curl_easy_setopt(c, CURLOPT_PASSWORD, options_.at("password").c_str());
     }
-    if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    if (std::strcmp(method, "HEAD") == 0) {
-      curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    } else if (std::strcmp(method, "GET") == 0) {
-      curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_to_file);
-      curl_easy_setopt(c, CURLOPT_WRITEDATA, download);
-    } else if (std::strcmp(method, "PUT") == 0) {
-      struct stat st;
-      ::fstat(::fileno(upload), &st);
-      curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(c, CURLOPT_READDATA, upload);  // streamed from disk by curl's fread
-      curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(st.st_size));
-      curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    } else {
-      curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-      curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    }
-    const CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    pool_.give(c);
+    if (std::strcmp(method, "HEAD") == 0) r->head();
+    else if (std::strcmp(method, "DELETE") == 0) r->custom(method);
+    return r;
+  }
+
+  std::unique_ptr<CurlRequest> start_get(const std::string& key, const std::string& dest, CURL* c,
+                                         RemoteResult* failed) {
+    auto r = start("GET", key, c);
+    *failed = r->download(dest);
+    return failed->ok() ? std::move(r) : nullptr;
+  }
+
+  std::unique_ptr<CurlRequest> start_put(const std::string& key, const std::string& source, CURL* c,
+                                         RemoteResult* failed) {
+    auto r = start("PUT", key, c);
+    *failed = r->upload(source);
+    return failed->ok() ? std::move(r) : nullptr;
+  }
+
+  RemoteResult finish(const char* method, const std::string& key, CurlRequest& r, CURLcode code) {
+    const RemoteResult written = r.finish_download();
+    const long status = r.status();
     const std::string where = std::string(method) + " " + shown_ + "/" + key;
-    if (rc != CURLE_OK) return curl_failure(rc, where);
-    if (status >= 200 && status < 300) return {};
+    if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && !written.ok())) return curl_failure(code, where);
+    if (!written.ok()) return written;
+    if (status >= 200 && status < 300) return written;
     if (status == 404) return {RemoteResult::Status::kMissing, where + ": not found"};
     if (status == 401 || status == 403)
       return {RemoteResult::Status::kFailed,
@@ -157,7 +157,7 @@ class HttpRemote : public Remote {
   std::string base_;
   std::string shown_;
   CurlLimits limits_;
-  CurlPool pool_;
+  CurlSession session_;
 };
 
 }  // namespace

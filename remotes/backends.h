@@ -1,0 +1,20 @@
+// The remote backends, one file each, and the choice between them by the
+// URL's scheme. The engine sees only the Remote interface (engine/remote.h).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "remote.h"
+
+namespace pipeline {
+
+// Opens the backend for the URL's scheme. Throws Error(kUsage) for a scheme
+// pipe does not know.
+std::unique_ptr<Remote> open_remote(const RemoteSettings& settings);
+
+std::unique_ptr<Remote> make_local_remote(const std::string& dir);
+std::unique_ptr<Remote> make_http_remote(const RemoteSettings& settings);
+std::unique_ptr<Remote> make_s3_remote(const RemoteSettings& settings);
+
+}  // namespace pipeline

@@ -1,0 +1,26 @@
+#include <cstdio>
+
+#include "backends.h"
+#include "error.h"
+#include "lineage.h"
+
+namespace pipeline {
+
+std::unique_ptr<Remote> open_remote(const RemoteSettings& s) {
+  const size_t colon = s.url.find("://");
+  const std::string scheme = colon == std::string::npos ? "" : s.url.substr(0, colon);
+  if (scheme.empty()) return make_local_remote(s.url);
+  if (scheme == "file") return make_local_remote(s.url.substr(7));
+  if (scheme == "http" || scheme == "https" || scheme == "s3") {
+    auto verify = s.options.find("ssl_verify");
+    if (verify != s.options.end() && (verify->second == "false" || verify->second == "0"))
+      std::fprintf(stderr, "pipe: warning: TLS certificate checks are off for remote '%s' (ssl_verify = false)\n",
+                   s.name.c_str());
+    return scheme == "s3" ? make_s3_remote(s) : make_http_remote(s);
+  }
+  throw Error(Exit::kUsage, "remote '" + s.name + "' has URL scheme '" + scheme + "://' (" + strip_credentials(s.url) +
+                                "), which this pipe cannot use; it supports local directories, file://, "
+                                "http(s):// and s3://");
+}
+
+}  // namespace pipeline
