@@ -16,6 +16,7 @@ Each request of a method takes the next fault from its list (then none);
   flip            send the body with one byte changed
   reset           close the connection without answering
   stall           wait 5 s before answering (longer than the test's read_timeout)
+  slow            wait 0.2 s, then answer normally
   redirect        answer 307 to the same path on host "localhost" (another host name)
 The log of what was served goes to DIR/../faults.log, one line per request:
 "METHOD FAULT host=HOST auth=yes|no" (whether an Authorization header came).
@@ -77,6 +78,8 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if fault == "stall":
             time.sleep(5)
+        if fault == "slow":
+            time.sleep(0.2)
         if fault == "redirect":
             self.send_response(307)
             self.send_header("Location", f"http://localhost:{PORT}{self.path}")

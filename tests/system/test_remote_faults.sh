@@ -38,6 +38,21 @@ plan '{"PUT": ["503", "429", "500"]}'
 expect_exit 0 pipe push -j 1
 assert_match "push retries 503, 429 and 500, and gets everything there" "$OUT" "Pushed 3 objects .* 0 failed"
 assert_eq "the server saw the three faults" "3" "$(grep -c -E 'PUT (503|429|500)' "$LOG")"
+
+# A push killed half way: the next one uploads only what did not arrive.
+mkdir -p many && for i in $(seq 1 40); do echo "object $i" >"many/$i"; done
+expect_exit 0 pipe add many
+base=$(find "$STORE/v1" -type f | wc -l)
+plan '{"always": {"PUT": "slow"}}'
+( "$PIPE" push -j 2 many.pipe >/dev/null 2>&1 & pid=$!; sleep 2; kill -KILL $pid; wait $pid ) 2>/dev/null
+sleep 0.5  # the server finishes the uploads that were in flight
+arrived=$(($(find "$STORE/v1" -type f | wc -l) - base))
+assert_true "the killed push got some objects there ($arrived) but not all" test "$arrived" -gt 0 -a "$arrived" -lt 41
+plan '{}'
+expect_exit 0 pipe push -j 2 many.pipe
+assert_match "the resumed push skips what arrived" "$OUT" "already there, 0 failed"
+resent=$(grep -c '^PUT' "$LOG")
+assert_eq "and uploads only the rest" "$((41 - arrived))" "$resent"
 git add -A && git commit -qm one
 
 B=$SCRATCH/clone
