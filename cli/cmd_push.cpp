@@ -41,8 +41,10 @@ pipeline::TransferProgress progress_line(const char* verb) {
 void finish(Context& ctx, const char* done, const pipeline::TransferReport& r) {
   if (::isatty(STDERR_FILENO)) fmt::print(stderr, "\n");
   for (const auto& e : r.errors) fmt::print(stderr, "pipe: {}\n", e);
+  for (const auto& w : r.warnings) fmt::print(stderr, "pipe: warning: {}\n", w);
   fmt::print("{} {} objects ({} bytes), {} already there, {} failed\n", done, r.transferred, r.bytes, r.skipped,
              r.failed);
+  if (r.runs_imported) fmt::print("Imported {} runs into the lineage store\n", r.runs_imported);
   if (r.failed) ctx.exit_code = 1;
 }
 

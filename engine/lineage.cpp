@@ -16,7 +16,15 @@ const std::string kGenesis(64, '0');
 
 // Upgrades from older schemas, by the version they start from; index 0
 // upgrades 1 to 2. Empty: version 1 is the first.
-const std::vector<const char*> kMigrations = {};
+// kMigrations[i] takes a store from schema i + 1 to i + 2.
+const std::vector<const char*> kMigrations = {
+    "CREATE TABLE imports (run_id INTEGER PRIMARY KEY REFERENCES runs(id), uid TEXT NOT NULL UNIQUE, "
+    "prev TEXT NOT NULL, content TEXT NOT NULL);"
+    "CREATE TRIGGER imports_append_only_u BEFORE UPDATE ON imports BEGIN SELECT RAISE(ABORT, 'lineage records "
+    "are append-only'); END;"
+    "CREATE TRIGGER imports_append_only_d BEFORE DELETE ON imports BEGIN SELECT RAISE(ABORT, 'lineage records "
+    "are append-only'); END;",
+};
 
 int64_t intern(SqlDb& db, const std::string& insert, const std::string& select, const std::string& digest,
                const std::vector<std::string>& values) {
@@ -118,7 +126,7 @@ LineageStore::LineageStore(const std::string& path) : db_(std::make_unique<SqlDb
 
 LineageStore::~LineageStore() = default;
 
-int64_t LineageStore::record(const RunRecord& run) {
+int64_t LineageStore::record(const RunRecord& run, const SharedRun* origin) {
   SqlDb& db = *db_;
   SqlTransaction tx(db);
   const std::string env_digest = Digest::of(run.environment).hex();
@@ -215,6 +223,11 @@ int64_t LineageStore::record(const RunRecord& run) {
     mv_ins.step();
   }
 
+  if (origin) {
+    SqlStatement imp = db.prepare("INSERT INTO imports(run_id, uid, prev, content) VALUES (?1, ?2, ?3, ?4)");
+    imp.bind(1, run_id).bind(2, origin->uid).bind(3, origin->prev).bind(4, origin->content);
+    imp.step();
+  }
   SqlStatement last = db.prepare("SELECT hash FROM chain ORDER BY run_id DESC LIMIT 1");
   const std::string prev = last.step() ? last.text(0) : kGenesis;
   SqlStatement chain_ins = db.prepare("INSERT INTO chain(run_id, prev_hash, hash) VALUES (?1, ?2, ?3)");
@@ -314,6 +327,9 @@ std::string LineageStore::run_content(int64_t run_id) {
     models.push(row);
   }
   content.set("models", models);
+  SqlStatement imported = db.prepare("SELECT uid FROM imports WHERE run_id = ?1");
+  imported.bind(1, run_id);
+  if (imported.step()) content.set("imported", Value::string(imported.text(0)));
   return content.canonical();
 }
 

@@ -13,7 +13,7 @@ namespace pipeline {
 
 class SqlDb;
 
-inline constexpr int kLineageSchemaVersion = 1;
+inline constexpr int kLineageSchemaVersion = 2;
 inline constexpr const char* kLineageFile = "lineage.db";
 
 struct LineageArtifact {
@@ -90,6 +90,18 @@ struct RunRecord {
   std::vector<ModelVersion> models;
 };
 
+// A run as it travels between stores through a remote: the file
+// "PREV\nCONTENT", named by its SHA-256, which is the run's hash in its
+// source's chain. A receiver checks the name against the bytes.
+struct SharedRun {
+  std::string uid;      // SHA-256 of prev + "\n" + content
+  std::string prev;     // the hash before it in its source's chain
+  std::string content;  // the run's canonical content there
+  std::string bytes() const { return prev + "\n" + content; }
+  // Splits and checks a file fetched as `uid`; false when it does not match.
+  static bool parse(const std::string& uid, const std::string& bytes, SharedRun* out);
+};
+
 struct ChainCheck {
   size_t runs = 0;
   bool ok = true;
@@ -108,8 +120,21 @@ class LineageStore {
   LineageStore& operator=(const LineageStore&) = delete;
 
   // Appends a run (and its model versions) in one transaction, chained to
-  // the previous run. Returns the run id.
-  int64_t record(const RunRecord& run);
+  // the previous run. Returns the run id. `origin`: the run came from
+  // another store as that (see import).
+  int64_t record(const RunRecord& run, const SharedRun* origin = nullptr);
+
+  // Every run as it is shared: local runs as chained here, imported ones
+  // exactly as they came, oldest first.
+  std::vector<SharedRun> shared_runs();
+  SharedRun shared_run(int64_t run_id);
+  // Whether a run with this uid (local or imported) is here.
+  bool has_run(const std::string& uid);
+  // Appends a run shared by another store. A model version that clashes
+  // with a local one (same name and version, other content) is left out
+  // and described in `clashes`. Throws Error(kFailed) for content this
+  // pipe cannot read.
+  int64_t import(const SharedRun& run, std::vector<std::string>* clashes);
 
   // Runs, newest first (`limit` 0: all), with executions and models when `full`.
   std::vector<RunRecord> runs(size_t limit, bool full);

@@ -16,6 +16,7 @@
 #include "file_io.h"
 #include "paths.h"
 #include "run_cache.h"
+#include "lineage_remote.h"
 #include "lockfile.h"
 #include "object_store.h"
 #include "pipeline.h"
@@ -154,13 +155,22 @@ TransferReport push(Project& project, Remote& remote, const RemoteScope& scope, 
                     size_t jobs, const TransferProgress& progress) {
   ObjectStore& cache = *project.cache;
   TransferReport report;
-  // (remote key, local file) for every object, and the run-cache entries.
-  std::vector<std::pair<std::string, std::string>> items;
-  std::set<std::string> seen;
-  auto add = [&](const std::string& key, const std::string& path) {
-    if (seen.insert(key).second) items.emplace_back(key, path);
+  // Every object, run-cache entry and lineage record to upload. Those that
+  // name others (manifests, run-cache entries, lineage) go after the data
+  // objects, so a remote that has one has what it names.
+  struct Item {
+    std::string key;
+    std::string path;  // the local file; for lineage, written from `body` when needed
+    std::string body;
+    bool late = false;
   };
-  for (const LockedArtifact& a : recorded_artifacts(project, targets, scope, true)) {
+  std::vector<Item> items;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& key, const std::string& path, bool late = false, std::string body = {}) {
+    if (seen.insert(key).second) items.push_back({key, path, std::move(body), late});
+  };
+  const std::vector<LockedArtifact> artifacts = recorded_artifacts(project, targets, scope, true);
+  for (const LockedArtifact& a : artifacts) {
     if (!a.is_dir) {
       if (!cache.has(a.digest)) {
         ++report.failed;
@@ -177,40 +187,63 @@ TransferReport push(Project& project, Remote& remote, const RemoteScope& scope, 
       continue;
     }
     for (const ManifestEntry& e : entries) add(ObjectKey{e.digest, false}.key(), cache.object_path(e.digest));
-    // The manifest last: a remote that has it has every file it names.
-    add(ObjectKey{a.digest, true}.key(), cache.manifest_path(a.digest));
+    add(ObjectKey{a.digest, true}.key(), cache.manifest_path(a.digest), true);
   }
   std::error_code ec;
   const std::filesystem::path runs = std::filesystem::path(project.root) / kStateDir / "runs";
   for (auto it = std::filesystem::recursive_directory_iterator(runs, ec);
        scope.is_default && !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
     if (it->is_regular_file(ec))
-      add("runs/" + std::filesystem::relative(it->path(), runs).string(), it->path().string());
+      add("runs/" + std::filesystem::relative(it->path(), runs).string(), it->path().string(), true);
+  if (scope.is_default)
+    for (auto& [key, body] : shared_lineage(project, artifacts)) add(key, "", true, std::move(body));
 
   std::vector<std::string> keys;
-  for (const auto& [key, path] : items) keys.push_back(key);
+  for (const Item& item : items) keys.push_back(item.key);
   std::vector<bool> present;
   const RemoteResult listed = with_retries([&] { return remote.exists_many(keys, &present); });
   if (!listed.ok()) throw Error(Exit::kFailed, "cannot list " + remote.describe() + ": " + listed.error);
-  std::vector<size_t> todo;
+  std::vector<size_t> early, late;
   for (size_t i = 0; i < items.size(); ++i) {
     if (present[i]) ++report.skipped;
-    else todo.push_back(i);
+    else (items[i].late ? late : early).push_back(i);
   }
-  Tally tally(report, todo.size(), progress);
-  transfer_with_retries(
-      remote, todo.size(), jobs,
-      [&](size_t k) { return TransferItem{true, items[todo[k]].first, items[todo[k]].second}; }, {},
-      [&](size_t k, const RemoteResult& r) {
-        const auto& [key, path] = items[todo[k]];
-        tally.done(r, key, file_size(path));
-      });
+  Tally tally(report, early.size() + late.size(), progress);
+  std::vector<std::string> temps;
+  for (size_t i : late) {
+    if (items[i].body.empty()) continue;
+    items[i].path = cache.new_temp_path();
+    temps.push_back(items[i].path);
+    // A scratch copy for the upload: no fsync needed.
+    std::FILE* f = std::fopen(items[i].path.c_str(), "we");
+    const bool written = f && std::fwrite(items[i].body.data(), 1, items[i].body.size(), f) == items[i].body.size();
+    if (!f || std::fclose(f) != 0 || !written) fail_io("cannot write", items[i].path, errno);
+  }
+  const size_t failed_before = report.failed;
+  for (const std::vector<size_t>* todo : {&early, &late}) {
+    // A late item goes only when everything it may name has arrived.
+    if (todo == &late && report.failed > failed_before) break;
+    transfer_with_retries(
+        remote, todo->size(), jobs, [&](size_t k) { return TransferItem{true, items[(*todo)[k]].key, items[(*todo)[k]].path}; },
+        {}, [&](size_t k, const RemoteResult& r) { tally.done(r, items[(*todo)[k]].key, file_size(items[(*todo)[k]].path)); });
+  }
+  for (const std::string& t : temps) ::unlink(t.c_str());
   return report;
 }
 
 TransferReport fetch(Project& project, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
                      size_t jobs, const TransferProgress& progress) {
-  return fetch_artifacts(project, remote, recorded_artifacts(project, targets, scope, false), jobs, progress);
+  const std::vector<LockedArtifact> artifacts = recorded_artifacts(project, targets, scope, false);
+  TransferReport report = fetch_artifacts(project, remote, artifacts, jobs, progress);
+  if (scope.is_default)
+    import_lineage(project, artifacts, [&](const std::string& key, std::string* body) {
+      const std::string tmp = project.cache->new_temp_path();
+      RemoteResult r = with_retries([&] { return remote.get(key, tmp); });
+      if (r.ok() && !read_file(tmp, body)) r = {RemoteResult::Status::kFailed, "cannot read '" + tmp + "'"};
+      ::unlink(tmp.c_str());
+      return r;
+    }, report);
+  return report;
 }
 
 TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vector<LockedArtifact>& artifacts,

@@ -28,7 +28,9 @@ struct TransferReport {
   size_t skipped = 0;  // already where they were going
   size_t failed = 0;
   uint64_t bytes = 0;
-  std::vector<std::string> errors;  // one line per failure
+  size_t runs_imported = 0;           // lineage records fetched into the store
+  std::vector<std::string> errors;    // one line per failure
+  std::vector<std::string> warnings;  // what did not fail but needs saying
 };
 
 // Which outputs go to which remote: those naming `name` in their `remote:`

@@ -177,8 +177,10 @@ class S3Remote : public Remote {
           });
       return failure;
     }
-    std::set<std::string> listed;
-    for (const char* sub : {"v1/", "runs/"}) {
+    // One listing per top-level folder the keys are in (v1/, runs/, lineage/).
+    std::set<std::string> listed, folders;
+    for (const std::string& k : keys) folders.insert(k.substr(0, k.find('/') + 1));
+    for (const std::string& sub : folders) {
       std::string token;
       for (;;) {
         std::map<std::string, std::string> query = {{"list-type", "2"}, {"prefix", full_key(sub)}};

@@ -1,4 +1,4 @@
--- The lineage store, .pipe/lineage.db (SQLite): schema version 1, as
+-- The lineage store, .pipe/lineage.db (SQLite): schema version 2, as
 -- `PRAGMA user_version` records it. engine/lineage.cpp applies the numbered
 -- migrations that produce exactly this schema (a unit test checks that the
 -- two agree). Guide: docs/lineage.md.
@@ -122,6 +122,17 @@ CREATE TABLE chain (
   hash TEXT NOT NULL                  -- SHA-256 of prev_hash, a newline and the run's canonical content
 );
 
+-- Runs that came from another project's store through a remote (`pipe
+-- fetch`), kept exactly as their source shared them: `uid` is the SHA-256
+-- of prev, a newline and content, as in the source's chain, so they can be
+-- checked and passed on unchanged. (Schema 2.)
+CREATE TABLE imports (
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+  uid TEXT NOT NULL UNIQUE,           -- the run's hash in its source's chain
+  prev TEXT NOT NULL,                 -- the hash before it there
+  content TEXT NOT NULL               -- the run's canonical content there
+);
+
 CREATE INDEX executions_by_run ON executions(run_id);
 CREATE INDEX events_by_artifact ON events(artifact_id);
 CREATE INDEX model_versions_by_model ON model_versions(model, id);
@@ -146,3 +157,5 @@ CREATE TRIGGER model_versions_append_only_u BEFORE UPDATE ON model_versions BEGI
 CREATE TRIGGER model_versions_append_only_d BEFORE DELETE ON model_versions BEGIN SELECT RAISE(ABORT, 'lineage records are append-only'); END;
 CREATE TRIGGER chain_append_only_u BEFORE UPDATE ON chain BEGIN SELECT RAISE(ABORT, 'lineage records are append-only'); END;
 CREATE TRIGGER chain_append_only_d BEFORE DELETE ON chain BEGIN SELECT RAISE(ABORT, 'lineage records are append-only'); END;
+CREATE TRIGGER imports_append_only_u BEFORE UPDATE ON imports BEGIN SELECT RAISE(ABORT, 'lineage records are append-only'); END;
+CREATE TRIGGER imports_append_only_d BEFORE DELETE ON imports BEGIN SELECT RAISE(ABORT, 'lineage records are append-only'); END;

@@ -1,0 +1,82 @@
+#include "lineage_remote.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "lineage.h"
+#include "lockfile.h"
+#include "project.h"
+#include "transfer.h"
+
+namespace pipeline {
+namespace {
+
+const std::string kRuns = "lineage/runs/";
+const std::string kOutputs = "lineage/outputs/";
+
+bool is_uid(const std::string& s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+bool has_store(Project& project) { return std::filesystem::exists(project.state_path(kLineageFile)); }
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> shared_lineage(Project& project,
+                                                                const std::vector<LockedArtifact>& artifacts) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!has_store(project)) return out;
+  LineageStore store(project.state_path(kLineageFile));
+  for (const SharedRun& run : store.shared_runs()) out.emplace_back(kRuns + run.uid, run.bytes());
+  for (const LockedArtifact& a : artifacts) {
+    ExecutionRecord producer;
+    int64_t run_id = 0;
+    if (store.producer(a.path, a.digest.hex(), &producer, &run_id))
+      out.emplace_back(kOutputs + a.digest.hex(), store.shared_run(run_id).uid);
+  }
+  return out;
+}
+
+void import_lineage(Project& project, const std::vector<LockedArtifact>& artifacts, const ReadRemote& read,
+                    TransferReport& report) {
+  std::vector<std::string> walk;
+  for (const LockedArtifact& a : artifacts) {
+    std::string uid;
+    if (read(kOutputs + a.digest.hex(), &uid).ok()) walk.push_back(uid.substr(0, uid.find_last_not_of(" \n") + 1));
+  }
+  if (walk.empty()) return;
+  LineageStore store(project.state_path(kLineageFile));
+  std::vector<SharedRun> found;  // newest first along each chain
+  std::set<std::string> seen;
+  while (!walk.empty()) {
+    const std::string uid = walk.back();
+    walk.pop_back();
+    // The genesis link (64 zeros) ends a chain; anything else that is not
+    // a SHA-256 is never used as a key.
+    if (!is_uid(uid) || uid == std::string(64, '0') || !seen.insert(uid).second || store.has_run(uid)) continue;
+    std::string bytes;
+    const RemoteResult r = read(kRuns + uid, &bytes);
+    SharedRun run;
+    if (!r.ok()) {
+      ++report.failed;
+      report.errors.push_back(kRuns + uid + ": " + r.error);
+    } else if (!SharedRun::parse(uid, bytes, &run)) {
+      ++report.failed;
+      report.errors.push_back(kRuns + uid + ": content does not match its name (altered on the remote); not imported");
+    } else {
+      found.push_back(std::move(run));
+      walk.push_back(found.back().prev);
+    }
+  }
+  for (auto it = found.rbegin(); it != found.rend(); ++it) {
+    std::vector<std::string> clashes;
+    store.import(*it, &clashes);
+    ++report.runs_imported;
+    for (const std::string& c : clashes) report.warnings.push_back(c);
+  }
+}
+
+}  // namespace pipeline

@@ -1,0 +1,36 @@
+// Lineage records on a remote, so that a model version can be audited on
+// another machine: `pipe push` uploads every run of the store as
+// `lineage/runs/UID` (see SharedRun) and, for each artifact it pushes, a
+// pointer `lineage/outputs/DIGEST` to the run that produced it. `pipe
+// fetch` follows the pointers of the artifacts it fetches and walks back
+// along the chain, checking every record against its name.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "remote.h"
+
+namespace pipeline {
+
+struct Project;
+struct LockedArtifact;
+struct TransferReport;
+
+// (remote key, content) of the records for these artifacts; nothing when
+// the project has no lineage store.
+std::vector<std::pair<std::string, std::string>> shared_lineage(Project& project,
+                                                                const std::vector<LockedArtifact>& artifacts);
+
+using ReadRemote = std::function<RemoteResult(const std::string& key, std::string* body)>;
+
+// Imports the runs behind these artifacts that the store lacks, oldest
+// first. Counts them in report.runs_imported; a record that does not match
+// its name is a failure, a model version that clashes with a local one a
+// warning.
+void import_lineage(Project& project, const std::vector<LockedArtifact>& artifacts, const ReadRemote& read,
+                    TransferReport& report);
+
+}  // namespace pipeline
