@@ -54,9 +54,6 @@ RemoteResult CurlRequest::upload(const std::string& path, int64_t offset, int64_
   // Always sent: without a length curl would use chunked encoding, which
   // S3 refuses and a length check on the server cannot use.
   curl_easy_setopt(handle_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(upload_left_));
-  // No "Expect: 100-continue": it costs a round trip per upload, and a
-  // server that never answers it stalls each one for a second.
-  add_header("Expect:");
   return {};
 }
 
