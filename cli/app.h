@@ -41,6 +41,8 @@ void add_commit(CLI::App& app, Context& ctx);
 void add_log(CLI::App& app, Context& ctx);
 void add_audit(CLI::App& app, Context& ctx);
 void add_model(CLI::App& app, Context& ctx);
+void add_promote(CLI::App* model, Context& ctx);  // cmd_promote.cpp
+void show_stage(Context& ctx, const std::string& model, const std::string& stage, const std::string& at, bool json);
 void add_lineage(CLI::App& app, Context& ctx);
 void add_metrics(CLI::App& app, Context& ctx);
 void add_params(CLI::App& app, Context& ctx);

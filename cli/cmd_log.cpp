@@ -72,13 +72,15 @@ void add_audit(CLI::App& app, Context& ctx) {
     auto store = open_lineage(ctx);
     const auto check = store->verify();
     if (*json) {
-      nlohmann::json out = {{"ok", check.ok}, {"runs", check.runs}};
+      nlohmann::json out = {{"ok", check.ok}, {"runs", check.runs}, {"model_events", check.events}};
       if (!check.ok) out["broken_run"] = check.broken_run, out["problem"] = check.problem;
       fmt::print("{}\n", out.dump(2));
     } else if (check.ok) {
-      fmt::print("Lineage chain intact: {} runs verified.\n", check.runs);
-    } else {
+      fmt::print("Lineage chain intact: {} runs and {} model events verified.\n", check.runs, check.events);
+    } else if (check.broken_run) {
       fmt::print(stderr, "pipe: lineage chain broken at run {}: {}\n", check.broken_run, check.problem);
+    } else {
+      fmt::print(stderr, "pipe: lineage chain broken: {}\n", check.problem);
     }
     if (!check.ok) ctx.exit_code = 1;
   });

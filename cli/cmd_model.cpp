@@ -17,6 +17,8 @@ namespace {
 struct ModelOptions {
   std::string ref;
   std::string other;
+  std::string stage;
+  std::string at;
   bool json = false;
   bool major = false, minor = false, patch = false;
   std::string reason;
@@ -111,7 +113,11 @@ void add_model(CLI::App& app, Context& ctx) {
   auto* show_cmd = model->add_subcommand("show", "A model version: digest, when, who, why, and its lineage");
   show_cmd->add_option("model", opt->ref, "NAME or NAME@VERSION (default: the latest)")->required();
   show_cmd->add_flag("--json", opt->json, "Machine-readable output");
+  show_cmd->add_option("--stage", opt->stage, "Which version holds this stage (with who put it there)");
+  show_cmd->add_option("--at", opt->at, "With --stage: at this time (UTC), e.g. 2026-11-01T12:00");
   show_cmd->callback([&ctx, opt] {
+    if (!opt->stage.empty()) return show_stage(ctx, opt->ref, opt->stage, opt->at, opt->json);
+    if (!opt->at.empty()) throw pipeline::Error(pipeline::Exit::kUsage, "--at needs --stage");
     auto store = open_lineage(ctx);
     show(*store, find_version(*store, opt->ref), opt->json);
   });
@@ -164,6 +170,8 @@ void add_model(CLI::App& app, Context& ctx) {
       else fmt::print("    {}: {}\n", m["name"].get<std::string>(), m["new"].dump());
     }
   });
+
+  add_promote(model, ctx);
 
   auto* bump = model->add_subcommand("bump", "Record a new version number for a model's latest version, by hand");
   bump->add_option("model", opt->ref, "NAME")->required();

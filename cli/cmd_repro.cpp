@@ -14,6 +14,7 @@
 #include "project.h"
 #include "project_lock.h"
 #include "config.h"
+#include "environment.h"
 #include "record.h"
 #include "backends.h"
 #include "transfer.h"
@@ -189,6 +190,7 @@ void add_repro(CLI::App& app, Context& ctx) {
         pipeline::fetch_run(project, *remote, key, 4 * std::max<size_t>(1, opt->repro.jobs));
       };
     const int64_t started = pipeline::now_ns();
+    const pipeline::CodeState code = pipeline::capture_code_state(project.root);
     pipeline::ReproSummary summary;
     try {
       summary = pipeline::repro(project, opt->repro, *runner, reporter, watcher.received());
@@ -213,7 +215,7 @@ void add_repro(CLI::App& app, Context& ctx) {
     if (!opt->repro.dry) {
       try {
         const int64_t t0 = pipeline::now_ns();
-        const auto run = pipeline::record_lineage(project, {ctx.argv, started, ctx.exit_code}, summary);
+        const auto run = pipeline::record_lineage(project, {ctx.argv, started, ctx.exit_code, code}, summary);
         lineage_seconds = static_cast<double>(pipeline::now_ns() - t0) / 1e9;
         lineage_run = run.id;
         for (const auto& v : run.models) {

@@ -23,7 +23,15 @@ const std::vector<const char*> kMigrations = {
     "CREATE TRIGGER imports_append_only_u BEFORE UPDATE ON imports BEGIN SELECT RAISE(ABORT, 'lineage records "
     "are append-only'); END;"
     "CREATE TRIGGER imports_append_only_d BEFORE DELETE ON imports BEGIN SELECT RAISE(ABORT, 'lineage records "
-    "are append-only'); END;",
+    "are append-only'); END;"
+    "CREATE TABLE model_events (id INTEGER PRIMARY KEY, model TEXT NOT NULL, version TEXT NOT NULL, stage TEXT, "
+    "action TEXT NOT NULL CHECK (action IN ('promote', 'rollback', 'reproduce')), user TEXT NOT NULL, "
+    "host TEXT NOT NULL, at_ns INTEGER NOT NULL, reason TEXT NOT NULL, details TEXT NOT NULL, "
+    "policy_digest TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE TRIGGER model_events_append_only_u BEFORE UPDATE ON model_events BEGIN SELECT RAISE(ABORT, 'lineage "
+    "records are append-only'); END;"
+    "CREATE TRIGGER model_events_append_only_d BEFORE DELETE ON model_events BEGIN SELECT RAISE(ABORT, 'lineage "
+    "records are append-only'); END;",
 };
 
 int64_t intern(SqlDb& db, const std::string& insert, const std::string& select, const std::string& digest,
@@ -364,6 +372,7 @@ ChainCheck LineageStore::verify() {
   SqlStatement orphans = db.prepare("SELECT c.run_id FROM chain c LEFT JOIN runs r ON r.id = c.run_id "
                                     "WHERE r.id IS NULL ORDER BY c.run_id LIMIT 1");
   if (orphans.step()) broken(orphans.integer(0), "run " + std::to_string(orphans.integer(0)) + " was deleted");
+  if (check.ok) verify_events(&check);
   return check;
 }
 

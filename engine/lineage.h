@@ -102,8 +102,24 @@ struct SharedRun {
   static bool parse(const std::string& uid, const std::string& bytes, SharedRun* out);
 };
 
+// A governance event on a model version (promotion, rollback, reproduction).
+struct ModelEvent {
+  int64_t id = 0;  // set when read back
+  std::string model;
+  std::string version;
+  std::string stage;   // "" for a reproduction check
+  std::string action;  // promote, rollback, reproduce
+  std::string user;
+  std::string host;
+  int64_t at_ns = 0;
+  std::string reason;
+  std::string details;        // canonical JSON
+  std::string policy_digest;  // SHA-256 of the gates in force, or ""
+};
+
 struct ChainCheck {
   size_t runs = 0;
+  size_t events = 0;
   bool ok = true;
   int64_t broken_run = 0;  // the first run whose link does not hold
   std::string problem;
@@ -150,14 +166,21 @@ class LineageStore {
   // input: what gc must keep.
   std::vector<LineageArtifact> model_artifacts();
 
-  // Recomputes every run's hash from its rows and checks the chain.
+  // Recomputes every run's hash from its rows and checks the chain, then
+  // the same for the model events.
   ChainCheck verify();
+
+  // Appends a model event to the events' chain. Returns its id.
+  int64_t add_event(const ModelEvent& event);
+  // The events of `model` ("" for all), oldest first.
+  std::vector<ModelEvent> events(const std::string& model);
 
  private:
   std::vector<ExecutionRecord> executions(int64_t run_id);
   std::vector<RunRecord> query_runs(const std::string& where, int64_t id, size_t limit, bool full);
   std::vector<ModelVersion> versions_where(const std::string& where, int64_t id);
   std::string run_content(int64_t run_id);
+  void verify_events(ChainCheck* check);
   std::unique_ptr<SqlDb> db_;
 };
 

@@ -15,7 +15,7 @@ namespace pipeline {
 namespace {
 
 const std::vector<std::string> kModelKeys = {"path", "desc", "type", "labels", "meta", "architecture", "signature",
-                                             "bump"};
+                                             "bump", "gates"};
 const std::vector<std::string> kKinds = {"architecture", "data", "params", "code", "environment"};
 const std::vector<std::string> kBumps = {"major", "minor", "patch"};
 
@@ -81,6 +81,7 @@ void parse_section(const Pipeline& p, const Value& section, std::vector<ModelDef
         m.rules[kind] = level.as_string();
       }
     }
+    if (const Value* g = def.find("gates")) m.gates = parse_gates(p.file, *g);
     for (const ModelDef& other : out)
       if (other.name == name) fail_pipeline(p.file, m.mark, "model '" + name + "' is declared twice");
     out.push_back(std::move(m));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "error.h"
+#include "gates.h"
 #include "lineage.h"
 
 namespace pipeline {
@@ -24,6 +25,7 @@ struct ModelDef {
   std::vector<std::string> signature;     // files declaring the model's interface: MAJOR too
   // Which bump each kind of change makes: architecture, data, params, code, environment.
   std::map<std::string, std::string> rules;
+  std::vector<StageGates> gates;  // per promotion stage, in pipe.yaml's order
   Mark mark;
 };
 

@@ -140,7 +140,7 @@ RunRecord record_lineage(Project& project, const Invocation& invocation, const R
     run.executions.push_back(std::move(e));
   }
   run.environment = capture_environment(ran_cmds, config.get("lineage.env", kDefaultEnvAllowList));
-  run.code = capture_code_state(project.root);
+  run.code = invocation.code;
 
   LineageStore store(project.state_path(kLineageFile));
   const std::string env_digest = Digest::of(run.environment).hex();

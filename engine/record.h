@@ -18,6 +18,9 @@ struct Invocation {
   std::vector<std::string> argv;
   int64_t started_ns = 0;
   int exit_code = 0;
+  // The git state when the run started: a run that rewrites pipe.lock
+  // leaves the tree dirty at its end even when it began clean.
+  CodeState code;
 };
 
 // Appends the run to .pipe/lineage.db and returns what was recorded (with

@@ -133,6 +133,25 @@ CREATE TABLE imports (
   content TEXT NOT NULL               -- the run's canonical content there
 );
 
+-- Governance events on model versions: promotions to a stage, rollbacks,
+-- reproduction checks. A stage's holder at any time is the replay of its
+-- events up to then. Chained like runs, in a chain of their own. (Schema 2.)
+CREATE TABLE model_events (
+  id INTEGER PRIMARY KEY,
+  model TEXT NOT NULL,
+  version TEXT NOT NULL,              -- the version the event is about (a rollback: the one it restores)
+  stage TEXT,                         -- the stage it assigns; NULL for a reproduction check
+  action TEXT NOT NULL CHECK (action IN ('promote', 'rollback', 'reproduce')),
+  user TEXT NOT NULL,
+  host TEXT NOT NULL,
+  at_ns INTEGER NOT NULL,             -- wall clock, ns since the epoch
+  reason TEXT NOT NULL,
+  details TEXT NOT NULL,              -- canonical JSON: the gate results, or the reproduction's outcome
+  policy_digest TEXT NOT NULL,        -- SHA-256 of the model's gates in force ('' when it has none)
+  prev_hash TEXT NOT NULL,            -- the previous event's hash; 64 zeros for the first
+  hash TEXT NOT NULL                  -- SHA-256 of prev_hash, a newline and the event's canonical content
+);
+
 CREATE INDEX executions_by_run ON executions(run_id);
 CREATE INDEX events_by_artifact ON events(artifact_id);
 CREATE INDEX model_versions_by_model ON model_versions(model, id);
@@ -159,3 +178,5 @@ CREATE TRIGGER chain_append_only_u BEFORE UPDATE ON chain BEGIN SELECT RAISE(ABO
 CREATE TRIGGER chain_append_only_d BEFORE DELETE ON chain BEGIN SELECT RAISE(ABORT, 'lineage records are append-only'); END;
 CREATE TRIGGER imports_append_only_u BEFORE UPDATE ON imports BEGIN SELECT RAISE(ABORT, 'lineage records are append-only'); END;
 CREATE TRIGGER imports_append_only_d BEFORE DELETE ON imports BEGIN SELECT RAISE(ABORT, 'lineage records are append-only'); END;
+CREATE TRIGGER model_events_append_only_u BEFORE UPDATE ON model_events BEGIN SELECT RAISE(ABORT, 'lineage records are append-only'); END;
+CREATE TRIGGER model_events_append_only_d BEFORE DELETE ON model_events BEGIN SELECT RAISE(ABORT, 'lineage records are append-only'); END;

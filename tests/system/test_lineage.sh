@@ -155,7 +155,7 @@ assert_true "gc keeps the objects of every model version" test -f ".pipe/cache/v
 
 # Tamper evidence.
 expect_exit 0 pipe audit verify
-assert_contains "the chain verifies" "$OUT" "intact: 7 runs verified"
+assert_contains "the chain verifies" "$OUT" "intact: 7 runs and 0 model events verified"
 run sql $DB "update params set value='0.9' where key='lr'"
 assert_contains "append-only: the store refuses an edit" "$ERR" "append-only"
 run sql $DB "drop trigger params_append_only_u; update params set value='0.9' where key='lr'"

@@ -32,6 +32,6 @@ assert_contains "model diff shows the param" "$OUT" "train (params.yaml)"
 expect_exit 0 pipe lineage models/model.json
 assert_contains "the model's lineage reaches the raw data" "$OUT" "data/iris.csv"
 expect_exit 0 pipe audit verify
-assert_contains "the chain verifies" "$OUT" "2 runs verified"
+assert_contains "the chain verifies" "$OUT" "2 runs and 0 model events verified"
 
 finish

@@ -1,0 +1,55 @@
+// Promotion of model versions to stages (staging, production, ...): gated by
+// the model's `gates:`, recorded as events in the lineage store, never by
+// overwriting, so any past assignment can be looked up.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gates.h"
+#include "lineage.h"
+
+namespace pipeline {
+
+struct ModelDef;
+
+// A stage's holder and the event that made it hold the stage.
+struct Holding {
+  std::string version;
+  ModelEvent event;
+};
+
+// Replays a model's promotions (which push a holder) and rollbacks (which
+// return to the one before) up to `at_ns` (0: all): stage -> holders, the
+// current one last.
+std::map<std::string, std::vector<Holding>> stage_holders(const std::vector<ModelEvent>& events, int64_t at_ns);
+
+struct GateCheck {
+  std::string stage;
+  std::vector<GateResult> results;
+  bool passed() const;
+};
+
+// Evaluates the gates of `stage` (every stage with gates when empty) for
+// version `v`, against its recorded metrics and the stages' current holders.
+// Throws Error(kUsage) for a stage the model has no gates for.
+std::vector<GateCheck> check_gates(LineageStore& store, const ModelDef& model, const ModelVersion& v,
+                                   const std::string& stage);
+
+// Promotes `v` to `stage` when its gates pass, recording who, when, why,
+// the gate results and the policy's digest. Returns the checks; `recorded`
+// says whether the promotion happened.
+GateCheck promote(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
+                  const std::string& reason, bool* recorded);
+
+// Returns `stage` to its previous holder, recorded as an event. Throws
+// Error(kUsage) when it has none. Returns the version restored.
+std::string rollback(LineageStore& store, const ModelDef& model, const std::string& stage, const std::string& reason);
+
+// "2026-11-01T12:00", "2026-11-01T12:00:30Z", "2026-11-01" (UTC) to ns
+// since the epoch. Throws Error(kUsage) for anything else.
+int64_t parse_time(const std::string& text);
+
+}  // namespace pipeline
