@@ -62,28 +62,4 @@ void add_log(CLI::App& app, Context& ctx) {
   });
 }
 
-void add_audit(CLI::App& app, Context& ctx) {
-  auto* audit = app.add_subcommand("audit", "Check the lineage store");
-  audit->require_subcommand(1);
-  auto* verify = audit->add_subcommand("verify", "Check the lineage store's hash chain; exit 1 at the first broken link");
-  auto json = std::make_shared<bool>(false);
-  verify->add_flag("--json", *json, "Machine-readable output");
-  verify->callback([&ctx, json] {
-    auto store = open_lineage(ctx);
-    const auto check = store->verify();
-    if (*json) {
-      nlohmann::json out = {{"ok", check.ok}, {"runs", check.runs}, {"model_events", check.events}};
-      if (!check.ok) out["broken_run"] = check.broken_run, out["problem"] = check.problem;
-      fmt::print("{}\n", out.dump(2));
-    } else if (check.ok) {
-      fmt::print("Lineage chain intact: {} runs and {} model events verified.\n", check.runs, check.events);
-    } else if (check.broken_run) {
-      fmt::print(stderr, "pipe: lineage chain broken at run {}: {}\n", check.broken_run, check.problem);
-    } else {
-      fmt::print(stderr, "pipe: lineage chain broken: {}\n", check.problem);
-    }
-    if (!check.ok) ctx.exit_code = 1;
-  });
-}
-
 }  // namespace pipe_cli
