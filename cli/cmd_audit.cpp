@@ -7,6 +7,8 @@
 
 #include "app.h"
 #include "audit.h"
+#include "audit_report.h"
+#include "file_io.h"
 #include "backends.h"
 #include "config.h"
 #include "error.h"
@@ -20,6 +22,8 @@ struct AuditOptions {
   std::string ref;
   std::string remote;
   bool json = false;
+  std::string format = "md";
+  std::string output;
 };
 
 // The remote to ask for what is not here: -r NAME, else the default one,
@@ -93,6 +97,21 @@ void add_audit(CLI::App& app, Context& ctx) {
     }
     if (opt->json) fmt::print("{}\n", out.dump(2));
     if (!ok) ctx.exit_code = 1;
+  });
+
+  auto* report = audit->add_subcommand("report", "Everything that made a model version, as Markdown, JSON or HTML");
+  report->add_option("model", opt->ref, "NAME@VERSION (or NAME: the latest)")->required();
+  report->add_option("--format", opt->format, "md, json or html")->check(CLI::IsMember({"md", "json", "html"}));
+  report->add_option("-o,--output", opt->output, "Write to this file (atomically) instead of stdout");
+  report->callback([&ctx, opt] {
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    auto store = open_lineage(ctx);
+    const nlohmann::json r = audit_report(project, *store, find_version(*store, opt->ref));
+    const std::string text = opt->format == "json" ? r.dump(2) + "\n"
+                             : opt->format == "html" ? report_html(r)
+                                                     : report_markdown(r);
+    if (opt->output.empty()) fmt::print("{}", text);
+    else pipeline::write_file_atomically(opt->output, text, 0644);
   });
 }
 

@@ -24,26 +24,6 @@ struct ModelOptions {
   std::string reason;
 };
 
-// Metrics recorded by the run that made a version: file -> key -> value.
-std::map<std::string, std::string> version_metrics(pipeline::LineageStore& store, const pipeline::ModelVersion& v) {
-  std::map<std::string, std::string> out;
-  for (const auto& e : store.run(v.run_id).executions)
-    for (const auto& m : e.metrics) out[m.file + ":" + m.key] = m.value;
-  return out;
-}
-
-// Which keys of one basis section changed, were added or removed.
-nlohmann::json section_diff(const nlohmann::json& a, const nlohmann::json& b) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& [k, v] : b.items()) {
-    if (!a.contains(k)) out.push_back({{"name", k}, {"change", "added"}, {"new", v}});
-    else if (a[k] != v) out.push_back({{"name", k}, {"change", "modified"}, {"old", a[k]}, {"new", v}});
-  }
-  for (const auto& [k, v] : a.items())
-    if (!b.contains(k)) out.push_back({{"name", k}, {"change", "removed"}, {"old", v}});
-  return out;
-}
-
 void show(pipeline::LineageStore& store, const pipeline::ModelVersion& v, bool json) {
   const auto run = store.run(v.run_id);
   if (json) {
@@ -130,25 +110,8 @@ void add_model(CLI::App& app, Context& ctx) {
     auto store = open_lineage(ctx);
     const auto a = find_version(*store, opt->ref);
     const auto b = find_version(*store, opt->other.empty() ? a.model : opt->other);
-    const auto ba = value_json(a.basis), bb = value_json(b.basis);
-    nlohmann::json out = {{"from", a.model + "@" + a.version()}, {"to", b.model + "@" + b.version()}};
-    for (const char* kind : {"architecture", "code", "data", "params"})
-      out[kind] = section_diff(ba.value(kind, nlohmann::json::object()), bb.value(kind, nlohmann::json::object()));
-    const auto env_a = value_json(store->run(a.run_id).environment), env_b = value_json(store->run(b.run_id).environment);
-    out["environment"] = section_diff(env_a.flatten(), env_b.flatten());
-    const auto ma = version_metrics(*store, a), mb = version_metrics(*store, b);
-    nlohmann::json metrics = nlohmann::json::array();
-    for (const auto& [k, v] : mb) {
-      auto it = ma.find(k);
-      nlohmann::json m = {{"name", k}, {"new", value_json(v)}};
-      if (it != ma.end()) {
-        m["old"] = value_json(it->second);
-        if (m["old"].is_number() && m["new"].is_number())
-          m["delta"] = m["new"].get<double>() - m["old"].get<double>();
-      }
-      metrics.push_back(m);
-    }
-    out["metrics"] = metrics;
+    nlohmann::json out = version_diff(*store, a, b);
+    const nlohmann::json& metrics = out["metrics"];
     if (opt->json) {
       fmt::print("{}\n", out.dump(2));
       return;

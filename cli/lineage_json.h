@@ -2,6 +2,7 @@
 // commands (log, model, lineage, metrics, params).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,6 +17,13 @@ nlohmann::json execution_json(const pipeline::ExecutionRecord& e);
 nlohmann::json model_json(const pipeline::ModelVersion& m);
 // A canonical JSON value from the store as JSON (NaN and infinities stay text).
 nlohmann::json value_json(const std::string& canonical);
+
+// Metrics recorded by the run that made a version: "file:key" -> value.
+std::map<std::string, std::string> version_metrics(pipeline::LineageStore& store, const pipeline::ModelVersion& v);
+// What changed from version a to b: architecture, code, data, params,
+// environment (each a list of added/modified/removed) and metrics.
+nlohmann::json version_diff(pipeline::LineageStore& store, const pipeline::ModelVersion& a,
+                            const pipeline::ModelVersion& b);
 
 // "2026-11-28T13:40:01Z"
 std::string format_time(int64_t ns);

@@ -492,6 +492,14 @@ bool LineageStore::producer(const std::string& path, const std::string& digest, 
   return false;
 }
 
+int64_t LineageStore::first_seen(const std::string& path, const std::string& digest) {
+  SqlStatement s = db_->prepare(
+      "SELECT MIN(r.started_ns) FROM artifacts a JOIN events v ON v.artifact_id = a.id JOIN executions x ON "
+      "x.id = v.execution_id JOIN runs r ON r.id = x.run_id WHERE a.path = ?1 AND a.digest = ?2");
+  s.bind(1, path).bind(2, digest);
+  return s.step() && !s.is_null(0) ? s.integer(0) : 0;
+}
+
 std::vector<ExecutionRecord> LineageStore::consumers(const std::string& path, const std::string& digest) {
   std::vector<ExecutionRecord> out;
   SqlStatement s = db_->prepare(

@@ -159,6 +159,8 @@ class LineageStore {
   std::vector<ModelVersion> model_versions(const std::string& model);
   // The execution that wrote `digest` at `path` most recently, if any.
   bool producer(const std::string& path, const std::string& digest, ExecutionRecord* out, int64_t* run_id);
+  // When `digest` at `path` first appears in any run (its start, ns), or 0.
+  int64_t first_seen(const std::string& path, const std::string& digest);
   // Executions (that ran or were restored) which read `digest` at `path`,
   // newest first, one per stage.
   std::vector<ExecutionRecord> consumers(const std::string& path, const std::string& digest);

@@ -55,6 +55,25 @@ int copy_hashing(int in, const std::string& tmp, mode_t mode, Digest* digest) {
   return out;
 }
 
+// Copies fd `in` to a new temp file in the kernel (copy_file_range), for
+// an object already known good. Returns the temp fd, or -1 (nothing left
+// behind) when the filesystem cannot, so the caller copies by hand.
+int copy_in_kernel(int in, const std::string& tmp, mode_t mode) {
+  const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (out < 0) fail_io("cannot create", tmp, errno);
+  for (;;) {
+    const ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+    if (n > 0) continue;
+    if (n == 0) return out;
+    if (errno == EINTR) continue;
+    const int err = errno;
+    ::close(out);
+    ::unlink(tmp.c_str());
+    if (unsupported(err) || err == EXDEV || err == ENOSYS) return -1;
+    fail_io("cannot copy into", tmp, err);
+  }
+}
+
 // Clones open file `in` (closed here) into a new file `to` with a reflink.
 // Returns the new file's fd, or -1 with *err set and nothing left behind
 // when the filesystem cannot clone. Failing to create `to` throws.
@@ -285,10 +304,16 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
   }
   const int in = open_object(object, target, d);
   const std::string tmp = temp_for();
-  Digest got;
-  int out;
+  Digest got = d;
+  int out = -1;
   try {
-    out = copy_hashing(in, tmp, mode, &got);
+    // A download hashed as it arrived is not hashed again; any other object
+    // is, so a damaged cache is never copied out.
+    if (verified(d)) out = copy_in_kernel(in, tmp, mode);
+    if (out < 0) {
+      ::lseek(in, 0, SEEK_SET);
+      out = copy_hashing(in, tmp, mode, &got);
+    }
   } catch (...) {
     ::close(in);
     throw;

@@ -242,7 +242,16 @@ bool ObjectStore::adopt(const std::string& tmp, const Digest& d, bool manifest, 
   const std::string target = manifest ? manifest_path(d) : object_path(d);
   make_parent_dirs(target);
   commit_temp_file(fd, tmp, target);
+  if (!manifest) {
+    std::lock_guard lock(verified_mutex_);
+    verified_.insert(d);
+  }
   return true;
+}
+
+bool ObjectStore::verified(const Digest& d) const {
+  std::lock_guard lock(verified_mutex_);
+  return verified_.count(d) > 0;
 }
 
 std::string ObjectStore::new_temp_path() const {

@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <set>
 #include <optional>
 #include <string>
 #include <utility>
@@ -129,6 +131,11 @@ class ObjectStore {
   std::string dir_;
   std::vector<LinkType> order_{LinkType::kReflink, LinkType::kCopy};
   // Set when the filesystem refused a link type, so it is not tried again.
+  // Objects this process has just hashed into the cache (downloads): a copy
+  // of one into the workspace need not hash it again.
+  mutable std::mutex verified_mutex_;
+  mutable std::set<Digest> verified_;
+  bool verified(const Digest& d) const;
   mutable std::atomic<bool> no_reflink_{false};
   mutable std::atomic<bool> no_hardlink_{false};
 };

@@ -127,7 +127,7 @@ TEST_CASE("an imported model version that clashes with a local one is left out a
   CHECK(b.model_versions("clf")[0].digest == kModelB);
 }
 
-TEST_CASE("a schema 1 store gains the imports table when opened") {
+TEST_CASE("a schema 1 store gains the imports and model_events tables when opened") {
   TempDir d;
   const std::string path = d.dir + "/old.db";
   {
@@ -137,6 +137,7 @@ TEST_CASE("a schema 1 store gains the imports table when opened") {
   {
     SqlDb db(path, false);
     db.exec("DROP TRIGGER imports_append_only_u; DROP TRIGGER imports_append_only_d; DROP TABLE imports;"
+            "DROP TRIGGER model_events_append_only_u; DROP TRIGGER model_events_append_only_d; DROP TABLE model_events;"
             "PRAGMA user_version=1;");
   }
   LineageStore migrated(path);
@@ -147,4 +148,12 @@ TEST_CASE("a schema 1 store gains the imports table when opened") {
   migrated.import(shared, &clashes);
   CHECK(migrated.has_run(shared.uid));
   CHECK(migrated.model_versions("clf").size() == 2);
+  ModelEvent e;
+  e.model = "clf";
+  e.version = "2.0.0";
+  e.stage = "production";
+  e.action = "promote";
+  migrated.add_event(e);
+  CHECK(migrated.events("clf").size() == 1);
+  CHECK(migrated.verify().ok);
 }

@@ -1,0 +1,261 @@
+#include "audit_report.h"
+
+#include <fmt/core.h>
+
+#include <map>
+#include <set>
+
+#include "audit.h"
+#include "error.h"
+#include "lineage_json.h"
+#include "models.h"
+#include "pipeline.h"
+#include "promotion.h"
+#include "record.h"
+
+namespace pipe_cli {
+namespace {
+
+using nlohmann::json;
+
+// The model's gates as pipe.yaml declares them now; none when it cannot be read.
+bool model_def(pipeline::Project& project, const std::string& name, pipeline::ModelDef* out) {
+  try {
+    for (pipeline::ModelDef& m : pipeline::parse_models(pipeline::load_pipeline(*project.disk, false)))
+      if (m.name == name) {
+        *out = m;
+        return true;
+      }
+  } catch (const pipeline::Error&) {
+  }
+  return false;
+}
+
+json gate_checks(const std::vector<pipeline::GateCheck>& checks) {
+  json out = json::array();
+  for (const auto& c : checks) {
+    json gates = json::array();
+    for (const auto& r : c.results) gates.push_back({{"gate", r.gate}, {"passed", r.passed}, {"detail", r.detail}});
+    out.push_back({{"stage", c.stage}, {"passed", c.passed()}, {"gates", gates}});
+  }
+  return out;
+}
+
+// Stages and artifacts of the run, with an edge for every read and write.
+json lineage_graph(const pipeline::RunRecord& run) {
+  json nodes = json::array(), edges = json::array();
+  std::set<std::string> artifacts;
+  auto artifact = [&](const pipeline::LineageArtifact& a) {
+    const std::string id = "artifact:" + a.path;
+    if (artifacts.insert(id).second) nodes.push_back({{"id", id}, {"kind", "artifact"}, {"label", a.path}, {"hash", a.digest}});
+    return id;
+  };
+  for (const auto& e : run.executions) {
+    const std::string id = "stage:" + e.stage;
+    nodes.push_back({{"id", id}, {"kind", "stage"}, {"label", e.stage}, {"status", e.status}});
+    for (const auto& a : e.inputs) edges.push_back({{"from", artifact(a)}, {"to", id}});
+    for (const auto& a : e.outputs) edges.push_back({{"from", id}, {"to", artifact(a)}});
+  }
+  return {{"nodes", nodes}, {"edges", edges}};
+}
+
+std::string cell(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// Markdown table cells must not break the table.
+std::string md(std::string s) {
+  for (size_t i = 0; (i = s.find_first_of("|\n", i)) != std::string::npos; i += 2) s.replace(i, 1, s[i] == '|' ? "\\|" : " ");
+  return s;
+}
+
+}  // namespace
+
+json audit_report(pipeline::Project& project, pipeline::LineageStore& store, const pipeline::ModelVersion& v) {
+  const pipeline::RunRecord run = store.run(v.run_id);
+  json report = {{"format", "pipe-audit-report/1"},
+                 {"generated", format_time(pipeline::now_ns())},
+                 {"generated_by", std::string("pipe ") + PIPE_VERSION}};
+  report["model"] = {{"name", v.model},         {"version", v.version()},  {"path", v.path},
+                     {"hash", v.digest},        {"created", format_time(v.created_ns)},
+                     {"created_by", run.user + "@" + run.host}, {"run_id", run.id},
+                     {"bump", v.bump},          {"reason", v.reason},      {"overridden", v.overridden}};
+
+  // Data and code: the run's inputs, by role; where each came from.
+  std::map<std::string, std::string> produced_by;
+  for (const auto& e : run.executions)
+    for (const auto& a : e.outputs) produced_by[a.path + "\n" + a.digest] = e.stage;
+  json data = json::array(), scripts = json::array(), params = json::array(), stages = json::array();
+  std::set<std::string> seen;
+  for (const auto& e : run.executions) {
+    for (const auto& a : e.inputs) {
+      if (!seen.insert(a.path + "\n" + a.digest).second) continue;
+      const int64_t first = store.first_seen(a.path, a.digest);
+      json item = {{"path", a.path}, {"hash", a.digest}, {"size", a.size}, {"is_dir", a.is_dir},
+                   {"first_seen", first ? format_time(first) : ""}};
+      auto it = produced_by.find(a.path + "\n" + a.digest);
+      item["source"] = it == produced_by.end() ? "input" : "stage " + it->second;
+      (a.role == "code" ? scripts : data).push_back(item);
+    }
+    for (const auto& p : e.params) params.push_back({{"stage", e.stage}, {"file", p.file}, {"key", p.key}, {"value", value_json(p.value)}});
+    json s = {{"stage", e.stage}, {"status", e.status}, {"cmd", value_json(e.cmd)}};
+    if (e.timed) {
+      s["started"] = format_time(e.started_ns);
+      s["wall_seconds"] = static_cast<double>(e.ended_ns - e.started_ns) / 1e9;
+      s["user_seconds"] = e.user_seconds;
+      s["system_seconds"] = e.system_seconds;
+      s["max_rss_kb"] = e.max_rss_kb;
+      s["exit_code"] = e.exit_code;
+    }
+    stages.push_back(s);
+  }
+  report["data"] = data;
+  report["code"] = {{"git_commit", run.code.git_commit}, {"branch", run.code.branch},
+                    {"remote_url", run.code.remote_url}, {"dirty", run.code.dirty},
+                    {"diff_digest", run.code.diff_digest}, {"scripts", scripts}};
+  report["params"] = params;
+  report["environment"] = value_json(run.environment);
+  report["stages"] = stages;
+
+  // Metrics, each with its values across the model's versions.
+  const std::vector<pipeline::ModelVersion> versions = store.model_versions(v.model);
+  std::map<std::string, std::map<std::string, std::string>> by_version;  // version -> metric -> value
+  for (const auto& other : versions)
+    if (other.id <= v.id) by_version[other.version()] = version_metrics(store, other);
+  json metrics = json::array();
+  for (const auto& [name, value] : version_metrics(store, v)) {
+    json history = json::array();
+    for (const auto& other : versions) {
+      if (other.id > v.id) continue;
+      auto it = by_version[other.version()].find(name);
+      if (it != by_version[other.version()].end())
+        history.push_back({{"version", other.version()}, {"value", value_json(it->second)}});
+    }
+    metrics.push_back({{"name", name}, {"value", value_json(value)}, {"history", history}});
+  }
+  report["metrics"] = metrics;
+
+  pipeline::ModelDef def;
+  if (model_def(project, v.model, &def) && !def.gates.empty())
+    report["gates"] = {{"policy_digest", pipeline::policy_digest(def.gates)},
+                       {"results", gate_checks(pipeline::check_gates(store, def, v, ""))}};
+  else
+    report["gates"] = nullptr;
+
+  json promotions = json::array();
+  for (const auto& e : store.events(v.model))
+    promotions.push_back({{"at", format_time(e.at_ns)}, {"action", e.action}, {"version", e.version},
+                          {"stage", e.stage}, {"by", e.user + "@" + e.host}, {"reason", e.reason},
+                          {"details", value_json(e.details)}, {"policy_digest", e.policy_digest}});
+  report["promotions"] = promotions;
+
+  const pipeline::ModelVersion* previous = nullptr;
+  for (const auto& other : versions)
+    if (other.id < v.id) previous = &other;
+  report["changelog"] = previous ? version_diff(store, *previous, v) : json(nullptr);
+  report["lineage"] = lineage_graph(run);
+
+  const auto chain = store.verify();
+  json checks = json::array();
+  for (const auto& c : pipeline::verify_artifacts(project, store, v, nullptr))
+    checks.push_back({{"path", c.artifact.path}, {"hash", c.artifact.digest}, {"ok", c.ok()},
+                      {"where", c.where}, {"problem", c.problem}});
+  report["integrity"] = {{"chain_ok", chain.ok}, {"chain_problem", chain.problem}, {"artifacts", checks}};
+  return report;
+}
+
+std::string report_markdown(const json& r) {
+  std::string out;
+  auto line = [&](const std::string& s) { out += s + "\n"; };
+  const json& m = r["model"];
+  line(fmt::format("# Audit report: {} {}", cell(m["name"]), cell(m["version"])));
+  line("");
+  line(fmt::format("Generated {} by {}.", cell(r["generated"]), cell(r["generated_by"])));
+  line("");
+  line("## Model");
+  line("");
+  line(fmt::format("- path: `{}`, hash `{}`", cell(m["path"]), cell(m["hash"])));
+  line(fmt::format("- created {} by {} in run {}", cell(m["created"]), cell(m["created_by"]), m["run_id"].dump()));
+  line(fmt::format("- version bump: {} ({})", cell(m["bump"]), md(cell(m["reason"]))));
+  line("");
+  line("## Data");
+  line("");
+  line("| path | hash | size | source | first seen |");
+  line("|---|---|---|---|---|");
+  for (const auto& d : r["data"])
+    line(fmt::format("| {} | `{}` | {} | {} | {} |", md(cell(d["path"])), cell(d["hash"]), d["size"].dump(),
+                     cell(d["source"]), cell(d["first_seen"])));
+  line("");
+  line("## Code");
+  line("");
+  const json& c = r["code"];
+  line(fmt::format("- commit `{}` on `{}`{}", cell(c["git_commit"]), cell(c["branch"]),
+                   c["dirty"].get<bool>() ? " (uncommitted changes, diff SHA-256 `" + cell(c["diff_digest"]) + "`)" : " (clean)"));
+  for (const auto& s : c["scripts"]) line(fmt::format("- `{}` `{}`", cell(s["path"]), cell(s["hash"])));
+  line("");
+  line("## Params");
+  line("");
+  line("| stage | file | key | value |");
+  line("|---|---|---|---|");
+  for (const auto& p : r["params"])
+    line(fmt::format("| {} | {} | {} | `{}` |", cell(p["stage"]), cell(p["file"]), md(cell(p["key"])), md(p["value"].dump())));
+  line("");
+  line("## Environment");
+  line("");
+  const json environment = r["environment"].flatten();  // kept alive for the loop
+  for (const auto& [k, v] : environment.items()) line(fmt::format("- `{}`: {}", k, md(cell(v))));
+  line("");
+  line("## Stages");
+  line("");
+  line("| stage | status | wall s | cpu s | peak RSS KiB |");
+  line("|---|---|---|---|---|");
+  for (const auto& s : r["stages"])
+    line(fmt::format("| {} | {} | {} | {} | {} |", cell(s["stage"]), cell(s["status"]),
+                     s.contains("wall_seconds") ? fmt::format("{:.2f}", s["wall_seconds"].get<double>()) : "",
+                     s.contains("user_seconds") ? fmt::format("{:.2f}", s["user_seconds"].get<double>() + s["system_seconds"].get<double>()) : "",
+                     s.contains("max_rss_kb") ? s["max_rss_kb"].dump() : ""));
+  line("");
+  line("## Metrics");
+  line("");
+  for (const auto& x : r["metrics"]) {
+    std::string history;
+    for (const auto& h : x["history"]) history += (history.empty() ? "" : ", ") + cell(h["version"]) + ": " + h["value"].dump();
+    line(fmt::format("- `{}` = {} (history: {})", cell(x["name"]), x["value"].dump(), history));
+  }
+  line("");
+  line("## Gates");
+  line("");
+  if (r["gates"].is_null()) line("No gates are declared for this model.");
+  else
+    for (const auto& s : r["gates"]["results"]) {
+      line(fmt::format("- {}: {}", cell(s["stage"]), s["passed"].get<bool>() ? "pass" : "FAIL"));
+      for (const auto& g : s["gates"])
+        line(fmt::format("  - [{}] `{}`: {}", g["passed"].get<bool>() ? "pass" : "FAIL", cell(g["gate"]), md(cell(g["detail"]))));
+    }
+  line("");
+  line("## Promotion history");
+  line("");
+  if (r["promotions"].empty()) line("No promotions recorded.");
+  for (const auto& p : r["promotions"])
+    line(fmt::format("- {} {} {} {} by {}: {}", cell(p["at"]), cell(p["action"]), cell(p["version"]),
+                     p["stage"].get<std::string>().empty() ? "" : "-> " + cell(p["stage"]), cell(p["by"]), md(cell(p["reason"]))));
+  line("");
+  line("## Changes since the previous version");
+  line("");
+  if (r["changelog"].is_null()) line("This is the model's first version.");
+  else
+    for (const char* kind : {"architecture", "code", "data", "params", "environment"})
+      for (const auto& ch : r["changelog"][kind])
+        line(fmt::format("- {} {}: `{}`", kind, cell(ch["change"]), md(cell(ch["name"]))));
+  line("");
+  line("## Lineage");
+  line("");
+  for (const auto& e : r["lineage"]["edges"]) line(fmt::format("- `{}` -> `{}`", cell(e["from"]), cell(e["to"])));
+  line("");
+  line("## Integrity");
+  line("");
+  line(fmt::format("- hash chain: {}", r["integrity"]["chain_ok"].get<bool>() ? "intact" : "BROKEN: " + cell(r["integrity"]["chain_problem"])));
+  for (const auto& a : r["integrity"]["artifacts"])
+    line(fmt::format("- `{}`: {}", cell(a["path"]), a["ok"].get<bool>() ? "intact (" + cell(a["where"]) + ")" : cell(a["problem"])));
+  return out;
+}
+
+}  // namespace pipe_cli
