@@ -55,6 +55,7 @@ assert_contains "the promotion history is there" "$OUT" "promote 1.0.0 -> produc
 expect_exit 0 pipe audit report clf@1.1.0 --format json -o report.json
 run "$PY" -c 'import json, sys, jsonschema
 schema = json.load(open(sys.argv[1])); doc = json.load(open(sys.argv[2]))
+jsonschema.Draft202012Validator.check_schema(schema)
 jsonschema.Draft202012Validator(schema).validate(doc)
 print("valid", len(doc["data"]), len(doc["code"]["scripts"]), doc["gates"]["results"][0]["passed"])' "$SCHEMAS/audit-report.schema.json" report.json
 assert_eq "the JSON report is valid against its schema" "0" "$RC"
