@@ -61,6 +61,7 @@ int run(int argc, char** argv) {
   add_commit(app, ctx);
   add_log(app, ctx);
   add_audit(app, ctx);
+  add_export(app, ctx);
   add_model(app, ctx);
   add_lineage(app, ctx);
   add_metrics(app, ctx);

@@ -40,6 +40,11 @@ void add_unprotect(CLI::App& app, Context& ctx);
 void add_commit(CLI::App& app, Context& ctx);
 void add_log(CLI::App& app, Context& ctx);
 void add_audit(CLI::App& app, Context& ctx);
+void add_export(CLI::App& app, Context& ctx);
+void add_provenance(CLI::App* exp, Context& ctx);  // cmd_provenance.cpp
+// Checks a DSSE envelope's signature with `key`; `what` names the subjects,
+// or why it failed.
+bool verify_envelope(const std::string& path, const std::string& key, std::string* what);
 void add_model(CLI::App& app, Context& ctx);
 void add_promote(CLI::App* model, Context& ctx);  // cmd_promote.cpp
 void show_stage(Context& ctx, const std::string& model, const std::string& stage, const std::string& at, bool json);

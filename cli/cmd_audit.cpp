@@ -24,6 +24,8 @@ struct AuditOptions {
   bool json = false;
   std::string format = "md";
   std::string output;
+  std::string signature;
+  std::string key;
 };
 
 // The remote to ask for what is not here: -r NAME, else the default one,
@@ -50,7 +52,20 @@ void add_audit(CLI::App& app, Context& ctx) {
   verify->add_option("model", opt->ref, "NAME@VERSION (or NAME: the latest)");
   verify->add_option("-r,--remote", opt->remote, "Remote to ask for what is not here (default: core.remote)");
   verify->add_flag("--json", opt->json, "Machine-readable output");
+  verify->add_option("--signature", opt->signature, "Instead: check this DSSE envelope (pipe export provenance --sign)");
+  verify->add_option("--key", opt->key, "The public key (PEM) for --signature");
   verify->callback([&ctx, opt] {
+    if (!opt->signature.empty()) {
+      if (opt->key.empty()) throw pipeline::Error(pipeline::Exit::kUsage, "--signature needs --key PUBLIC.pem");
+      std::string what;
+      if (verify_envelope(opt->signature, opt->key, &what)) {
+        fmt::print("Signature OK: {} (subjects: {})\n", opt->signature, what);
+      } else {
+        fmt::print(stderr, "pipe: {}: {}\n", opt->signature, what);
+        ctx.exit_code = 1;
+      }
+      return;
+    }
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     auto store = open_lineage(ctx);
     const auto check = store->verify();
