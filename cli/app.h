@@ -42,6 +42,7 @@ void add_log(CLI::App& app, Context& ctx);
 void add_audit(CLI::App& app, Context& ctx);
 void add_export(CLI::App& app, Context& ctx);
 void add_provenance(CLI::App* exp, Context& ctx);  // cmd_provenance.cpp
+void add_reproduce(CLI::App* audit, Context& ctx);  // cmd_reproduce.cpp
 // Checks a DSSE envelope's signature with `key`; `what` names the subjects,
 // or why it failed.
 bool verify_envelope(const std::string& path, const std::string& key, std::string* what);

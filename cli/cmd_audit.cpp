@@ -114,6 +114,8 @@ void add_audit(CLI::App& app, Context& ctx) {
     if (!ok) ctx.exit_code = 1;
   });
 
+  add_reproduce(audit, ctx);
+
   auto* report = audit->add_subcommand("report", "Everything that made a model version, as Markdown, JSON or HTML");
   report->add_option("model", opt->ref, "NAME@VERSION (or NAME: the latest)")->required();
   report->add_option("--format", opt->format, "md, json or html")->check(CLI::IsMember({"md", "json", "html"}));

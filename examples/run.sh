@@ -39,4 +39,8 @@ step "pipe lineage models/model.json   (what the model was made from)"
 step "pipe log   (every run, from the lineage store) and pipe audit verify"
 "$pipe" log
 "$pipe" audit verify
+step "pipe audit reproduce iris-classifier   (re-executes the run in a scratch workspace)"
+"$pipe" audit reproduce iris-classifier
+step "pipe audit report iris-classifier --format html -o report.html"
+"$pipe" audit report iris-classifier --format html -o report.html
 step "done: the project is in $work"

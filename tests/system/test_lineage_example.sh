@@ -33,5 +33,8 @@ expect_exit 0 pipe lineage models/model.json
 assert_contains "the model's lineage reaches the raw data" "$OUT" "data/iris.csv"
 expect_exit 0 pipe audit verify
 assert_contains "the chain verifies" "$OUT" "2 runs and 0 model events verified"
+expect_exit 0 pipe audit reproduce iris-classifier@1.1.0
+assert_contains "the example reproduces exactly" "$OUT" "iris-classifier 1.1.0: reproduced"
+assert_not_contains "every stage bit for bit" "$OUT" "within tolerance"
 
 finish
