@@ -19,7 +19,8 @@ Each request of a method takes the next fault from its list (then none);
   slow            wait 0.2 s, then answer normally
   redirect        answer 307 to the same path on host "localhost" (another host name)
 The log of what was served goes to DIR/../faults.log, one line per request:
-"METHOD FAULT host=HOST auth=yes|no" (whether an Authorization header came).
+"METHOD FAULT host=HOST auth=yes|no path=PATH" (auth: whether an
+Authorization header came).
 Stdlib only.
 """
 
@@ -36,7 +37,7 @@ LOCK = threading.Lock()
 LOG = os.path.join(os.path.dirname(os.path.abspath(ROOT)), "faults.log")
 
 
-def next_fault(method, headers):
+def next_fault(method, headers, path=""):
     with LOCK:
         with open(PLAN) as f:
             plan = json.load(f)
@@ -47,7 +48,7 @@ def next_fault(method, headers):
             json.dump(plan, f)
         with open(LOG, "a") as f:
             auth = "yes" if headers.get("Authorization") else "no"
-            f.write(f"{method} {fault or 'ok'} host={headers.get('Host', '')} auth={auth}\n")
+            f.write(f"{method} {fault or 'ok'} host={headers.get('Host', '')} auth={auth} path={path}\n")
         return fault
 
 
@@ -89,7 +90,7 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
     def do_HEAD(self):
-        if self.common_fault(next_fault("HEAD", self.headers)):
+        if self.common_fault(next_fault("HEAD", self.headers, self.path)):
             return
         p = self.path_on_disk()
         if not p or not os.path.isfile(p):
@@ -99,7 +100,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self):
-        fault = next_fault("GET", self.headers)
+        fault = next_fault("GET", self.headers, self.path)
         if self.common_fault(fault):
             return
         p = self.path_on_disk()
@@ -122,7 +123,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_PUT(self):
         length = int(self.headers.get("Content-Length", "0"))
         data = self.rfile.read(length)
-        if self.common_fault(next_fault("PUT", self.headers)):
+        if self.common_fault(next_fault("PUT", self.headers, self.path)):
             return
         p = self.path_on_disk()
         if not p:

@@ -36,7 +36,7 @@ expect_exit 0 pipe remote modify flaky connect_timeout 2
 
 plan '{"PUT": ["503", "429", "500"]}'
 expect_exit 0 pipe push -j 1
-assert_match "push retries 503, 429 and 500, and gets everything there" "$OUT" "Pushed 3 objects .* 0 failed"
+assert_match "push retries 503, 429 and 500, and gets everything there" "$OUT" "Pushed [0-9]+ objects .*, 0 already there, 0 failed"
 assert_eq "the server saw the three faults" "3" "$(grep -c -E 'PUT (503|429|500)' "$LOG")"
 
 # A push killed half way: the next one uploads only what did not arrive.
@@ -105,6 +105,6 @@ rm -rf .pipe/cache
 rm -f "$STORE"/v1/*/*
 expect_exit 1 pipe fetch -j 1
 assert_contains "an object the remote lacks is reported" "$ERR" "not found"
-assert_eq "without retrying it" "0" "$(grep -c 'GET' "$LOG" | awk '{print ($1 > 3) ? 1 : 0}')"
+assert_eq "without retrying it" "" "$(grep -o 'GET .*path=/v1/.*' "$LOG" | sed 's/.*path=//' | sort | uniq -d)"
 
 finish
