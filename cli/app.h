@@ -42,6 +42,11 @@ void add_log(CLI::App& app, Context& ctx);
 void add_audit(CLI::App& app, Context& ctx);
 void add_export(CLI::App& app, Context& ctx);
 void add_provenance(CLI::App* exp, Context& ctx);  // cmd_provenance.cpp
+// The remote to ask for what is not here: `name`, else the default one,
+// else none (null).
+std::unique_ptr<pipeline::Remote> optional_remote(pipeline::Project& project, const std::string& name);
+// `text` to stdout, or atomically to the file `path` (-o).
+void write_output(const std::string& text, const std::string& path);
 void add_reproduce(CLI::App* audit, Context& ctx);  // cmd_reproduce.cpp
 // Checks a DSSE envelope's signature with `key`; `what` names the subjects,
 // or why it failed.

@@ -28,19 +28,6 @@ struct AuditOptions {
   std::string key;
 };
 
-// The remote to ask for what is not here: -r NAME, else the default one,
-// else none.
-std::unique_ptr<pipeline::Remote> audit_remote(pipeline::Project& project, const std::string& name) {
-  const std::string dir = project.root + "/" + pipeline::kStateDir;
-  const pipeline::Config config = pipeline::Config::load(dir);
-  try {
-    return pipeline::open_remote(pipeline::remote_settings(config, name, dir));
-  } catch (const pipeline::Error&) {
-    if (!name.empty()) throw;
-    return nullptr;
-  }
-}
-
 }  // namespace
 
 void add_audit(CLI::App& app, Context& ctx) {
@@ -83,7 +70,7 @@ void add_audit(CLI::App& app, Context& ctx) {
     bool ok = check.ok;
     if (!opt->ref.empty()) {
       const pipeline::ModelVersion v = find_version(*store, opt->ref);
-      auto remote = audit_remote(project, opt->remote);
+      auto remote = optional_remote(project, opt->remote);
       const auto checks = pipeline::verify_artifacts(project, *store, v, remote.get());
       size_t bad = 0;
       nlohmann::json items = nlohmann::json::array();
@@ -127,9 +114,28 @@ void add_audit(CLI::App& app, Context& ctx) {
     const std::string text = opt->format == "json" ? r.dump(2) + "\n"
                              : opt->format == "html" ? report_html(r)
                                                      : report_markdown(r);
-    if (opt->output.empty()) fmt::print("{}", text);
-    else pipeline::write_file_atomically(opt->output, text, 0644);
+    write_output(text, opt->output);
   });
+}
+
+}  // namespace pipe_cli
+
+namespace pipe_cli {
+
+std::unique_ptr<pipeline::Remote> optional_remote(pipeline::Project& project, const std::string& name) {
+  const std::string dir = project.root + "/" + pipeline::kStateDir;
+  const pipeline::Config config = pipeline::Config::load(dir);
+  try {
+    return pipeline::open_remote(pipeline::remote_settings(config, name, dir));
+  } catch (const pipeline::Error&) {
+    if (!name.empty()) throw;
+    return nullptr;
+  }
+}
+
+void write_output(const std::string& text, const std::string& path) {
+  if (path.empty()) fmt::print("{}", text);
+  else pipeline::write_file_atomically(path, text, 0644);
 }
 
 }  // namespace pipe_cli

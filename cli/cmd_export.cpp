@@ -111,8 +111,7 @@ void add_export(CLI::App& app, Context& ctx) {
         out += event.dump() + "\n";
       }
     }
-    if (opt->output.empty()) fmt::print("{}", out);
-    else pipeline::write_file_atomically(opt->output, out, 0644);
+    write_output(out, opt->output);
   });
   add_provenance(exp, ctx);
 }

@@ -136,8 +136,7 @@ void add_provenance(CLI::App* exp, Context& ctx) {
                  .dump(2) +
              "\n";
     }
-    if (opt->output.empty()) fmt::print("{}", text);
-    else pipeline::write_file_atomically(opt->output, text, 0644);
+    write_output(text, opt->output);
   });
 }
 

@@ -27,6 +27,7 @@
 #include "project.h"
 #include "record.h"
 #include "subprocess.h"
+#include "transfer.h"
 #include "value.h"
 
 namespace pipe_cli {
@@ -37,6 +38,7 @@ using nlohmann::json;
 
 struct ReproduceOptions {
   std::string ref;
+  std::string remote;
   bool keep = false;
   double tolerance = 1e-6;
   bool json_out = false;
@@ -111,6 +113,7 @@ void add_reproduce(CLI::App* audit, Context& ctx) {
   auto* cmd = audit->add_subcommand("reproduce", "Re-execute the run that made a version and compare its outputs");
   cmd->add_option("model", opt->ref, "NAME@VERSION (or NAME: the latest)")->required();
   cmd->add_flag("--keep", opt->keep, "Keep the scratch workspace");
+  cmd->add_option("-r,--remote", opt->remote, "Fetch inputs the cache lacks from this remote (default: core.remote)");
   cmd->add_option("--tolerance", opt->tolerance, "Relative tolerance for metrics (default 1e-6)");
   cmd->add_flag("--json", opt->json_out, "Machine-readable output");
   cmd->callback([&ctx, opt] {
@@ -126,11 +129,29 @@ void add_reproduce(CLI::App* audit, Context& ctx) {
     pipeline::write_file_atomically(scratch + "/.pipe/config",
                                     "[cache]\ndir = " + json(project.cache->dir()).dump() + "\n", 0644);
     const std::string source = populate(project, run, scratch);
+    // Inputs the cache lacks come from the remote, when there is one.
+    std::vector<pipeline::LockedArtifact> absent;
+    for (const auto& e : run.executions)
+      for (const auto& a : e.inputs) {
+        pipeline::LockedArtifact want;
+        want.path = a.path;
+        want.is_dir = a.is_dir;
+        if (pipeline::Digest::parse(a.digest, &want.digest) &&
+            !(a.is_dir ? project.cache->has_manifest(want.digest) : project.cache->has(want.digest)))
+          absent.push_back(want);
+      }
+    std::string fetched;
+    if (!absent.empty())
+      if (auto remote = optional_remote(project, opt->remote)) {
+        const auto r = pipeline::fetch_artifacts(project, *remote, absent, 16, {});
+        if (r.transferred) fetched = std::to_string(r.transferred) + " objects from " + remote->describe();
+      }
     auto sandbox = pipeline::open_project(scratch);
     const auto missing = materialise(project, sandbox, run);
     if (!opt->json_out) {
       fmt::print("Reproducing {} {} (run {}) in {}\n", v.model, v.version(), run.id, scratch);
       fmt::print("  files from {}\n", source);
+      if (!fetched.empty()) fmt::print("  fetched {}\n", fetched);
     }
     std::string log;
     bool ran = false;
@@ -199,7 +220,8 @@ void add_reproduce(CLI::App* audit, Context& ctx) {
       if (!missing.empty()) out["missing_inputs"] = missing;
       fmt::print("{}\n", out.dump(2));
     } else {
-      for (const auto& m : missing) fmt::print("  cannot materialise input {}: not in the cache or the workspace\n", m);
+      for (const auto& m : missing)
+        fmt::print("  cannot materialise input {}: not in the cache, the workspace or a remote\n", m);
       for (const auto& s : stages)
         fmt::print("  {:<20} {}{}\n", s["stage"].get<std::string>(), s["result"].get<std::string>(),
                    s.contains("first_difference") ? ": " + s["first_difference"].get<std::string>() : "");

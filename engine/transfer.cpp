@@ -133,9 +133,6 @@ uint64_t file_size(const std::string& path) {
 
 }  // namespace
 
-TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vector<LockedArtifact>& artifacts,
-                               size_t jobs, const TransferProgress& progress);
-
 std::string ObjectKey::key() const {
   const std::string hex = digest.hex();
   return std::string(kCacheLayout) + "/" + hex.substr(0, 2) + "/" + hex.substr(2) + (manifest ? ".dir" : "");

@@ -15,6 +15,7 @@ namespace pipeline {
 
 struct Project;
 struct Target;
+struct LockedArtifact;
 class Remote;
 
 struct ObjectKey {
@@ -56,6 +57,11 @@ TransferReport push(Project& project, Remote& remote, const RemoteScope& scope, 
 // their files); every object is checked against its name before it is cached.
 TransferReport fetch(Project& project, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
                      size_t jobs, const TransferProgress& progress);
+
+// Downloads what the cache lacks of these recorded artifacts, verified as
+// fetch does (for `audit reproduce`, and fetch itself).
+TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vector<LockedArtifact>& artifacts,
+                               size_t jobs, const TransferProgress& progress);
 
 // `repro --pull`: downloads the run-cache entry `run_key` from the remote
 // (if it has one) and the objects of the outputs it records. Returns false

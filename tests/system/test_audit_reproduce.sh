@@ -66,6 +66,15 @@ assert_contains "the pipeline reproduces" "$OUT" "clf 1.0.0: reproduced"
 assert_contains "--keep keeps the scratch workspace" "$ERR" "kept the scratch workspace"
 assert_true "which is there" test -n "$(ls .pipe/reproduce)"
 
+# Inputs the cache no longer holds come from the remote.
+rm -rf .pipe/reproduce
+expect_exit 0 pipe remote add -d store "$SCRATCH/remote"
+expect_exit 0 pipe push
+rm -rf .pipe/cache clean.txt  # clean.txt, an input of train, is now only on the remote
+expect_exit 0 pipe audit reproduce clf
+assert_contains "missing inputs are fetched from the remote" "$OUT" "fetched 1 objects from"
+assert_contains "and the pipeline still reproduces" "$OUT" "clf 1.0.0: reproduced"
+
 # Metrics that differ slightly: within tolerance.
 rm -rf .pipe/reproduce clean.txt model.bin pipe.lock
 cat >pipe.yaml <<'EOF'
