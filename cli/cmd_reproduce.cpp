@@ -47,14 +47,23 @@ struct ReproduceOptions {
 // The project's files as the run saw them: from git when the run recorded
 // a commit this repository has, else the pipeline and params files here.
 std::string populate(pipeline::Project& project, const pipeline::RunRecord& run, const std::string& scratch) {
-  std::string ignored;
+  std::string ignored, prefix, top;
   const std::string commit = run.code.git_commit;
-  if (!commit.empty() &&
-      pipeline::run_capture({"git", "archive", "--format=tar", "-o", scratch + "/.source.tar", commit}, project.root,
-                            &ignored) &&
-      pipeline::run_capture({"tar", "-xf", ".source.tar"}, scratch, &ignored)) {
+  // The project may be a folder of the repository: archive that folder's
+  // tree, from the top (git archive limits itself to the current folder).
+  if (!commit.empty() && pipeline::run_capture({"git", "rev-parse", "--show-prefix"}, project.root, &prefix) &&
+      pipeline::run_capture({"git", "rev-parse", "--show-toplevel"}, project.root, &top)) {
+    while (!prefix.empty() && (prefix.back() == '\n' || prefix.back() == '/')) prefix.pop_back();
+    while (!top.empty() && top.back() == '\n') top.pop_back();
+    const std::string tree = prefix.empty() ? commit : commit + ":" + prefix;
+    if (pipeline::run_capture({"git", "archive", "--format=tar", "-o", scratch + "/.source.tar", tree}, top,
+                              &ignored) &&
+        pipeline::run_capture({"tar", "-xf", ".source.tar"}, scratch, &ignored)) {
+      fs::remove(scratch + "/.source.tar");
+      return "git " + commit.substr(0, 12) + (prefix.empty() ? "" : ":" + prefix) +
+             (run.code.dirty ? " (the run had uncommitted changes)" : "");
+    }
     fs::remove(scratch + "/.source.tar");
-    return "git " + commit.substr(0, 12) + (run.code.dirty ? " (the run had uncommitted changes)" : "");
   }
   std::set<std::string> files = {pipeline::pipeline_file(*project.disk)};
   for (const auto& e : run.executions)
@@ -65,7 +74,8 @@ std::string populate(pipeline::Project& project, const pipeline::RunRecord& run,
     fs::create_directories(fs::path(scratch + "/" + f).parent_path(), ec);
     fs::copy_file(project.root + "/" + f, scratch + "/" + f, fs::copy_options::overwrite_existing, ec);
   }
-  return "the workspace (no git commit recorded)";
+  return commit.empty() ? "the workspace (no git commit recorded)"
+                        : "the workspace (git commit " + commit.substr(0, 12) + " does not hold the project)";
 }
 
 // Puts every recorded input in place by digest. Returns what could not be.

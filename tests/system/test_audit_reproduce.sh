@@ -42,6 +42,18 @@ assert_true "the scratch workspace is removed" test -z "$(ls .pipe/reproduce 2>/
 expect_exit 0 pipe model history clf --json
 assert_contains "the check is recorded as an event" "$OUT" '"action": "reproduce"'
 
+# A project in a folder of the repository: that folder's tree is used.
+mkdir -p sub && cd sub && PROJ=$PWD
+echo "5,4" >raw.csv
+printf 'stages:\n  make:\n    cmd: sort raw.csv >model.bin\n    deps: [raw.csv]\n    outs: [model.bin]\nmodels:\n  sub:\n    path: model.bin\n' >pipe.yaml
+git add -A && git commit -qm sub
+expect_exit 0 pipe repro
+git add -A && git commit -qm "sub ran"
+expect_exit 0 pipe audit reproduce sub
+assert_match "the files come from the project's folder in git" "$OUT" "files from git [0-9a-f]+:sub"
+assert_contains "and it reproduces" "$OUT" "sub 1.0.0: reproduced"
+cd .. && PROJ=$PWD
+
 # Without git: files come from the workspace, and everything reproduces.
 new_project
 echo "3,1,2" >raw.csv
