@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "models.h"
 #include "project.h"
 #include "project_lock.h"
 #include "remote.h"
@@ -48,6 +49,9 @@ std::unique_ptr<pipeline::Remote> optional_remote(pipeline::Project& project, co
 // `text` to stdout, or atomically to the file `path` (-o).
 void write_output(const std::string& text, const std::string& path);
 void add_reproduce(CLI::App* audit, Context& ctx);  // cmd_reproduce.cpp
+// The model's definition in pipe.yaml, where its gates are. Throws
+// Error(kUsage) naming the models there when it has none by that name.
+pipeline::ModelDef model_def(pipeline::Project& project, const std::string& name);
 // Checks a DSSE envelope's signature with `key`; `what` names the subjects,
 // or why it failed.
 bool verify_envelope(const std::string& path, const std::string& key, std::string* what);

@@ -19,16 +19,12 @@ namespace {
 using nlohmann::json;
 
 // The model's gates as pipe.yaml declares them now; none when it cannot be read.
-bool model_def(pipeline::Project& project, const std::string& name, pipeline::ModelDef* out) {
+std::vector<pipeline::StageGates> current_gates(pipeline::Project& project, const std::string& name) {
   try {
-    for (pipeline::ModelDef& m : pipeline::parse_models(pipeline::load_pipeline(*project.disk, false)))
-      if (m.name == name) {
-        *out = m;
-        return true;
-      }
+    return model_def(project, name).gates;
   } catch (const pipeline::Error&) {
+    return {};
   }
-  return false;
 }
 
 json gate_checks(const std::vector<pipeline::GateCheck>& checks) {
@@ -119,9 +115,9 @@ json audit_report(pipeline::Project& project, pipeline::LineageStore& store, con
   const std::vector<pipeline::ModelVersion> versions = store.model_versions(v.model);
   std::map<std::string, std::map<std::string, std::string>> by_version;  // version -> metric -> value
   for (const auto& other : versions)
-    if (other.id <= v.id) by_version[other.version()] = version_metrics(store, other);
+    if (other.id <= v.id) by_version[other.version()] = metrics_by_name(store, other);
   json metrics = json::array();
-  for (const auto& [name, value] : version_metrics(store, v)) {
+  for (const auto& [name, value] : metrics_by_name(store, v)) {
     json history = json::array();
     for (const auto& other : versions) {
       if (other.id > v.id) continue;
@@ -134,7 +130,9 @@ json audit_report(pipeline::Project& project, pipeline::LineageStore& store, con
   report["metrics"] = metrics;
 
   pipeline::ModelDef def;
-  if (model_def(project, v.model, &def) && !def.gates.empty())
+  def.name = v.model;
+  def.gates = current_gates(project, v.model);
+  if (!def.gates.empty())
     report["gates"] = {{"policy_digest", pipeline::policy_digest(def.gates)},
                        {"results", gate_checks(pipeline::check_gates(store, def, v, ""))}};
   else

@@ -14,17 +14,6 @@
 #include "promotion.h"
 
 namespace pipe_cli {
-namespace {
-
-struct PromoteOptions {
-  std::string ref;
-  std::string stage;
-  std::string reason;
-  std::string at;
-  bool json = false;
-};
-
-// The model's definition in pipe.yaml, where its gates are.
 pipeline::ModelDef model_def(pipeline::Project& project, const std::string& name) {
   const pipeline::Pipeline p = pipeline::load_pipeline(*project.disk);
   std::string known;
@@ -36,6 +25,16 @@ pipeline::ModelDef model_def(pipeline::Project& project, const std::string& name
                                                     (known.empty() ? "; declare it under 'models:'"
                                                                    : "; its models are: " + known));
 }
+
+namespace {
+
+struct PromoteOptions {
+  std::string ref;
+  std::string stage;
+  std::string reason;
+  std::string at;
+  bool json = false;
+};
 
 nlohmann::json check_json(const pipeline::GateCheck& c) {
   nlohmann::json gates = nlohmann::json::array();

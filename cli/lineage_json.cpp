@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "models.h"
+#include "promotion.h"
 
 namespace pipe_cli {
 
@@ -68,10 +69,9 @@ nlohmann::json run_json(const pipeline::RunRecord& r) {
   return out;
 }
 
-std::map<std::string, std::string> version_metrics(pipeline::LineageStore& store, const pipeline::ModelVersion& v) {
+std::map<std::string, std::string> metrics_by_name(pipeline::LineageStore& store, const pipeline::ModelVersion& v) {
   std::map<std::string, std::string> out;
-  for (const auto& e : store.run(v.run_id).executions)
-    for (const auto& m : e.metrics) out[m.file + ":" + m.key] = m.value;
+  for (const auto& m : pipeline::version_metrics(store, v)) out[m.file + ":" + m.key] = m.value;
   return out;
 }
 
@@ -99,7 +99,7 @@ nlohmann::json version_diff(pipeline::LineageStore& store, const pipeline::Model
     out[kind] = section_diff(ba.value(kind, nlohmann::json::object()), bb.value(kind, nlohmann::json::object()));
   const auto env_a = value_json(store.run(a.run_id).environment), env_b = value_json(store.run(b.run_id).environment);
   out["environment"] = section_diff(env_a.flatten(), env_b.flatten());
-  const auto ma = version_metrics(store, a), mb = version_metrics(store, b);
+  const auto ma = metrics_by_name(store, a), mb = metrics_by_name(store, b);
   nlohmann::json metrics = nlohmann::json::array();
   for (const auto& [k, v] : mb) {
     auto it = ma.find(k);

@@ -19,7 +19,7 @@ nlohmann::json model_json(const pipeline::ModelVersion& m);
 nlohmann::json value_json(const std::string& canonical);
 
 // Metrics recorded by the run that made a version: "file:key" -> value.
-std::map<std::string, std::string> version_metrics(pipeline::LineageStore& store, const pipeline::ModelVersion& v);
+std::map<std::string, std::string> metrics_by_name(pipeline::LineageStore& store, const pipeline::ModelVersion& v);
 // What changed from version a to b: architecture, code, data, params,
 // environment (each a list of added/modified/removed) and metrics.
 nlohmann::json version_diff(pipeline::LineageStore& store, const pipeline::ModelVersion& a,

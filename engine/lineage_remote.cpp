@@ -40,12 +40,15 @@ std::vector<std::pair<std::string, std::string>> shared_lineage(Project& project
   return out;
 }
 
-void import_lineage(Project& project, const std::vector<LockedArtifact>& artifacts, const ReadRemote& read,
-                    TransferReport& report) {
+void import_lineage(Project& project, const std::vector<LockedArtifact>& artifacts, const RemoteHas& has,
+                    const ReadRemote& read, TransferReport& report) {
+  std::vector<std::string> pointers;
+  for (const LockedArtifact& a : artifacts) pointers.push_back(kOutputs + a.digest.hex());
+  const std::vector<bool> present = pointers.empty() ? std::vector<bool>{} : has(pointers);
   std::vector<std::string> walk;
-  for (const LockedArtifact& a : artifacts) {
+  for (size_t i = 0; i < pointers.size() && i < present.size(); ++i) {
     std::string uid;
-    if (read(kOutputs + a.digest.hex(), &uid).ok()) walk.push_back(uid.substr(0, uid.find_last_not_of(" \n") + 1));
+    if (present[i] && read(pointers[i], &uid).ok()) walk.push_back(uid.substr(0, uid.find_last_not_of(" \n") + 1));
   }
   if (walk.empty()) return;
   LineageStore store(project.state_path(kLineageFile));

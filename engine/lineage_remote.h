@@ -25,12 +25,14 @@ std::vector<std::pair<std::string, std::string>> shared_lineage(Project& project
                                                                 const std::vector<LockedArtifact>& artifacts);
 
 using ReadRemote = std::function<RemoteResult(const std::string& key, std::string* body)>;
+// Which of these keys the remote has (one listing or batch, not a read each).
+using RemoteHas = std::function<std::vector<bool>(const std::vector<std::string>& keys)>;
 
 // Imports the runs behind these artifacts that the store lacks, oldest
 // first. Counts them in report.runs_imported; a record that does not match
 // its name is a failure, a model version that clashes with a local one a
 // warning.
-void import_lineage(Project& project, const std::vector<LockedArtifact>& artifacts, const ReadRemote& read,
-                    TransferReport& report);
+void import_lineage(Project& project, const std::vector<LockedArtifact>& artifacts, const RemoteHas& has,
+                    const ReadRemote& read, TransferReport& report);
 
 }  // namespace pipeline

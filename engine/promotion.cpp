@@ -11,13 +11,6 @@
 namespace pipeline {
 namespace {
 
-std::vector<LineageValue> version_metrics(LineageStore& store, const ModelVersion& v) {
-  std::vector<LineageValue> out;
-  for (const ExecutionRecord& e : store.run(v.run_id).executions)
-    for (const LineageValue& m : e.metrics) out.push_back(m);
-  return out;
-}
-
 const ModelVersion* find(const std::vector<ModelVersion>& versions, const std::string& version) {
   for (const ModelVersion& v : versions)
     if (v.version() == version) return &v;
@@ -54,6 +47,13 @@ ModelEvent new_event(const std::string& model, const std::string& version, const
 }
 
 }  // namespace
+
+std::vector<LineageValue> version_metrics(LineageStore& store, const ModelVersion& v) {
+  std::vector<LineageValue> out;
+  for (const ExecutionRecord& e : store.run(v.run_id).executions)
+    for (const LineageValue& m : e.metrics) out.push_back(m);
+  return out;
+}
 
 bool GateCheck::passed() const {
   for (const GateResult& r : results)

@@ -32,6 +32,9 @@ struct GateCheck {
   bool passed() const;
 };
 
+// The metrics the run that made `v` recorded, from every stage.
+std::vector<LineageValue> version_metrics(LineageStore& store, const ModelVersion& v);
+
 // Evaluates the gates of `stage` (every stage with gates when empty) for
 // version `v`, against its recorded metrics and the stages' current holders.
 // Throws Error(kUsage) for a stage the model has no gates for.

@@ -233,13 +233,25 @@ TransferReport fetch(Project& project, Remote& remote, const RemoteScope& scope,
   const std::vector<LockedArtifact> artifacts = recorded_artifacts(project, targets, scope, false);
   TransferReport report = fetch_artifacts(project, remote, artifacts, jobs, progress);
   if (scope.is_default)
-    import_lineage(project, artifacts, [&](const std::string& key, std::string* body) {
-      const std::string tmp = project.cache->new_temp_path();
-      RemoteResult r = with_retries([&] { return remote.get(key, tmp); });
-      if (r.ok() && !read_file(tmp, body)) r = {RemoteResult::Status::kFailed, "cannot read '" + tmp + "'"};
-      ::unlink(tmp.c_str());
-      return r;
-    }, report);
+    import_lineage(
+        project, artifacts,
+        [&](const std::vector<std::string>& keys) {
+          std::vector<bool> present;
+          const RemoteResult r = with_retries([&] { return remote.exists_many(keys, &present); });
+          if (!r.ok()) {
+            report.warnings.push_back("cannot look for lineage records on " + remote.describe() + ": " + r.error);
+            present.assign(keys.size(), false);
+          }
+          return present;
+        },
+        [&](const std::string& key, std::string* body) {
+          const std::string tmp = project.cache->new_temp_path();
+          RemoteResult r = with_retries([&] { return remote.get(key, tmp); });
+          if (r.ok() && !read_file(tmp, body)) r = {RemoteResult::Status::kFailed, "cannot read '" + tmp + "'"};
+          ::unlink(tmp.c_str());
+          return r;
+        },
+        report);
   return report;
 }
 
