@@ -44,6 +44,7 @@ std::unique_ptr<pipeline::ProjectLock> lock_project(const pipeline::Project& pro
 int run(int argc, char** argv) {
   Context ctx;
   ctx.argv.assign(argv, argv + argc);
+  pipeline::set_warning_sink([](const std::string& m) { fmt::print(stderr, "pipe: warning: {}\n", m); });
   CLI::App app{"pipe: reproducible pipelines with data lineage", "pipe"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("pipe ") + PIPE_VERSION);

@@ -82,7 +82,7 @@ void add_status(CLI::App& app, Context& ctx) {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     pipeline::Disk& disk = *project.disk;
     const auto p = pipeline::load_pipeline(disk, /*required=*/false);
-    const auto g = pipeline::Graph::build(p, disk, /*require_deps=*/false);
+    const auto g = pipeline::Graph::build(p, disk);
     const auto lock = pipeline::read_lock(disk);
     const std::string root = project.root;
     const auto sel = pipeline::select_targets(p, disk, to_targets(ctx, root, opt->targets));

@@ -1,6 +1,7 @@
 // Errors a user can cause, and the exit codes the CLI maps them to.
 #pragma once
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -39,5 +40,11 @@ struct Mark {
 std::string located(const std::string& file, Mark mark, const std::string& message);
 
 [[noreturn]] void fail_pipeline(const std::string& file, Mark mark, const std::string& message);
+
+// Something the user should know that does not stop the command. The engine
+// never prints: the CLI installs the sink. Each distinct message goes out
+// once per process, however often the file that causes it is read.
+void warn(const std::string& message);
+void set_warning_sink(std::function<void(const std::string&)> sink);
 
 }  // namespace pipeline

@@ -46,7 +46,7 @@ struct OutRef {
 
 }  // namespace
 
-Graph Graph::build(const Pipeline& p, Disk& disk, bool require_deps) {
+Graph Graph::build(const Pipeline& p, Disk& disk) {
   const std::string& file = p.file;
   const size_t n = p.stages.size();
   // Outputs by path; sorted, so "everything under dir/" is a range.
@@ -84,32 +84,21 @@ Graph Graph::build(const Pipeline& p, Disk& disk, bool require_deps) {
   BoostGraph bg(n);
   for (size_t i = 0; i < n; ++i) {
     const Stage& s = p.stages[i];
-    if (!s.wdir.empty() && !disk.stat(s.wdir).is_dir())
-      fail_pipeline(file, s.mark, "wdir '" + s.wdir + "' of stage '" + s.name + "' is not a directory");
     std::set<size_t> producers;
     for (const Dep& d : s.deps) {
-      bool produced = false;
       // The dep is an output, or lies inside an output directory.
       for (std::string q = d.path; !q.empty(); q = parent_path(q)) {
         auto it = outs.find(q);
         if (it != outs.end()) {
           producers.insert(it->second.stage);
-          produced = true;
           break;
         }
       }
       // The dep is a directory holding outputs of other stages.
       const std::string prefix = d.path.empty() ? "" : d.path + "/";
       for (auto it = outs.lower_bound(prefix); it != outs.end() && it->first.compare(0, prefix.size(), prefix) == 0;
-           ++it) {
+           ++it)
         producers.insert(it->second.stage);
-        produced = true;
-      }
-      if (require_deps && !produced && !disk.stat(d.path).exists())
-        fail_pipeline(file, d.mark,
-                      "dep '" + d.path + "' of stage '" + s.name +
-                          "' does not exist and no stage produces it; create it, fix the path, or add the "
-                          "stage that writes it");
     }
     if (producers.count(i))
       fail_pipeline(file, s.mark, "cycle: " + s.name + " -> " + s.name + " (a dep of stage '" + s.name +

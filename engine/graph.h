@@ -15,11 +15,10 @@ class Disk;
 class Graph {
  public:
   // Validates and builds the graph. Throws Error(kBadPipeline) for cycles
-  // ("a -> b -> a"), duplicate or overlapping outputs, outputs that resolve
-  // outside the project, and (with `require_deps`) deps that neither exist
-  // nor are produced. `status` passes false: there a deleted dep is a change
-  // to report, not an error.
-  static Graph build(const Pipeline& pipeline, Disk& disk, bool require_deps = true);
+  // ("a -> b -> a"), duplicate or overlapping outputs, and outputs that
+  // resolve outside the project. Deps need not exist: a clone without its
+  // data still has a graph, and `repro` checks the deps of what it runs.
+  static Graph build(const Pipeline& pipeline, Disk& disk);
 
   size_t size() const { return up_.size(); }
   const std::vector<size_t>& upstream(size_t stage) const { return up_[stage]; }

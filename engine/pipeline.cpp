@@ -20,11 +20,12 @@ const std::vector<std::string> kTopKeys = {"stages", "vars",      "params",   "m
 const std::vector<std::string> kStageKeys = {"cmd",     "wdir",  "deps",   "params",
                                              "outs",    "metrics", "plots", "frozen",
                                              "always_changed", "desc", "meta", "vars"};
-const std::vector<std::string> kOutOptions = {"cache", "persist", "desc", "remote",
-                                              "push",  "type",    "labels", "meta"};
+// "checkpoint" is DVC 2's key; DVC 3 still accepts it, and so does pipe (as persist).
+const std::vector<std::string> kOutOptions = {"cache", "persist", "checkpoint", "desc", "remote",
+                                              "push",  "type",    "labels",     "meta"};
 const std::vector<std::string> kPlotOptions = {
-    "cache", "persist", "desc",  "remote",  "push",    "type",   "labels", "meta",
-    "x",     "y",       "template", "title", "x_label", "y_label", "header"};
+    "cache", "persist", "checkpoint", "desc",  "remote",  "push",    "type",   "labels", "meta",
+    "x",     "y",       "template",   "title", "x_label", "y_label", "header"};
 
 class Loader {
  public:
@@ -40,9 +41,16 @@ class Loader {
     if (const Value* defaults = params_.file(kDefaultParamsFile)) merge_vars(context, *defaults, {});
     if (const Value* vars = root.find("vars")) add_vars(context, *vars);
     const Value* stages = root.find("stages");
-    if (!stages || stages->is_null()) fail(root.mark(), "no 'stages:' section; declare at least one stage");
-    if (!stages->is_map()) fail(stages->mark(), "'stages' must be a mapping of stage name to definition");
-    for (const auto& [name, def] : stages->entries()) expand(name, def, context, p.stages);
+    // A DVC file may hold only top-level metrics, plots, params or artifacts.
+    bool other_sections = false;
+    for (const char* key : {"params", "metrics", "plots", "artifacts", "datasets", "models"})
+      other_sections = other_sections || root.find(key);
+    if ((!stages || stages->is_null()) && !other_sections)
+      fail(root.mark(), "no 'stages:' section; declare at least one stage");
+    if (stages && !stages->is_null() && !stages->is_map())
+      fail(stages->mark(), "'stages' must be a mapping of stage name to definition");
+    if (stages && stages->is_map())
+      for (const auto& [name, def] : stages->entries()) expand(name, def, context, p.stages);
     std::set<std::string> names;
     for (const Stage& s : p.stages)
       if (!names.insert(s.name).second) fail(s.mark, "stage '" + s.name + "' is defined twice");
@@ -74,13 +82,16 @@ class Loader {
 
   // Merges `source` (a mapping) into the context, all keys or only `keys`.
   void merge_vars(Value& context, const Value& source, const std::vector<std::string>& keys) const {
+    if (source.is_null()) return;  // an empty file: nothing to add, as in DVC
     if (!source.is_map()) fail(source.mark(), "vars must be mappings");
     for (const auto& [k, v] : source.entries())
       if (keys.empty() || std::find(keys.begin(), keys.end(), k) != keys.end()) context.set(k, v);
   }
 
   // `vars:` items are mappings, or "file.yaml" / "file.yaml:key1,key2".
-  void add_vars(Value& context, const Value& vars) {
+  // Files named in top-level vars are relative to the pipeline file's
+  // folder; in a stage's vars, to its wdir (`base`), as DVC reads them.
+  void add_vars(Value& context, const Value& vars, const std::string& base = "") {
     if (!vars.is_list()) fail(vars.mark(), "'vars' must be a list of mappings or params file names");
     for (const Value& item : vars.items()) {
       if (item.is_map()) {
@@ -103,7 +114,7 @@ class Loader {
         }
       }
       std::string path, why;
-      if (!project_path("", name, &path, &why)) fail(item.mark(), "vars file '" + name + "': " + why);
+      if (!project_path(base, name, &path, &why)) fail(item.mark(), "vars file '" + name + "': " + why);
       const Value* loaded = params_.file(path);
       if (!loaded) fail(item.mark(), "vars file '" + name + "' does not exist");
       for (const auto& k : keys)
@@ -112,10 +123,14 @@ class Loader {
     }
   }
 
+  // DVC loads any name from the file; only '@' cannot work there, since it
+  // joins a foreach group to its key. Control characters would garble logs
+  // and the lock file.
   static void check_name(const Loader& self, const std::string& name, Mark m) {
-    if (name.empty() || name.find_first_of("@:/\\ \t$") != std::string::npos)
-      self.fail(m, "invalid stage name '" + name +
-                       "': use letters, digits, '_', '-' and '.' (no '@', ':', '/' or spaces)");
+    bool control = false;
+    for (unsigned char c : name) control = control || c < 0x20 || c == 0x7f;
+    if (name.empty() || name.find('@') != std::string::npos || control)
+      self.fail(m, "invalid stage name '" + name + "': a name may not be empty or hold '@' or control characters");
   }
 
   void expand(const std::string& name, const Value& def, const Value& context, std::vector<Stage>& out) {
@@ -209,9 +224,15 @@ class Loader {
     check_keys(raw, kStageKeys, "key in stage '" + name + "'");
     Value context = outer_context;
     Value body = Value::map(raw.mark());
+    // DVC reads a stage's vars files from its wdir, which the outer context resolves.
+    std::string vars_base;
+    if (const Value* w = raw.find("wdir"); w && raw.find("vars")) {
+      const Value wdir = interpolate(*w, outer_context, file_);
+      if (wdir.is_string()) vars_base = normalize("", wdir.as_string(), w->mark(), "stage '" + name + "' wdir");
+    }
     for (size_t i = 0; i < raw.entries().size(); ++i) {
       const auto& [k, v] = raw.entries()[i];
-      if (k == "vars") add_vars(context, v);
+      if (k == "vars") add_vars(context, v, vars_base);
       else body.add_entry(k, v, raw.key_mark(i));
     }
     const Value def = interpolate(body, context, file_);
@@ -329,6 +350,10 @@ class Loader {
           check_keys(opts, options, std::string("option of ") + key + " '" + p + "'");
           if (const Value* c = opts.find("cache")) o.cache = option_flag(*c, "cache", where);
           if (const Value* c = opts.find("persist")) o.persist = option_flag(*c, "persist", where);
+          if (const Value* c = opts.find("checkpoint"); c && option_flag(*c, "checkpoint", where)) {
+            o.persist = true;
+            warn(located(file_, Mark{}, "'checkpoint: true' is DVC 2's option; pipe treats such outputs as 'persist: true'"));
+          }
           if (const Value* c = opts.find("desc")) o.desc = c->scalar_text();
           if (const Value* c = opts.find("push")) o.push = option_flag(*c, "push", where);
           if (const Value* c = opts.find("remote")) {
@@ -345,7 +370,10 @@ class Loader {
       if (const char* reserved = reserved_path(o.path))
         fail(item.mark(), where + ": output '" + o.path + "' would overwrite " + reserved +
                               "; pipe deletes outputs before a stage runs, so choose another path");
-      s.outs.push_back(std::move(o));
+      // DVC accepts a path listed twice in one stage: it is one output.
+      bool listed = false;
+      for (const Output& before : s.outs) listed = listed || before.path == o.path;
+      if (!listed) s.outs.push_back(std::move(o));
     }
   }
 

@@ -41,12 +41,14 @@ std::string find_project_root(const std::string& start) {
   fs::path dir = fs::absolute(start, ec).lexically_normal();
   if (!dir.has_filename() && dir.has_parent_path()) dir = dir.parent_path();  // "a/" -> "a"
   for (fs::path p = dir;; p = p.parent_path()) {
-    if (fs::is_directory(p / kStateDir, ec) || fs::is_regular_file(p / "pipe.yaml", ec) ||
-        fs::is_regular_file(p / "dvc.yaml", ec))
+    // .dvc/ marks a DVC repository's root even where its dvc.yaml files
+    // live in subfolders.
+    if (fs::is_directory(p / kStateDir, ec) || fs::is_directory(p / ".dvc", ec) ||
+        fs::is_regular_file(p / "pipe.yaml", ec) || fs::is_regular_file(p / "dvc.yaml", ec))
       return p.string();
     if (p == p.parent_path()) break;
   }
-  throw Error(Exit::kBadPipeline, "not a pipe project (no .pipe/, pipe.yaml or dvc.yaml in " + dir.string() +
+  throw Error(Exit::kBadPipeline, "not a pipe project (no .pipe/, .dvc/, pipe.yaml or dvc.yaml in " + dir.string() +
                                       " or above); run 'pipe init' or create pipe.yaml");
 }
 

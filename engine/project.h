@@ -27,7 +27,7 @@ struct Project {
 std::string stage_log_path(const std::string& stage);
 
 // Finds the project containing `start`: the nearest directory upwards with
-// .pipe/, pipe.yaml or dvc.yaml. Throws Error(kBadPipeline) when none.
+// .pipe/, .dvc/, pipe.yaml or dvc.yaml. Throws Error(kBadPipeline) when none.
 std::string find_project_root(const std::string& start);
 
 // Opens the project; creates .pipe/ (with its .gitignore) when missing.

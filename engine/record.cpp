@@ -68,7 +68,7 @@ int64_t now_ns() {
 RunRecord record_lineage(Project& project, const Invocation& invocation, const ReproSummary& summary) {
   Disk& disk = *project.disk;
   const Pipeline p = load_pipeline(disk);
-  const Graph g = Graph::build(p, disk, /*require_deps=*/false);
+  const Graph g = Graph::build(p, disk);
   const LockFile lock = read_lock(disk);
   const Config config = Config::load(project.root + "/" + kStateDir);
   const std::string code_ext = config.get("lineage.code_extensions", kDefaultCodeExtensions);

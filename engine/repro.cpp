@@ -184,8 +184,17 @@ class Scheduler {
       return settle(i, State::kDone), false;
     }
     // Record deps as the command will read them, not as they are after it
-    // ran (a never-run stage has not hashed them yet).
-    for (const Dep& d : s.deps) hasher_.hash(d.path);
+    // ran (a never-run stage has not hashed them yet). A clone without its
+    // data loads fine; only a stage that must run needs its deps.
+    for (const Dep& d : s.deps)
+      if (!hasher_.hash(d.path).exists) {
+        const std::string why = located(pipeline_.file, d.mark,
+                                        "dep '" + d.path + "' of stage '" + s.name +
+                                            "' does not exist and no stage produces it; create it (or pull it: "
+                                            "'pipe pull'), fix the path, or add the stage that writes it");
+        fail(i, JobResult{}, why);
+        return false;
+      }
     // Start from a clean slate: stale outputs must not pass for new ones.
     for (const Output& o : s.outs) {
       if (!o.persist) disk_.remove_all(o.path);
@@ -196,6 +205,9 @@ class Scheduler {
       const std::string parent = parent_path(o.path);
       if (!parent.empty()) disk_.make_dirs(parent);
     }
+    // A wdir the checkout lacks (it holds only git-ignored data) is made, as
+    // output folders are.
+    if (!s.wdir.empty()) disk_.make_dirs(s.wdir);
     Job job;
     job.id = i;
     job.stage = s.name;

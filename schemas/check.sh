@@ -223,6 +223,12 @@ stages:
     ("escaped template", "stages:\n  a:\n    cmd: echo '\\${HOME}'\n", True, True),
     ("null lists", "stages:\n  a:\n    cmd: echo\n    deps:\n    outs:\n    params:\n", True, True),
     ("output options null", "stages:\n  a:\n    cmd: echo\n    outs:\n      - o.txt:\n", True, True),
+    ("stage name with space", "stages:\n  a b:\n    cmd: echo\n", True, True),
+    # A clone without its data: the graph still loads (repro fails the stage).
+    ("dep missing", "stages:\n  a:\n    cmd: echo\n    deps: [missing.txt]\n", True, True),
+    ("metrics only, as DVC allows", "metrics: [m.json]\n", True, True),
+    ("checkpoint output", "stages:\n  a:\n    cmd: echo\n    outs:\n      - m.pt: {checkpoint: true}\n", True, True),
+    ("stage name with a tab", "stages:\n  \"a\\tb\":\n    cmd: echo\n", False, False),
     # Refused by both.
     ("unknown top-level key", "stage:\n  a:\n    cmd: echo\n", False, False),
     ("unknown stage key", "stages:\n  a:\n    cmd: echo\n    dep: [in.txt]\n", False, False),
@@ -234,7 +240,6 @@ stages:
     ("empty cmd list", "stages:\n  a:\n    cmd: []\n", False, False),
     ("cmd list of mappings", "stages:\n  a:\n    cmd: [{x: 1}]\n", False, False),
     ("bad stage name", "stages:\n  a@b:\n    cmd: echo\n", False, False),
-    ("stage name with space", "stages:\n  a b:\n    cmd: echo\n", False, False),
     ("deps as a string", "stages:\n  a:\n    cmd: echo\n    deps: in.txt\n", False, False),
     ("dep not a string", "stages:\n  a:\n    cmd: echo\n    deps: [{in.txt: 1}]\n", False, False),
     ("frozen yes", "stages:\n  a:\n    cmd: echo\n    frozen: yes\n", False, False),
@@ -251,9 +256,8 @@ stages:
     ("params as a mapping", "stages:\n  a:\n    cmd: echo\n    params: {lr: 1}\n", False, False),
     ("absolute out", "stages:\n  a:\n    cmd: echo\n    outs: [/tmp/x]\n", False, False),
     ("empty file", "", False, False),
-    # What only pipe can refuse: paths that climb out, missing deps, overlaps.
+    # What only pipe can refuse: paths that climb out, overlaps.
     ("out escapes the project", "stages:\n  a:\n    cmd: echo\n    outs: [../x]\n", True, False),
-    ("dep missing", "stages:\n  a:\n    cmd: echo\n    deps: [missing.txt]\n", True, False),
     ("overlapping outs",
      "stages:\n  a:\n    cmd: echo\n    outs: [d]\n  b:\n    cmd: echo\n    outs: [d/x]\n", True, False),
 ]

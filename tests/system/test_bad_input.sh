@@ -199,8 +199,15 @@ $OK_STAGE
     deps: [nope.txt]
     outs: [a.txt]
 EOF
-bad_pipeline "dep that neither exists nor is produced" 3 'pipe\.yaml:7:[0-9]+: ' \
-  "dep 'nope.txt' of stage 'a' does not exist and no stage produces it"
+# A clone without its data: the graph loads (dag, status), and only repro
+# of the stage that needs the dep fails, naming it, while the rest runs.
+expect_exit 0 pipe dag
+assert_contains "dag works with a dep missing" "$OUT" "a"
+expect_exit 0 pipe status
+assert_contains "status of a never-run stage with a missing dep" "$OUT" "never run"
+expect_exit 1 pipe repro
+assert_contains "repro names the missing dep at its line" "$ERR$OUT" \
+  "pipe.yaml:7:12: dep 'nope.txt' of stage 'a' does not exist and no stage produces it"
 
 # status reports such a dep as deleted rather than refusing: it is a change to show.
 printf 'x\n' >nope.txt

@@ -177,9 +177,65 @@ TEST_CASE("expansions that collide with a stage name are refused") {
         std::string::npos);
 }
 
-TEST_CASE("stage names with reserved characters are refused") {
+TEST_CASE("stage names are what DVC loads: spaces and dots are fine, '@' and control characters are not") {
   FakeDisk disk;
+  const Pipeline p = parse(disk, "stages:\n  train model v1.2:\n    cmd: x\n  '$odd':\n    cmd: y\n");
+  CHECK(p.stages[0].name == "train model v1.2");
+  CHECK(p.stages[1].name == "$odd");
   CHECK(error_of(disk, "stages:\n  a@b:\n    cmd: x\n").find("invalid stage name") != std::string::npos);
+  CHECK(error_of(disk, "stages:\n  \"a\\tb\":\n    cmd: x\n").find("invalid stage name") != std::string::npos);
+}
+
+TEST_CASE("foreach over booleans names stages x@true and x@false, as DVC's to_str does") {
+  FakeDisk disk;
+  const Pipeline p = parse(disk, "stages:\n  x:\n    foreach: [true, false]\n    do:\n      cmd: run ${item}\n");
+  CHECK(p.stages[0].name == "x@true");
+  CHECK(p.stages[1].name == "x@false");
+  CHECK(p.stages[1].cmds[0] == "run false");
+}
+
+TEST_CASE("checkpoint: true is DVC 2's persist, with one warning per file") {
+  FakeDisk disk;
+  std::vector<std::string> warnings;
+  pipeline::set_warning_sink([&](const std::string& m) { warnings.push_back(m); });
+  const std::string yaml = "stages:\n  t:\n    cmd: x\n    outs:\n      - a.pt: {checkpoint: true}\n      - b.pt: {checkpoint: true}\n      - c.pt\n";
+  const Pipeline p = pipeline::parse_pipeline(disk, "ckpt/dvc.yaml", yaml);
+  pipeline::parse_pipeline(disk, "ckpt/dvc.yaml", yaml);
+  pipeline::set_warning_sink(nullptr);
+  CHECK(p.stages[0].outs[0].persist);
+  CHECK(p.stages[0].outs[1].persist);
+  CHECK_FALSE(p.stages[0].outs[2].persist);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].find("ckpt/dvc.yaml: 'checkpoint: true'") == 0);
+}
+
+TEST_CASE("an empty params.yaml or vars file defines nothing, as in DVC") {
+  FakeDisk disk;
+  disk.write("params.yaml", "");
+  disk.write("empty.yaml", "# nothing yet\n");
+  const Pipeline p = parse(disk, "vars: [empty.yaml]\nstages:\n  a:\n    cmd: x\n");
+  CHECK(p.stages[0].cmds[0] == "x");
+}
+
+TEST_CASE("the same path listed twice in one stage's outs is one output") {
+  FakeDisk disk;
+  const Pipeline p = parse(disk, "stages:\n  a:\n    cmd: x\n    outs: [m.pkl, ./m.pkl]\n");
+  CHECK(p.stages[0].outs.size() == 1);
+}
+
+TEST_CASE("a file with only top-level metrics, plots, params or artifacts has no stages and is valid") {
+  FakeDisk disk;
+  CHECK(parse(disk, "metrics: [m.json]\n").stages.empty());
+  CHECK(parse(disk, "plots:\n  - p.csv\n").stages.empty());
+  CHECK(parse(disk, "artifacts:\n  clf:\n    path: m.pkl\n").stages.empty());
+  CHECK(error_of(disk, "vars: [{a: 1}]\n").find("no 'stages:' section") != std::string::npos);
+}
+
+TEST_CASE("a stage's vars files are read from its wdir") {
+  FakeDisk disk;
+  disk.write("sub/conf.yaml", "lr: 0.3\n");
+  const Pipeline p = parse(disk, "stages:\n  a:\n    wdir: sub\n    vars: [conf.yaml]\n    cmd: train ${lr}\n");
+  CHECK(p.stages[0].cmds[0] == "train 0.3");
 }
 
 TEST_CASE("dvc.yaml is read when pipe.yaml is absent") {

@@ -326,3 +326,39 @@ TEST_CASE("stage logs live under .pipe/logs with '/' in names made safe") {
   CHECK(stage_log_path("train@cnn") == ".pipe/logs/train@cnn.log");
   CHECK(stage_log_path("s@data/x") == ".pipe/logs/s@data_x.log");
 }
+
+TEST_CASE("a missing dep fails only the stage that must run, naming the dep; the rest of the graph runs") {
+  Fixture f;
+  f.disk->write("pipe.yaml",
+                "stages:\n"
+                "  needs:\n    cmd: a\n    deps: [raw/missing.csv]\n    outs: [a.txt]\n"
+                "  after:\n    cmd: b\n    deps: [a.txt]\n    outs: [b.txt]\n"
+                "  other:\n    cmd: c\n    deps: [data.csv]\n    outs: [c.txt]\n");
+  f.runner.action = [&f](const Job& job) {
+    f.disk->write(job.stage == "other" ? "c.txt" : job.stage == "needs" ? "a.txt" : "b.txt", "x");
+    return 0;
+  };
+  ReproOptions o;
+  o.keep_going = true;
+  CHECK(f.run(o) == Names{"other"});
+  CHECK(f.last.exit() == Exit::kFailed);
+  REQUIRE(f.reporter.failures.count("needs"));
+  CHECK(f.reporter.failures["needs"].find("pipe.yaml:4:12: dep 'raw/missing.csv' of stage 'needs' does not exist") !=
+        std::string::npos);
+  CHECK(f.reporter.blocked_stages == Names{"after"});
+  // Once the data is there, the stage runs.
+  f.disk->write("raw/missing.csv", "1");
+  CHECK(f.run(o) == Names{"needs", "after"});
+}
+
+TEST_CASE("a wdir the checkout lacks is created before the stage runs") {
+  Fixture f;
+  f.disk->write("pipe.yaml", "stages:\n  s:\n    cmd: x\n    wdir: work/here\n    outs: [o.txt]\n");
+  f.runner.action = [&f](const Job&) {
+    if (!f.disk->stat("work/here").is_dir()) return 1;  // a shell could not cd there
+    f.disk->write("work/here/o.txt", "x");
+    return 0;
+  };
+  CHECK(f.run() == Names{"s"});
+  CHECK(f.last.exit() == Exit::kOk);
+}
