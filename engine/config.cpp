@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "disk.h"
 #include "document.h"
 #include "file_io.h"
 #include "suggest.h"
@@ -21,7 +22,9 @@ const std::vector<std::string> kRemoteKeys = {
     "url",  "endpointurl", "region",   "profile",        "access_key_id", "secret_access_key",
     "auth", "user",        "password", "custom_auth_header", "ssl_verify", "jobs",
     "timeout", "connect_timeout", "read_timeout", "addressing_style", "multipart_threshold", "multipart_chunksize"};
-const std::vector<std::string> kSections = {"core", "cache", "remote", "lineage"};
+// DVC's [parsing] section: how a mapping in `cmd` is unpacked into flags.
+const std::vector<std::string> kParsingKeys = {"bool", "list"};
+const std::vector<std::string> kSections = {"core", "cache", "remote", "lineage", "parsing"};
 
 std::vector<std::string> split_key(const std::string& key) {
   std::vector<std::string> parts;
@@ -37,6 +40,7 @@ const std::vector<std::string>* keys_of(const std::string& section) {
   if (section == "cache") return &kCacheKeys;
   if (section == "remote") return &kRemoteKeys;
   if (section == "lineage") return &kLineageKeys;
+  if (section == "parsing") return &kParsingKeys;
   return nullptr;
 }
 
@@ -46,13 +50,12 @@ std::vector<std::string> all_keys() {
   for (const std::string& k : kCoreKeys) out.push_back("core." + k);
   for (const std::string& k : kCacheKeys) out.push_back("cache." + k);
   for (const std::string& k : kLineageKeys) out.push_back("lineage." + k);
+  for (const std::string& k : kParsingKeys) out.push_back("parsing." + k);
   for (const std::string& k : kRemoteKeys) out.push_back("remote.NAME." + k);
   return out;
 }
 
-void read_into(const std::string& path, const std::string& shown, std::map<std::string, ConfigValue>* values) {
-  std::string text;
-  if (!read_file(path, &text)) return;
+void parse_into(const std::string& text, const std::string& shown, std::map<std::string, ConfigValue>* values) {
   const Value root = parse_toml(shown, text);
   auto add = [&](const std::string& key, const Value& v, Mark key_mark) {
     std::string why;
@@ -79,6 +82,11 @@ void read_into(const std::string& path, const std::string& shown, std::map<std::
         add("remote." + name + "." + v.entries()[k].first, v.entries()[k].second, v.key_mark(k));
     }
   }
+}
+
+void read_into(const std::string& path, const std::string& shown, std::map<std::string, ConfigValue>* values) {
+  std::string text;
+  if (read_file(path, &text)) parse_into(text, shown, values);
 }
 
 }  // namespace
@@ -128,6 +136,16 @@ Config Config::load(const std::string& state_dir) {
   Config c;
   read_into(state_dir + "/" + kConfigFile, std::string(".pipe/") + kConfigFile, &c.values_);
   read_into(state_dir + "/" + kLocalConfigFile, std::string(".pipe/") + kLocalConfigFile, &c.values_);
+  return c;
+}
+
+Config Config::load(Disk& disk) {
+  Config c;
+  for (const char* name : {kConfigFile, kLocalConfigFile}) {
+    const std::string shown = std::string(".pipe/") + name;
+    std::string text;
+    if (disk.stat(shown).is_file() && disk.read(shown, &text)) parse_into(text, shown, &c.values_);
+  }
   return c;
 }
 

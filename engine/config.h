@@ -12,6 +12,8 @@
 
 namespace pipeline {
 
+class Disk;
+
 inline constexpr const char* kConfigFile = "config";
 inline constexpr const char* kLocalConfigFile = "config.local";
 
@@ -27,6 +29,8 @@ class Config {
   // files are empty. Unknown keys and malformed files throw
   // Error(kBadPipeline) located at the fault, with the nearest valid key.
   static Config load(const std::string& state_dir);
+  // The same files read through the disk seam (.pipe/config, .pipe/config.local).
+  static Config load(Disk& disk);
 
   const ConfigValue* find(const std::string& key) const;
   std::string get(const std::string& key, const std::string& fallback) const;

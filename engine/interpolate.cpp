@@ -1,5 +1,7 @@
 #include "interpolate.h"
 
+#include <cctype>
+
 #include "suggest.h"
 
 namespace pipeline {
@@ -84,7 +86,68 @@ bool has_template(const std::string& s) {
 
 namespace {
 
-Value render_string(const Value& str, const Value& context, const std::string& file) {
+// Python's shlex.quote, which DVC applies to string values.
+std::string shell_quote(const std::string& s) {
+  if (s.empty()) return "''";
+  const std::string safe = "@%+=:,./-_";
+  bool plain = true;
+  for (unsigned char c : s) plain = plain && (std::isalnum(c) || safe.find(static_cast<char>(c)) != std::string::npos);
+  if (plain) return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\"'\"'") : std::string(1, c);
+  return out + "'";
+}
+
+// Python's str() of a scalar: what DVC's f-strings write for list items and
+// numbers (True, None), unlike the `${}` text of a lone value (true, None).
+std::string python_str(const Value& v) {
+  if (v.kind() == Value::Kind::kBool) return v.as_bool() ? "True" : "False";
+  return v.scalar_text();
+}
+
+// flatten_dict with the dot reducer: nested mappings become dotted keys.
+void flatten(const Value& map, const std::string& prefix, std::vector<std::pair<std::string, const Value*>>& out) {
+  for (const auto& [k, v] : map.entries()) {
+    const std::string key = prefix.empty() ? k : prefix + "." + k;
+    if (v.is_map()) flatten(v, key, out);
+    else out.emplace_back(key, &v);
+  }
+}
+
+}  // namespace
+
+std::string unpack_flags(const Value& map, const UnpackOptions& options, std::string* error) {
+  std::vector<std::pair<std::string, const Value*>> flat;
+  flatten(map, "", flat);
+  std::string out;
+  for (const auto& [k, vp] : flat) {
+    const Value& v = *vp;
+    if (v.kind() == Value::Kind::kBool) {
+      if (v.as_bool()) out += "--" + k + " ";
+      else if (options.boolean_optional) out += "--no-" + k + " ";
+    } else if (v.is_string()) {
+      out += "--" + k + " " + shell_quote(v.as_string()) + " ";
+    } else if (v.is_list()) {
+      for (size_t n = 0; n < v.items().size(); ++n) {
+        const Value& item = v.items()[n];
+        if (!item.is_scalar()) {
+          *error = "cannot interpolate nested iterable in '" + k + "'";
+          return "";
+        }
+        const std::string text = item.is_string() ? shell_quote(item.as_string()) : python_str(item);
+        out += options.list_append || n == 0 ? "--" + k + " " + text + " " : text + " ";
+      }
+    } else {
+      out += "--" + k + " " + python_str(v) + " ";
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+namespace {
+
+Value render_string(const Value& str, const Value& context, const std::string& file, const UnpackOptions* unpack) {
   const std::string& s = str.as_string();
   if (s.find('$') == std::string::npos) return str;
   std::string out;
@@ -107,9 +170,21 @@ Value render_string(const Value& str, const Value& context, const std::string& f
     const auto first = expr.find_first_not_of(' ');
     const auto last = expr.find_last_not_of(' ');
     expr = first == std::string::npos ? "" : expr.substr(first, last - first + 1);
+    // `${**name}`: unpack a mapping, whole string or not.
+    const bool spread = expr.compare(0, 2, "**") == 0;
+    const std::string name = spread ? expr.substr(2) : expr;
     std::string why;
-    const Value* found = lookup_path(context, expr, &why);
+    const Value* found = lookup_path(context, name, &why);
     if (!found) fail("cannot interpolate '${" + expr + "}': " + why);
+    if (spread && !found->is_map()) fail("cannot unpack '${" + expr + "}': it is a " + found->kind_name() + ", not a mapping");
+    if (spread && !unpack) fail("cannot unpack '${" + expr + "}' here: mappings unpack into flags only in 'cmd'");
+    if (unpack && found->is_map() && (spread || !(i == 0 && close == s.size() - 1))) {
+      std::string error;
+      out += unpack_flags(*found, *unpack, &error);
+      if (!error.empty()) fail("cannot interpolate '${" + expr + "}': " + error);
+      i = close + 1;
+      continue;
+    }
     // A whole-string reference keeps its type: lists, maps, numbers.
     if (i == 0 && close == s.size() - 1) {
       Value whole = *found;
@@ -127,24 +202,24 @@ Value render_string(const Value& str, const Value& context, const std::string& f
 
 }  // namespace
 
-Value interpolate(const Value& v, const Value& context, const std::string& file) {
+Value interpolate(const Value& v, const Value& context, const std::string& file, const UnpackOptions* unpack) {
   switch (v.kind()) {
-    case Value::Kind::kString: return render_string(v, context, file);
+    case Value::Kind::kString: return render_string(v, context, file, unpack);
     case Value::Kind::kList: {
       Value out = Value::list(v.mark());
-      for (const Value& item : v.items()) out.push(interpolate(item, context, file));
+      for (const Value& item : v.items()) out.push(interpolate(item, context, file, unpack));
       return out;
     }
     case Value::Kind::kMap: {
       Value out = Value::map(v.mark());
       for (size_t i = 0; i < v.entries().size(); ++i) {
         const auto& [k, item] = v.entries()[i];
-        Value key = render_string(Value::string(k, v.key_mark(i)), context, file);
+        Value key = render_string(Value::string(k, v.key_mark(i)), context, file, nullptr);
         if (!key.is_scalar())
           fail_pipeline(file, v.key_mark(i), "key '" + k + "' interpolates to a " + key.kind_name());
         if (out.find(key.scalar_text()))
           fail_pipeline(file, v.key_mark(i), "key '" + key.scalar_text() + "' appears twice after interpolation");
-        out.add_entry(key.scalar_text(), interpolate(item, context, file), v.key_mark(i));
+        out.add_entry(key.scalar_text(), interpolate(item, context, file, unpack), v.key_mark(i));
       }
       return out;
     }

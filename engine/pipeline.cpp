@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "config.h"
 #include "disk.h"
 #include "document.h"
 #include "interpolate.h"
@@ -29,7 +30,17 @@ const std::vector<std::string> kPlotOptions = {
 
 class Loader {
  public:
-  Loader(Disk& disk, std::string file) : disk_(disk), params_(disk), file_(std::move(file)) {}
+  Loader(Disk& disk, std::string file) : disk_(disk), params_(disk), file_(std::move(file)) {
+    const Config config = Config::load(disk);
+    auto choice = [&](const char* key, const char* plain, const char* other) {
+      const std::string v = config.get(key, plain);
+      if (v != plain && v != other)
+        config.fail(key, std::string(key) + " must be '" + plain + "' or '" + other + "', not '" + v + "'");
+      return v == other;
+    };
+    unpack_.boolean_optional = choice("parsing.bool", "store_true", "boolean_optional");
+    unpack_.list_append = choice("parsing.list", "nargs", "append");
+  }
 
   Pipeline load(const Value& root) {
     Pipeline p;
@@ -230,18 +241,22 @@ class Loader {
       const Value wdir = interpolate(*w, outer_context, file_);
       if (wdir.is_string()) vars_base = normalize("", wdir.as_string(), w->mark(), "stage '" + name + "' wdir");
     }
+    const Value* raw_cmd = nullptr;
     for (size_t i = 0; i < raw.entries().size(); ++i) {
       const auto& [k, v] = raw.entries()[i];
       if (k == "vars") add_vars(context, v, vars_base);
+      else if (k == "cmd") raw_cmd = &v;
       else body.add_entry(k, v, raw.key_mark(i));
     }
     const Value def = interpolate(body, context, file_);
+    // Only in cmd may a mapping be unpacked into flags, as in DVC.
+    const Value cmd_value = raw_cmd ? interpolate(*raw_cmd, context, file_, &unpack_) : Value();
     Stage s;
     s.name = name;
     s.mark = raw.mark();
     const std::string where = "stage '" + name + "'";
 
-    const Value* cmd = def.find("cmd");
+    const Value* cmd = raw_cmd ? &cmd_value : nullptr;
     if (!cmd || cmd->is_null()) fail(raw.mark(), where + " has no 'cmd'; add the command that produces its outputs");
     if (cmd->is_list()) {
       for (const Value& c : cmd->items()) {
@@ -385,6 +400,7 @@ class Loader {
   Disk& disk_;
   ParamsReader params_;
   std::string file_;
+  UnpackOptions unpack_;
 };
 
 }  // namespace

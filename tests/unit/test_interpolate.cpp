@@ -61,3 +61,46 @@ TEST_CASE("map keys are interpolated too") {
   const Value r = pipeline::interpolate(m, ctx(), "f");
   CHECK(r.find("out_3.csv") != nullptr);
 }
+
+namespace {
+
+Value dict_ctx() {
+  return pipeline::parse_yaml("params.yaml",
+                              "train:\n  lr: 0.1\n  epochs: 3\n  name: my model\n  shuffle: true\n  dropout: false\n"
+                              "  layers: [16, 32]\n  tags: [a b, c]\n  opt:\n    beta: 0.9\n  none: null\n"
+                              "bad:\n  nested: [[1, 2]]\n");
+}
+
+std::string render_cmd(const std::string& s, pipeline::UnpackOptions o = {}) {
+  return pipeline::interpolate(Value::string(s), dict_ctx(), "dvc.yaml", &o).as_string();
+}
+
+}  // namespace
+
+TEST_CASE("a mapping in cmd unpacks into flags as DVC's to_str(dict) writes them") {
+  CHECK(render_cmd("python train.py ${train}") ==
+        "python train.py --lr 0.1 --epochs 3 --name 'my model' --shuffle --layers 16 32 --tags 'a b' c "
+        "--opt.beta 0.9 --none None");
+  CHECK(render_cmd("python train.py ${**train}") == render_cmd("python train.py ${train}"));
+  CHECK(render_cmd("${**train}") == render_cmd("python train.py ${train}").substr(16));
+}
+
+TEST_CASE("parsing.bool and parsing.list change how booleans and lists unpack") {
+  pipeline::UnpackOptions o;
+  o.boolean_optional = true;
+  o.list_append = true;
+  const std::string out = render_cmd("run ${train}", o);
+  CHECK(out.find("--shuffle --no-dropout") != std::string::npos);
+  CHECK(out.find("--layers 16 --layers 32") != std::string::npos);
+  CHECK(out.find("--tags 'a b' --tags c") != std::string::npos);
+}
+
+TEST_CASE("unpacking refuses nested lists, non-mappings, and places other than cmd") {
+  CHECK_THROWS_WITH_AS(render_cmd("run ${bad}"), doctest::Contains("nested iterable in 'nested'"), pipeline::Error);
+  CHECK_THROWS_WITH_AS(render_cmd("run ${**train.lr}"), doctest::Contains("not a mapping"), pipeline::Error);
+  CHECK_THROWS_WITH_AS(pipeline::interpolate(Value::string("x ${**train}"), dict_ctx(), "dvc.yaml"),
+                       doctest::Contains("only in 'cmd'"), pipeline::Error);
+  // Outside cmd a mapping inside text is still an error, as in DVC.
+  CHECK_THROWS_WITH_AS(pipeline::interpolate(Value::string("x ${train}"), dict_ctx(), "dvc.yaml"),
+                       doctest::Contains("into text"), pipeline::Error);
+}

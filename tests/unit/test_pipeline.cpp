@@ -270,3 +270,16 @@ TEST_CASE("outputs that would clobber .git, .pipe or pipe's own files are refuse
   CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    outs: [.git]\n").find("the git repository") != std::string::npos);
   CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    outs: [.github/x]\n").empty());
 }
+
+TEST_CASE("cmd unpacks a foreach item's mapping, with parsing options from .pipe/config") {
+  FakeDisk disk;
+  const std::string yaml =
+      "stages:\n  t:\n    foreach:\n      small: {params: {lr: 0.1, fast: false}}\n    do:\n"
+      "      cmd: python train.py ${item.params}\n      outs: [\"m_${key}.pkl\"]\n";
+  CHECK(parse(disk, yaml).stages[0].cmds[0] == "python train.py --lr 0.1");
+  disk.write(".pipe/config", "[parsing]\nbool = \"boolean_optional\"\n");
+  CHECK(parse(disk, yaml).stages[0].cmds[0] == "python train.py --lr 0.1 --no-fast");
+  CHECK(parse(disk, yaml).stages[0].outs[0].path == "m_small.pkl");
+  disk.write(".pipe/config", "[parsing]\nlist = \"extend\"\n");
+  CHECK(error_of(disk, yaml).find(".pipe/config:2:8: parsing.list must be 'nargs' or 'append'") == 0);
+}
