@@ -3,6 +3,7 @@
 #include "pipeline.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "config.h"
@@ -49,8 +50,11 @@ class Loader {
     if (!root.is_map()) fail(root.mark(), "expected a mapping with a 'stages:' section");
     check_keys(root, kTopKeys, "top-level key");
     Value context = Value::map();
-    if (const Value* defaults = params_.file(kDefaultParamsFile)) merge_vars(context, *defaults, {});
-    if (const Value* vars = root.find("vars")) add_vars(context, *vars);
+    if (const Value* defaults = params_.file(kDefaultParamsFile)) {
+      origins_.whole_files.insert(kDefaultParamsFile);
+      merge_vars(context, *defaults, {}, kDefaultParamsFile, origins_, root.mark());
+    }
+    if (const Value* vars = root.find("vars")) add_vars(context, *vars, origins_);
     const Value* stages = root.find("stages");
     // A DVC file may hold only top-level metrics, plots, params or artifacts.
     bool other_sections = false;
@@ -91,22 +95,68 @@ class Loader {
     return out;
   }
 
+  // Where each name in the context came from, so that a redefinition can
+  // be refused as DVC refuses it, naming both sources.
+  struct Origins {
+    std::map<std::string, std::string> source;  // dotted key -> "params.yaml", "vars[1]"
+    std::set<std::string> whole_files;          // files loaded with all their keys
+  };
+
+  static std::string source_of(const Origins& o, std::string key) {
+    for (;;) {
+      auto it = o.source.find(key);
+      if (it != o.source.end()) return it->second;
+      const auto dot = key.rfind('.');
+      if (dot == std::string::npos) return "";
+      key.resize(dot);
+    }
+  }
+
+  // DVC's merge: mappings merge key by key; any other name defined twice is
+  // an error, and so is a stage's vars setting foreach's `item` or `key`.
+  void merge_into(Value& into, const Value& from, const std::string& prefix, const std::string& from_name,
+                  Origins& o, Mark mark) const {
+    for (const auto& [k, v] : from.entries()) {
+      const std::string key = prefix.empty() ? k : prefix + "." + k;
+      Value* existing = into.find(k);
+      if (existing && existing->is_map() && v.is_map()) {
+        merge_into(*existing, v, key, from_name, o, mark);
+        continue;
+      }
+      if (existing) {
+        const std::string before = source_of(o, key);
+        if (before.empty())
+          fail(mark, "cannot redefine '" + key + "' from '" + from_name + "': it is reserved in foreach and matrix stages");
+        fail(mark, "cannot redefine '" + key + "' from '" + from_name + "' as it already exists in '" + before +
+                       "'; rename one of them");
+      }
+      into.set(k, v);
+      o.source[key] = from_name;
+    }
+  }
+
   // Merges `source` (a mapping) into the context, all keys or only `keys`.
-  void merge_vars(Value& context, const Value& source, const std::vector<std::string>& keys) const {
+  void merge_vars(Value& context, const Value& source, const std::vector<std::string>& keys,
+                  const std::string& from_name, Origins& o, Mark mark) const {
     if (source.is_null()) return;  // an empty file: nothing to add, as in DVC
     if (!source.is_map()) fail(source.mark(), "vars must be mappings");
+    Value selected = Value::map();
     for (const auto& [k, v] : source.entries())
-      if (keys.empty() || std::find(keys.begin(), keys.end(), k) != keys.end()) context.set(k, v);
+      if (keys.empty() || std::find(keys.begin(), keys.end(), k) != keys.end()) selected.set(k, v);
+    merge_into(context, selected, "", from_name, o, mark);
   }
 
   // `vars:` items are mappings, or "file.yaml" / "file.yaml:key1,key2".
   // Files named in top-level vars are relative to the pipeline file's
   // folder; in a stage's vars, to its wdir (`base`), as DVC reads them.
-  void add_vars(Value& context, const Value& vars, const std::string& base = "") {
+  void add_vars(Value& context, const Value& vars, Origins& o, const std::string& base = "",
+                const std::string& stage = "") {
     if (!vars.is_list()) fail(vars.mark(), "'vars' must be a list of mappings or params file names");
-    for (const Value& item : vars.items()) {
+    for (size_t index = 0; index < vars.items().size(); ++index) {
+      const Value& item = vars.items()[index];
       if (item.is_map()) {
-        merge_vars(context, item, {});
+        merge_vars(context, item, {}, (stage.empty() ? "" : stage + ".") + "vars[" + std::to_string(index) + "]", o,
+                   item.mark());
         continue;
       }
       if (!item.is_string()) fail(item.mark(), "a 'vars' entry must be a mapping or a file name");
@@ -130,7 +180,9 @@ class Loader {
       if (!loaded) fail(item.mark(), "vars file '" + name + "' does not exist");
       for (const auto& k : keys)
         if (!loaded->find(k)) fail(item.mark(), "vars file '" + name + "' has no key '" + k + "'");
-      merge_vars(context, *loaded, keys);
+      // DVC allows the same whole file twice; it is loaded once.
+      if (keys.empty() && !o.whole_files.insert(path).second) continue;
+      merge_vars(context, *loaded, keys, path, o, item.mark());
     }
   }
 
@@ -244,7 +296,10 @@ class Loader {
     const Value* raw_cmd = nullptr;
     for (size_t i = 0; i < raw.entries().size(); ++i) {
       const auto& [k, v] = raw.entries()[i];
-      if (k == "vars") add_vars(context, v, vars_base);
+      if (k == "vars") {
+        Origins own = origins_;  // a stage's vars stay its own
+        add_vars(context, v, own, vars_base, name);
+      }
       else if (k == "cmd") raw_cmd = &v;
       else body.add_entry(k, v, raw.key_mark(i));
     }
@@ -401,6 +456,7 @@ class Loader {
   ParamsReader params_;
   std::string file_;
   UnpackOptions unpack_;
+  Origins origins_;  // of the top-level context
 };
 
 }  // namespace

@@ -283,3 +283,22 @@ TEST_CASE("cmd unpacks a foreach item's mapping, with parsing options from .pipe
   disk.write(".pipe/config", "[parsing]\nlist = \"extend\"\n");
   CHECK(error_of(disk, yaml).find(".pipe/config:2:8: parsing.list must be 'nargs' or 'append'") == 0);
 }
+
+TEST_CASE("vars may not redefine a name, as DVC refuses it; mappings merge key by key") {
+  FakeDisk disk;
+  disk.write("params.yaml", "lr: 0.1\ntrain: {epochs: 3}\n");
+  disk.write("more.yaml", "seed: 7\n");
+  CHECK(error_of(disk, "vars:\n  - lr: 0.2\nstages:\n  a:\n    cmd: x\n")
+            .find("cannot redefine 'lr' from 'vars[0]' as it already exists in 'params.yaml'") != std::string::npos);
+  CHECK(error_of(disk, "vars:\n  - train: {epochs: 4}\nstages:\n  a:\n    cmd: x\n")
+            .find("cannot redefine 'train.epochs'") != std::string::npos);
+  // Different keys of one mapping merge; the same whole file twice loads once.
+  const Pipeline p =
+      parse(disk, "vars:\n  - train: {batch: 8}\n  - more.yaml\n  - more.yaml\nstages:\n  a:\n"
+                  "    cmd: run ${train.epochs} ${train.batch} ${seed}\n");
+  CHECK(p.stages[0].cmds[0] == "run 3 8 7");
+  CHECK(error_of(disk, "stages:\n  a:\n    vars: [{seed: 1}, {seed: 2}]\n    cmd: x\n")
+            .find("cannot redefine 'seed' from 'a.vars[1]' as it already exists in 'a.vars[0]'") != std::string::npos);
+  CHECK(error_of(disk, "stages:\n  a:\n    foreach: [1]\n    do:\n      vars: [{item: 2}]\n      cmd: x\n")
+            .find("reserved in foreach") != std::string::npos);
+}
