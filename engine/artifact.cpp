@@ -7,6 +7,7 @@
 
 #include "disk.h"
 #include "error.h"
+#include "ignore.h"
 #include "paths.h"
 #include "state_db.h"
 
@@ -14,8 +15,10 @@ namespace pipeline {
 
 void ArtifactHasher::walk(const std::string& dir, const std::string& rel, std::vector<FoundFile>& files,
                           std::vector<std::pair<uint64_t, uint64_t>>& open_dirs) {
+  const bool check_ignores = ignore_.any_in_or_above(dir);
   for (const DirEntry& e : disk_.list(dir)) {
     std::string child = dir.empty() ? e.name : dir + "/" + e.name;
+    if (check_ignores && ignore_.ignored(child, e.info.is_dir())) continue;
     std::string child_rel = rel.empty() ? e.name : rel + "/" + e.name;
     if (e.info.is_dir()) {
       // Symlinks are followed, so a link to an enclosing directory would

@@ -12,6 +12,7 @@
 
 #include "digest.h"
 #include "disk.h"
+#include "ignore.h"
 #include "object_store.h"
 
 namespace pipeline {
@@ -39,7 +40,7 @@ void commit_artifact(ObjectStore& store, const std::string& abs, const ArtifactI
 class ArtifactHasher {
  public:
   // `state` may be null (no hash cache).
-  ArtifactHasher(Disk& disk, StateDb* state) : disk_(disk), state_(state) {}
+  ArtifactHasher(Disk& disk, StateDb* state) : disk_(disk), state_(state), ignore_(disk) {}
   // Memoized for the life of this object; call forget() when a path changes.
   const ArtifactInfo& hash(const std::string& path);
   // Drops memoized results for `path`, what lies inside it and what contains it.
@@ -62,6 +63,7 @@ class ArtifactHasher {
 
   Disk& disk_;
   StateDb* state_;
+  IgnoreRules ignore_;  // .pipeignore/.dvcignore: files a directory's digest leaves out
   std::map<std::string, ArtifactInfo> memo_;
   uint64_t files_read_ = 0;
 };

@@ -6,6 +6,7 @@
 #include "document.h"
 #include "error.h"
 #include "graph.h"
+#include "ignore.h"
 #include "paths.h"
 #include "pipeline.h"
 #include "project.h"
@@ -76,9 +77,10 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-void walk_tracked(Disk& disk, const std::string& dir, const std::vector<std::string>& skip,
+void walk_tracked(Disk& disk, IgnoreRules& ignore, const std::string& dir, const std::vector<std::string>& skip,
                   std::vector<std::string>& out) {
   const std::vector<DirEntry> entries = disk.list(dir);
+  const bool check_ignores = ignore.any_in_or_above(dir);
   auto has_file = [&](const std::string& name) {
     for (const DirEntry& e : entries)
       if (e.name == name && e.info.is_file()) return true;
@@ -86,11 +88,12 @@ void walk_tracked(Disk& disk, const std::string& dir, const std::vector<std::str
   };
   for (const DirEntry& e : entries) {
     const std::string path = dir.empty() ? e.name : dir + "/" + e.name;
+    if (check_ignores && ignore.ignored(path, e.info.is_dir())) continue;
     if (e.info.is_file() && ends_with(e.name, kTrackedSuffix)) out.push_back(path);
     if (!e.info.is_dir() || e.name == ".pipe" || e.name == ".git") continue;
     if (has_file(e.name + kTrackedSuffix)) continue;  // tracked data
     if (std::find(skip.begin(), skip.end(), path) != skip.end()) continue;
-    walk_tracked(disk, path, skip, out);
+    walk_tracked(disk, ignore, path, skip, out);
   }
 }
 
@@ -98,7 +101,8 @@ void walk_tracked(Disk& disk, const std::string& dir, const std::vector<std::str
 
 std::vector<std::string> find_tracked_files(Disk& disk, const std::vector<std::string>& skip) {
   std::vector<std::string> out;
-  walk_tracked(disk, "", skip, out);
+  IgnoreRules ignore(disk);
+  walk_tracked(disk, ignore, "", skip, out);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -123,6 +127,7 @@ std::vector<AddResult> add_data(Project& project, const std::vector<std::string>
   }
   std::vector<AddResult> results;
   ArtifactHasher hasher(disk, project.state.get());
+  IgnoreRules ignore(disk);
   for (const std::string& path : paths) {
     if (path.empty()) throw Error(Exit::kUsage, "cannot add the project root: name a file or directory inside it");
     if (const char* reserved = reserved_path(path))
@@ -131,6 +136,9 @@ std::vector<AddResult> add_data(Project& project, const std::vector<std::string>
       throw Error(Exit::kUsage, "cannot add '" + path + "': it resolves outside the project through a symlink");
     const ArtifactInfo& info = hasher.hash(path);
     if (!info.exists) throw Error(Exit::kUsage, "cannot add '" + path + "': no such file or directory");
+    if (ignore.ignored(path, info.is_dir))
+      throw Error(Exit::kUsage, "cannot add '" + path + "': it is ignored by a .pipeignore or .dvcignore file; "
+                                "remove the pattern that matches it, or add another path");
     const LockedArtifact recorded{path, info.digest, info.size, info.is_dir, info.nfiles, info.executable};
     const std::string pipe_file = path + ".pipe";
     bool changed = true;

@@ -66,4 +66,21 @@ pipe config parsing.bool boolean_optional >/dev/null
 WHAT="parsing.bool changes the command" expect_exit 0 pipe repro train
 assert_contains "--no-dropout after parsing.bool" "$(cat args.txt)" "--no-dropout"
 
+# ------------------------------------------------------------ .dvcignore and .pipeignore
+new_project
+mkdir -p .dvc images
+echo 1 >images/a.png
+echo 2 >images/b.png
+printf '.DS_Store\n*.tmp\n' >.dvcignore
+expect_exit 0 pipe add images
+echo junk >images/.DS_Store
+echo junk >images/c.tmp
+expect_exit 0 pipe status -q
+WHAT="files the ignore files name change no digest" expect_exit 0 pipe status -q
+echo 3 >images/d.png
+WHAT="a real new file still does" expect_exit 1 pipe status -q
+echo scratch >notes.tmp
+WHAT="pipe add of an ignored path" expect_exit 2 pipe add notes.tmp
+assert_contains "the refusal names the ignore files" "$ERR" "ignored by a .pipeignore or .dvcignore file"
+
 finish
