@@ -45,6 +45,30 @@ bool project_path(const std::string& base, const std::string& path, std::string*
   return true;
 }
 
+bool external_path(const std::string& path, std::string* out) {
+  if (path.empty() || path[0] != '/') return false;
+  // From "/", ".." cannot climb higher; drop what would.
+  std::string trimmed = path.substr(1);
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= trimmed.size()) {
+    size_t end = trimmed.find('/', start);
+    if (end == std::string::npos) end = trimmed.size();
+    const std::string part = trimmed.substr(start, end - start);
+    start = end + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else {
+      parts.push_back(part);
+    }
+  }
+  *out = "";
+  for (const auto& p : parts) *out += "/" + p;
+  if (out->empty()) *out = "/";
+  return true;
+}
+
 bool path_within(const std::string& outer, const std::string& inner) {
   if (outer.empty()) return true;
   if (inner.size() < outer.size() || inner.compare(0, outer.size(), outer) != 0) return false;

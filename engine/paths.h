@@ -11,6 +11,11 @@ namespace pipeline {
 bool project_path(const std::string& base, const std::string& path, std::string* out,
                   std::string* why);
 
+// An absolute path, normalized lexically ("/a/./b//c/../d" -> "/a/b/d"), for
+// deps outside the project (DVC's external deps). False when `path` is not
+// absolute.
+bool external_path(const std::string& path, std::string* out);
+
 // True when `inner` is `outer` or lies inside it ("data/x" is within "data").
 bool path_within(const std::string& outer, const std::string& inner);
 

@@ -332,7 +332,10 @@ class Loader {
     if (const Value* deps = def.find("deps")) {
       for (const Value& d : list_of(*deps, where, "deps")) {
         if (!d.is_string()) fail(d.mark(), where + ": each dep must be a path string");
-        s.deps.push_back({normalize(s.wdir, d.as_string(), d.mark(), where + " dep"), d.mark()});
+        // An absolute dep is DVC's external dep: read, never written.
+        std::string external;
+        if (external_path(d.as_string(), &external)) s.deps.push_back({external, d.mark()});
+        else s.deps.push_back({normalize(s.wdir, d.as_string(), d.mark(), where + " dep"), d.mark()});
       }
     }
     if (const Value* params = def.find("params")) add_params(s, *params, where);

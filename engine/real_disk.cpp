@@ -125,6 +125,7 @@ class RealDisk : public Disk {
  private:
   std::string full(const std::string& path) const {
     if (path.empty() || path == ".") return root_;
+    if (path[0] == '/') return path;  // an external dep, read only
     return root_ + "/" + path;
   }
 

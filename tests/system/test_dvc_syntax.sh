@@ -83,4 +83,27 @@ echo scratch >notes.tmp
 WHAT="pipe add of an ignored path" expect_exit 2 pipe add notes.tmp
 assert_contains "the refusal names the ignore files" "$ERR" "ignored by a .pipeignore or .dvcignore file"
 
+# ------------------------------------------------------------ external deps
+new_project
+outside=$(mktemp -d "${TMPDIR:-/tmp}/pipe-ext.XXXXXX")
+_TMPDIRS+=("$outside")
+ext=$outside/shared.csv
+echo v1 >"$ext"
+cat >dvc.yaml <<EOF
+stages:
+  use:
+    cmd: sh rec.sh use && cat $ext > copy.csv
+    deps: [$ext]
+    outs: [copy.csv]
+EOF
+expect_exit 0 pipe repro
+assert_ran "a stage with an absolute dep runs" "use"
+expect_exit 0 pipe status -q
+echo v2 >"$ext"
+expect_exit 0 pipe status
+assert_contains "a change outside the project is seen" "$OUT" "dep modified: $ext"
+expect_exit 0 pipe repro
+assert_ran "and reruns the stage" "use"
+assert_eq "the external file was only read" "v2" "$(cat "$ext")"
+
 finish

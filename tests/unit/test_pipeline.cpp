@@ -302,3 +302,11 @@ TEST_CASE("vars may not redefine a name, as DVC refuses it; mappings merge key b
   CHECK(error_of(disk, "stages:\n  a:\n    foreach: [1]\n    do:\n      vars: [{item: 2}]\n      cmd: x\n")
             .find("reserved in foreach") != std::string::npos);
 }
+
+TEST_CASE("an absolute dep is DVC's external dep: kept, normalized; an absolute output is still refused") {
+  FakeDisk disk;
+  const Pipeline p = parse(disk, "stages:\n  a:\n    cmd: x\n    wdir: sub\n    deps: [/shared//data/./raw.csv]\n");
+  CHECK(p.stages[0].deps[0].path == "/shared/data/raw.csv");
+  CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    outs: [/tmp/o]\n").find("absolute paths are not allowed") !=
+        std::string::npos);
+}
