@@ -4,6 +4,38 @@
 
 namespace pipeline {
 
+namespace {
+
+// Appends the components of `s` to `parts`, resolving "." and "..". A ".."
+// with nothing left to climb fails, unless `clamp_at_top` keeps it there (as
+// "/.." is "/").
+bool push_parts(std::vector<std::string>& parts, const std::string& s, bool clamp_at_top) {
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find('/', start);
+    if (end == std::string::npos) end = s.size();
+    const std::string part = s.substr(start, end - start);
+    start = end + 1;
+    if (part.empty() || part == ".") continue;
+    if (part != "..") {
+      parts.push_back(part);
+    } else if (!parts.empty()) {
+      parts.pop_back();
+    } else if (!clamp_at_top) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& lead) {
+  std::string joined;
+  for (const auto& p : parts) joined += (joined.empty() ? lead : "/") + p;
+  return joined;
+}
+
+}  // namespace
+
 bool project_path(const std::string& base, const std::string& path, std::string* out,
                   std::string* why) {
   if (path.empty()) {
@@ -15,57 +47,19 @@ bool project_path(const std::string& base, const std::string& path, std::string*
     return false;
   }
   std::vector<std::string> parts;
-  auto push_parts = [&](const std::string& s) {
-    size_t start = 0;
-    while (start <= s.size()) {
-      size_t end = s.find('/', start);
-      if (end == std::string::npos) end = s.size();
-      const std::string part = s.substr(start, end - start);
-      start = end + 1;
-      if (part.empty() || part == ".") continue;
-      if (part == "..") {
-        if (parts.empty()) return false;
-        parts.pop_back();
-      } else {
-        parts.push_back(part);
-      }
-    }
-    return true;
-  };
-  if (!push_parts(base) || !push_parts(path)) {
+  if (!push_parts(parts, base, false) || !push_parts(parts, path, false)) {
     *why = "path escapes the project directory";
     return false;
   }
-  std::string joined;
-  for (const auto& p : parts) {
-    if (!joined.empty()) joined += '/';
-    joined += p;
-  }
-  *out = joined;
+  *out = join(parts, "");
   return true;
 }
 
 bool external_path(const std::string& path, std::string* out) {
   if (path.empty() || path[0] != '/') return false;
-  // From "/", ".." cannot climb higher; drop what would.
-  std::string trimmed = path.substr(1);
   std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= trimmed.size()) {
-    size_t end = trimmed.find('/', start);
-    if (end == std::string::npos) end = trimmed.size();
-    const std::string part = trimmed.substr(start, end - start);
-    start = end + 1;
-    if (part.empty() || part == ".") continue;
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else {
-      parts.push_back(part);
-    }
-  }
-  *out = "";
-  for (const auto& p : parts) *out += "/" + p;
-  if (out->empty()) *out = "/";
+  push_parts(parts, path, true);
+  *out = parts.empty() ? "/" : join(parts, "/");
   return true;
 }
 
