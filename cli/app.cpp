@@ -35,6 +35,14 @@ std::vector<pipeline::Target> to_targets(const Context& ctx, const std::string& 
   return out;
 }
 
+pipeline::Workspace open_workspace(const Context& ctx, pipeline::Project& project) {
+  const std::filesystem::path base = std::filesystem::absolute(ctx.directory).lexically_normal();
+  std::string cwd = base.lexically_relative(std::filesystem::path(project.root)).string();
+  std::string normalized, why;
+  if (cwd == "." || !pipeline::project_path("", cwd, &normalized, &why)) normalized.clear();
+  return pipeline::load_workspace(project, normalized);
+}
+
 std::unique_ptr<pipeline::ProjectLock> lock_project(const pipeline::Project& project) {
   return std::make_unique<pipeline::ProjectLock>(project.state_path("repro.lock"), -1.0, [](const std::string& m) {
     fmt::print(stderr, "pipe: {}\n", m);

@@ -12,6 +12,7 @@
 #include "remote.h"
 #include "targets.h"
 #include "transfer.h"
+#include "workspace.h"
 
 namespace CLI {
 class App;
@@ -77,8 +78,13 @@ std::vector<pipeline::Target> to_targets(const Context& ctx, const std::string& 
 
 // Runs `work` for the default remote (`chosen`, or core.remote) and for
 // every other remote the targets' outputs name in `remote:`.
-void for_each_remote(pipeline::Project& project, const std::string& chosen, const std::vector<pipeline::Target>& targets,
+void for_each_remote(pipeline::Workspace& ws, const std::string& chosen, const std::vector<pipeline::Target>& targets,
                      const std::function<void(pipeline::Remote&, const pipeline::RemoteScope&)>& work);
+
+// Every pipeline file, the graph, the locks and the config, loaded once for
+// the command; `cwd` is where -C points, relative to the root. Load it
+// after taking the project lock, so that it reads what a finished run wrote.
+pipeline::Workspace open_workspace(const Context& ctx, pipeline::Project& project);
 
 // Holds the project lock for a command that writes pipe.lock, .pipe files
 // or the workspace, waiting (and saying so) while a `pipe repro` runs.

@@ -17,9 +17,10 @@ void add_add(CLI::App& app, Context& ctx) {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
     const auto lock = lock_project(project);
+    auto ws = open_workspace(ctx, project);
     std::vector<std::string> relative;
     for (const std::string& p : *paths) relative.push_back(project_relative(ctx, root, p, "add"));
-    for (const auto& r : pipeline::add_data(project, relative)) {
+    for (const auto& r : pipeline::add_data(ws, relative)) {
       if (r.changed) fmt::print("added {} ({} bytes{})\n", r.path, r.recorded.size,
                                 r.recorded.is_dir ? ", " + std::to_string(r.recorded.nfiles) + " files" : "");
       else fmt::print("{} is unchanged\n", r.path);

@@ -27,7 +27,10 @@ void add_cache(CLI::App& app, Context& ctx) {
   verify->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     std::vector<pipeline::Digest> only;
-    if (!opt->all) only = pipeline::referenced_objects(project);
+    if (!opt->all) {
+      auto ws = open_workspace(ctx, project);
+      only = pipeline::referenced_objects(ws);
+    }
     size_t checked = 0;
     const auto damaged = (opt->all || !only.empty()) ? project.cache->verify(only, opt->repair, &checked)
                                                      : std::vector<pipeline::ObjectStore::Damage>{};

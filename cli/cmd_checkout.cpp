@@ -27,7 +27,8 @@ void add_checkout(CLI::App& app, Context& ctx) {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
     const auto lock = lock_project(project);
-    const auto report = pipeline::checkout(project, to_targets(ctx, root, opt->targets), opt->force);
+    auto ws = open_workspace(ctx, project);
+    const auto report = pipeline::checkout(ws, to_targets(ctx, root, opt->targets), opt->force);
     for (const auto& p : report.restored) fmt::print("restored {}\n", p);
     for (const auto& p : report.refused)
       fmt::print(stderr, "pipe: {} differs from what pipe.lock or its .pipe file records; not overwritten (use --force to "

@@ -26,7 +26,8 @@ void add_commit(CLI::App& app, Context& ctx) {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
     const auto lock = lock_project(project);
-    const auto report = pipeline::commit(project, to_targets(ctx, root, opt->targets), opt->force);
+    auto ws = open_workspace(ctx, project);
+    const auto report = pipeline::commit(ws, to_targets(ctx, root, opt->targets), opt->force);
     for (const auto& name : report.committed) fmt::print("committed {}\n", name);
     if (report.committed.empty()) fmt::print("Nothing to commit: pipe.lock and the .pipe files are up to date.\n");
   });

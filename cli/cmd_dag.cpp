@@ -28,10 +28,12 @@ void add_dag(CLI::App& app, Context& ctx) {
   cmd->add_flag("--mermaid", opt->mermaid, "Mermaid flowchart output")->excludes(dot_flag);
   cmd->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    const auto p = pipeline::load_pipeline(*project.disk);
-    const auto g = pipeline::Graph::build(p, *project.disk);
+    const auto ws = open_workspace(ctx, project);
+    pipeline::require_pipeline(ws);
+    const auto& p = ws.pipeline;
+    const auto& g = ws.graph;
     std::vector<bool> keep(g.size(), true);
-    if (!opt->target.empty()) keep = g.ancestors(pipeline::resolve_targets(p, {opt->target}));
+    if (!opt->target.empty()) keep = g.ancestors(pipeline::resolve_targets(p, {opt->target}, ws.cwd));
     std::vector<std::string> outputs;
     for (const auto& s : p.stages)
       for (const auto& o : s.outs) outputs.push_back(o.path);

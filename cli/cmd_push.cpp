@@ -56,14 +56,14 @@ void common(CLI::App* cmd, const std::shared_ptr<TransferOptions>& opt) {
 
 }  // namespace
 
-void for_each_remote(pipeline::Project& project, const std::string& chosen, const std::vector<pipeline::Target>& targets,
+void for_each_remote(pipeline::Workspace& ws, const std::string& chosen, const std::vector<pipeline::Target>& targets,
                      const std::function<void(pipeline::Remote&, const pipeline::RemoteScope&)>& work) {
-  const std::string dir = project.root + "/" + pipeline::kStateDir;
-  const pipeline::Config config = pipeline::Config::load(dir);
+  const std::string dir = ws.project.root + "/" + pipeline::kStateDir;
+  const pipeline::Config& config = ws.config;
   const pipeline::RemoteSettings def = pipeline::remote_settings(config, chosen, dir);
   work(*pipeline::open_remote(def), {def.name, true});
   // Outputs that name their own remote (`remote:` in pipe.yaml).
-  for (const std::string& name : pipeline::output_remotes(project, targets)) {
+  for (const std::string& name : pipeline::output_remotes(ws, targets)) {
     if (name == def.name) continue;
     work(*pipeline::open_remote(pipeline::remote_settings(config, name, dir)), {name, false});
   }
@@ -77,8 +77,9 @@ void add_push(CLI::App& app, Context& ctx) {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
     const auto targets = to_targets(ctx, root, opt->targets);
-    for_each_remote(project, opt->remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
-      finish(ctx, "Pushed", pipeline::push(project, remote, scope, targets, opt->jobs, progress_line("pushing")));
+    auto ws = open_workspace(ctx, project);
+    for_each_remote(ws, opt->remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
+      finish(ctx, "Pushed", pipeline::push(ws, remote, scope, targets, opt->jobs, progress_line("pushing")));
     });
   });
 
@@ -88,8 +89,9 @@ void add_push(CLI::App& app, Context& ctx) {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
     const auto targets = to_targets(ctx, root, opt->targets);
-    for_each_remote(project, opt->remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
-      finish(ctx, "Fetched", pipeline::fetch(project, remote, scope, targets, opt->jobs, progress_line("fetching")));
+    auto ws = open_workspace(ctx, project);
+    for_each_remote(ws, opt->remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
+      finish(ctx, "Fetched", pipeline::fetch(ws, remote, scope, targets, opt->jobs, progress_line("fetching")));
     });
   });
 
@@ -101,10 +103,11 @@ void add_push(CLI::App& app, Context& ctx) {
     auto project = pipeline::open_project(root);
     const auto targets = to_targets(ctx, root, opt->targets);
     const auto lock = lock_project(project);
-    for_each_remote(project, opt->remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
-      finish(ctx, "Fetched", pipeline::fetch(project, remote, scope, targets, opt->jobs, progress_line("fetching")));
+    auto ws = open_workspace(ctx, project);
+    for_each_remote(ws, opt->remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
+      finish(ctx, "Fetched", pipeline::fetch(ws, remote, scope, targets, opt->jobs, progress_line("fetching")));
     });
-    const auto report = pipeline::checkout(project, targets, opt->force);
+    const auto report = pipeline::checkout(ws, targets, opt->force);
     for (const auto& p : report.restored) fmt::print("restored {}\n", p);
     for (const auto& p : report.refused)
       fmt::print(stderr, "pipe: {} differs from what is recorded; not overwritten (use --force)\n", p);

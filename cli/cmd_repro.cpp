@@ -135,7 +135,12 @@ void add_repro(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("repro", "Run the stages whose inputs changed");
   auto opt = std::make_shared<ReproFlags>();
   opt->repro.jobs = static_cast<size_t>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
-  cmd->add_option("targets", opt->repro.targets, "Stages to reproduce (with their upstream); default all");
+  cmd->add_option("targets", opt->repro.targets,
+                  "Stages ('train', 'sub/dvc.yaml:train') or pipeline files to reproduce, with their upstream; "
+                  "default: the pipeline file of this folder");
+  cmd->add_flag("-R,--recursive", opt->repro.selection.recursive, "A folder target names every pipeline file under it");
+  cmd->add_flag("--glob", opt->repro.selection.glob, "Stage names in targets are wildcard patterns ('train*')");
+  cmd->add_flag("-P,--all-pipelines", opt->repro.all_pipelines, "Every stage of every pipeline file in the project");
   cmd->add_flag("-f,--force", opt->repro.force, "Run the selected stages even if nothing changed");
   cmd->add_flag("-s,--single-item", opt->repro.single_item, "Only the targets, not their upstream stages");
   cmd->add_flag("--downstream", opt->repro.downstream, "The targets and every stage that depends on them");
@@ -191,9 +196,12 @@ void add_repro(CLI::App& app, Context& ctx) {
       };
     const int64_t started = pipeline::now_ns();
     const pipeline::CodeState code = pipeline::capture_code_state(project.root);
+    // Loaded once the lock is held, so it sees what an earlier run wrote;
+    // the lineage record and --push use this same state.
+    pipeline::Workspace ws = open_workspace(ctx, project);
     pipeline::ReproSummary summary;
     try {
-      summary = pipeline::repro(project, opt->repro, *runner, reporter, watcher.received());
+      summary = pipeline::repro(ws, opt->repro, *runner, reporter, watcher.received());
     } catch (const pipeline::Error& e) {
       // Scripts reading --json still get a document: what happened to each
       // stage, and the error that stopped the run.
@@ -215,7 +223,7 @@ void add_repro(CLI::App& app, Context& ctx) {
     if (!opt->repro.dry) {
       try {
         const int64_t t0 = pipeline::now_ns();
-        const auto run = pipeline::record_lineage(project, {ctx.argv, started, ctx.exit_code, code}, summary);
+        const auto run = pipeline::record_lineage(ws, {ctx.argv, started, ctx.exit_code, code}, summary);
         lineage_seconds = static_cast<double>(pipeline::now_ns() - t0) / 1e9;
         lineage_run = run.id;
         for (const auto& v : run.models) {
@@ -228,8 +236,8 @@ void add_repro(CLI::App& app, Context& ctx) {
       }
     }
     if (opt->push && !summary.interrupted) {
-      for_each_remote(project, opt->remote, {}, [&](pipeline::Remote& to, const pipeline::RemoteScope& scope) {
-        const auto pushed = pipeline::push(project, to, scope, {}, 4 * std::max<size_t>(1, opt->repro.jobs), {});
+      for_each_remote(ws, opt->remote, {}, [&](pipeline::Remote& to, const pipeline::RemoteScope& scope) {
+        const auto pushed = pipeline::push(ws, to, scope, {}, 4 * std::max<size_t>(1, opt->repro.jobs), {});
         for (const auto& e : pushed.errors) reporter.message("pipe: " + e);
         reporter.message("Pushed " + std::to_string(pushed.transferred) + " objects to " + to.describe() + ", " +
                          std::to_string(pushed.skipped) + " already there, " + std::to_string(pushed.failed) + " failed");

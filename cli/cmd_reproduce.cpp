@@ -65,7 +65,8 @@ std::string populate(pipeline::Project& project, const pipeline::RunRecord& run,
     }
     fs::remove(scratch + "/.source.tar");
   }
-  std::set<std::string> files = {pipeline::pipeline_file(*project.disk)};
+  const auto pipeline_files = pipeline::find_pipeline_files(*project.disk);
+  std::set<std::string> files(pipeline_files.begin(), pipeline_files.end());
   for (const auto& e : run.executions)
     for (const auto& p : e.params) files.insert(p.file);
   for (const std::string& f : files) {

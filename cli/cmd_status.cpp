@@ -5,18 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app.h"
-#include "artifact.h"
-#include "changes.h"
-#include "graph.h"
-#include "lockfile.h"
-#include "params.h"
-#include "project.h"
-#include "config.h"
 #include "remote.h"
-#include "repro.h"
+#include "status.h"
 #include "transfer.h"
-#include "targets.h"
-#include "tracked.h"
 
 namespace pipe_cli {
 namespace {
@@ -27,6 +18,7 @@ struct StatusOptions {
   bool json = false;
   bool cloud = false;
   std::string remote;
+  pipeline::TargetOptions selection;
 };
 
 // `status -c`: which recorded outputs and tracked data are missing where.
@@ -34,12 +26,13 @@ void cloud_status(Context& ctx, const StatusOptions& opt) {
   const std::string root = pipeline::find_project_root(ctx.directory);
   auto project = pipeline::open_project(root);
   const auto targets = to_targets(ctx, root, opt.targets);
+  auto ws = open_workspace(ctx, project);
   nlohmann::json out = nlohmann::json::array();
   bool differ = false;
   std::string shown;
-  for_each_remote(project, opt.remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
+  for_each_remote(ws, opt.remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
    shown += (shown.empty() ? "" : ", ") + remote.describe();
-   for (const auto& r : pipeline::remote_status(project, remote, scope, targets)) {
+   for (const auto& r : pipeline::remote_status(ws, remote, scope, targets)) {
     const char* state = r.remote_missing && r.local_missing ? "missing everywhere"
                         : r.remote_missing                    ? "not pushed"
                         : r.local_missing                     ? "not fetched"
@@ -72,7 +65,10 @@ nlohmann::json json_value(const std::string& canonical) {
 void add_status(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("status", "Show which stages are out of date, and why");
   auto opt = std::make_shared<StatusOptions>();
-  cmd->add_option("targets", opt->targets, "Stages (with their upstream), outputs or .pipe files to check; default all");
+  cmd->add_option("targets", opt->targets,
+                  "Stages (with their upstream), pipeline files, outputs or .pipe files to check; default all");
+  cmd->add_flag("-R,--recursive", opt->selection.recursive, "A folder target names every pipeline file under it");
+  cmd->add_flag("--glob", opt->selection.glob, "Stage names in targets are wildcard patterns ('train*')");
   cmd->add_flag("-q,--quiet", opt->quiet, "Print nothing; exit 1 if anything is out of date");
   cmd->add_flag("--json", opt->json, "Machine-readable output");
   cmd->add_flag("-c,--cloud", opt->cloud, "Compare the cache with a remote instead: what is missing where");
@@ -80,42 +76,23 @@ void add_status(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, opt] {
     if (opt->cloud) return cloud_status(ctx, *opt);
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    pipeline::Disk& disk = *project.disk;
-    const auto p = pipeline::load_pipeline(disk, /*required=*/false);
-    const auto g = pipeline::Graph::build(p, disk);
-    const auto lock = pipeline::read_lock(disk);
-    const std::string root = project.root;
-    const auto sel = pipeline::select_targets(p, disk, to_targets(ctx, root, opt->targets));
-    std::vector<size_t> chosen;
-    for (size_t i = 0; i < sel.stages.size(); ++i)
-      if (sel.stages[i]) chosen.push_back(i);
-    std::vector<bool> keep(g.size(), true);
-    if (!opt->targets.empty()) keep = g.ancestors(chosen);
-    pipeline::ArtifactHasher hasher(disk, project.state.get());
-    pipeline::ParamsReader params(disk);
-
-    bool changed = false;
+    auto ws = open_workspace(ctx, project);
+    const auto report = pipeline::status(ws, to_targets(ctx, project.root, opt->targets), opt->selection);
+    const bool changed = report.changed();
     nlohmann::json stages = nlohmann::json::array();
     std::string text;
-    for (size_t i : g.order()) {
-      if (!keep[i]) continue;
-      const auto& s = p.stages[i];
+    for (const auto& st : report.stages) {
+      const auto& s = ws.pipeline.stages[st.stage];
       nlohmann::json js = {{"name", s.name}};
-      if (s.frozen) {
+      if (st.frozen) {
         js["state"] = "frozen";
         stages.push_back(js);
         continue;
       }
-      auto it = lock.stages.find(s.name);
-      const auto reasons =
-          pipeline::stage_changes(s, it == lock.stages.end() ? nullptr : &it->second, hasher, params);
-      js["state"] = reasons.empty() ? "up_to_date" : "changed";
+      js["state"] = st.reasons.empty() ? "up_to_date" : "changed";
       js["reasons"] = nlohmann::json::array();
-      if (!reasons.empty()) {
-        changed = true;
-        text += s.name + ":\n";
-      }
-      for (const auto& r : reasons) {
+      if (!st.reasons.empty()) text += s.name + ":\n";
+      for (const auto& r : st.reasons) {
         text += "    " + r.describe() + "\n";
         nlohmann::json jr = {{"type", r.category()}, {"change", r.change()}, {"text", r.describe()}};
         if (!r.subject.empty()) jr["subject"] = r.subject;
@@ -127,24 +104,15 @@ void add_status(CLI::App& app, Context& ctx) {
       }
       stages.push_back(js);
     }
-    // Data tracked with `pipe add`, like DVC's .dvc files.
     nlohmann::json tracked = nlohmann::json::array();
-    for (const std::string& file : sel.tracked) {
-      const auto recorded = pipeline::read_tracked(disk, file);
-      const auto& now = hasher.hash(recorded.path);
-      nlohmann::json jt = {{"file", file}, {"path", recorded.path}};
-      std::string change;
-      if (!now.exists) change = "deleted";
-      else if (now.digest != recorded.digest) change = "modified";
-      jt["state"] = change.empty() ? "up_to_date" : "changed";
-      if (!change.empty()) {
-        changed = true;
-        jt["change"] = change;
-        text += file + ":\n    out " + change + ": " + recorded.path + "\n";
+    for (const auto& t : report.tracked) {
+      nlohmann::json jt = {{"file", t.file}, {"path", t.path}, {"state", t.change.empty() ? "up_to_date" : "changed"}};
+      if (!t.change.empty()) {
+        jt["change"] = t.change;
+        text += t.file + ":\n    out " + t.change + ": " + t.path + "\n";
       }
       tracked.push_back(jt);
     }
-    project.state->flush();
     if (opt->json) {
       fmt::print("{}\n", nlohmann::json{{"up_to_date", !changed}, {"stages", stages}, {"tracked", tracked}}.dump(2));
     } else if (!opt->quiet) {

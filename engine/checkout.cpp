@@ -19,6 +19,7 @@
 #include "repro.h"
 #include "targets.h"
 #include "tracked.h"
+#include "workspace.h"
 
 namespace pipeline {
 namespace {
@@ -169,11 +170,12 @@ bool restorable(Project& project, const LockedArtifact& a) {
   return true;
 }
 
-CheckoutReport checkout(Project& project, const std::vector<Target>& targets, bool force) {
-  Disk& disk = *project.disk;
-  const Pipeline p = load_pipeline(disk, /*required=*/false);
-  const LockFile lock = read_lock(disk);
-  const Selection sel = select_targets(p, disk, targets);
+CheckoutReport checkout(Workspace& ws, const std::vector<Target>& targets, bool force) {
+  Project& project = ws.project;
+  Disk& disk = ws.disk;
+  const Pipeline& p = ws.pipeline;
+  const LockFile& lock = ws.lock();
+  const Selection sel = select_targets(p, disk, targets, ws.cwd);
   ArtifactHasher hasher(disk, project.state.get());
   CheckoutReport report;
   auto bring_back = [&](const LockedArtifact& a) {
@@ -213,8 +215,9 @@ CheckoutReport checkout(Project& project, const std::vector<Target>& targets, bo
   return report;
 }
 
-std::vector<Digest> referenced_objects(Project& project) {
-  const LockFile lock = read_lock(*project.disk);
+std::vector<Digest> referenced_objects(Workspace& ws) {
+  Project& project = ws.project;
+  const LockFile& lock = ws.lock();
   std::vector<Digest> out;
   for (const auto& [name, s] : lock.stages) {
     for (const LockedArtifact& a : s.outs) {

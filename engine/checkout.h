@@ -11,6 +11,7 @@
 namespace pipeline {
 
 struct Project;
+struct Workspace;
 
 struct CheckoutReport {
   std::vector<std::string> restored;
@@ -36,7 +37,7 @@ struct Target;
 
 // Restores the outputs of the stages and the .pipe-tracked data the targets
 // name (see targets.h); no targets means all of them.
-CheckoutReport checkout(Project& project, const std::vector<Target>& targets, bool force);
+CheckoutReport checkout(Workspace& ws, const std::vector<Target>& targets, bool force);
 
 // Replaces hard- and symbolic links to the cache under `path` (a file or a
 // directory) with writable copies of their own, so they can be edited in
@@ -46,6 +47,6 @@ size_t unprotect(Project& project, const std::string& path);
 
 // Every digest pipe.lock records for cached outputs, and the files of
 // recorded directories: what `cache verify` checks by default.
-std::vector<Digest> referenced_objects(Project& project);
+std::vector<Digest> referenced_objects(Workspace& ws);
 
 }  // namespace pipeline

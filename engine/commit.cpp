@@ -11,6 +11,7 @@
 #include "run_cache.h"
 #include "targets.h"
 #include "tracked.h"
+#include "workspace.h"
 
 namespace pipeline {
 namespace {
@@ -21,12 +22,12 @@ bool input_change(const Reason& r) {
 
 }  // namespace
 
-CommitReport commit(Project& project, const std::vector<Target>& targets, bool force) {
-  Disk& disk = *project.disk;
-  const Pipeline p = load_pipeline(disk, /*required=*/false);
-  Graph::build(p, disk);  // the same validation as repro
-  LockFile lock = read_lock(disk);
-  const Selection sel = select_targets(p, disk, targets);
+CommitReport commit(Workspace& ws, const std::vector<Target>& targets, bool force) {
+  Project& project = ws.project;
+  Disk& disk = ws.disk;
+  const Pipeline& p = ws.pipeline;
+  const LockFile& lock = ws.lock();
+  const Selection sel = select_targets(p, disk, targets, ws.cwd);
   ArtifactHasher hasher(disk, project.state.get());
   ParamsReader params(disk);
   CommitReport report;
@@ -67,7 +68,6 @@ CommitReport commit(Project& project, const std::vector<Target>& targets, bool f
     todo.push_back(i);
   }
 
-  LockWriter writer(lock);
   for (size_t i : todo) {
     const Stage& s = p.stages[i];
     LockedStage entry;
@@ -87,14 +87,14 @@ CommitReport commit(Project& project, const std::vector<Target>& targets, bool f
       entry.outs.push_back({o.path, a.digest, a.size, a.is_dir, a.nfiles, a.executable});
     }
     if (run_cache_eligible(s)) RunCache(disk).save(run_key(s, entry), s.name, entry);
-    writer.set(s.name, entry);
+    ws.locks.set(s, entry);
     report.committed.push_back(s.name);
   }
-  if (!todo.empty()) disk.write_atomic(kLockFile, writer.render());
+  ws.locks.flush(disk);
 
   for (const std::string& file : sel.tracked) {
     const LockedArtifact recorded = read_tracked(disk, file);
-    const std::vector<AddResult> r = add_data(project, {recorded.path});
+    const std::vector<AddResult> r = add_data(ws, {recorded.path});
     (r.front().changed ? report.committed : report.unchanged).push_back(file);
   }
   if (project.state) project.state->flush();

@@ -7,7 +7,7 @@
 
 namespace pipeline {
 
-struct Project;
+struct Workspace;
 struct Target;
 
 struct CommitReport {
@@ -19,6 +19,6 @@ struct CommitReport {
 // whose cmd, deps or params changed since pipe.lock is refused unless
 // `force`: committing claims its outputs came from those new inputs. Every
 // output and dep must exist. Nothing is written unless every target passes.
-CommitReport commit(Project& project, const std::vector<Target>& targets, bool force);
+CommitReport commit(Workspace& ws, const std::vector<Target>& targets, bool force);
 
 }  // namespace pipeline

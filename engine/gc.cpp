@@ -12,7 +12,9 @@
 #include "file_io.h"
 #include "paths.h"
 #include "lineage.h"
+#include "lock_set.h"
 #include "lockfile.h"
+#include "pipeline.h"
 #include "object_store.h"
 #include "project.h"
 #include "tracked.h"
@@ -50,7 +52,7 @@ std::string read_text(const fs::path& p) {
 void reference_project(const ObjectStore& store, const std::string& root_dir, std::set<std::string>& keep) {
   const fs::path root(root_dir);
   auto disk = make_real_disk(root_dir);
-  reference_lock(store, read_lock(*disk), keep);
+  reference_lock(store, LockSet(*disk, find_pipeline_files(*disk)).merged(), keep);
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root / kStateDir / "runs", ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {

@@ -47,7 +47,10 @@ struct OutRef {
 }  // namespace
 
 Graph Graph::build(const Pipeline& p, Disk& disk) {
-  const std::string& file = p.file;
+  // Faults are located in the file of the stage they concern.
+  auto file_of = [&p](size_t i) -> const std::string& {
+    return p.stages[i].file.empty() ? p.file : p.stages[i].file;
+  };
   const size_t n = p.stages.size();
   // Outputs by path; sorted, so "everything under dir/" is a range.
   std::map<std::string, OutRef> outs;
@@ -56,12 +59,12 @@ Graph Graph::build(const Pipeline& p, Disk& disk) {
       auto [it, fresh] = outs.emplace(o.path, OutRef{i, &o});
       if (!fresh) {
         const std::string& other = p.stages[it->second.stage].name;
-        fail_pipeline(file, o.mark,
+        fail_pipeline(file_of(i), o.mark,
                       "output '" + o.path + "' of stage '" + p.stages[i].name + "' is also an output of stage '" +
                           other + "'; each path may be produced by one stage only");
       }
       if (!disk.resolves_inside_root(o.path))
-        fail_pipeline(file, o.mark,
+        fail_pipeline(file_of(i), o.mark,
                       "output '" + o.path + "' of stage '" + p.stages[i].name +
                           "' resolves outside the project through a symlink; outputs must stay inside the project");
     }
@@ -71,7 +74,7 @@ Graph Graph::build(const Pipeline& p, Disk& disk) {
     for (std::string parent = parent_path(path); !parent.empty(); parent = parent_path(parent)) {
       auto it = outs.find(parent);
       if (it == outs.end()) continue;
-      fail_pipeline(file, ref.out->mark,
+      fail_pipeline(file_of(ref.stage), ref.out->mark,
                     "output '" + path + "' of stage '" + p.stages[ref.stage].name + "' lies inside output '" +
                         parent + "' of stage '" + p.stages[it->second.stage].name +
                         "'; outputs may not overlap");
@@ -101,7 +104,7 @@ Graph Graph::build(const Pipeline& p, Disk& disk) {
         producers.insert(it->second.stage);
     }
     if (producers.count(i))
-      fail_pipeline(file, s.mark, "cycle: " + s.name + " -> " + s.name + " (a dep of stage '" + s.name +
+      fail_pipeline(file_of(i), s.mark, "cycle: " + s.name + " -> " + s.name + " (a dep of stage '" + s.name +
                                       "' is, contains or lies inside one of its own outputs)");
     for (size_t up : producers) {
       g.up_[i].push_back(up);
@@ -116,7 +119,7 @@ Graph Graph::build(const Pipeline& p, Disk& disk) {
   } catch (const CycleFound& c) {
     std::string text;
     for (Vertex v : c.path) text += (text.empty() ? "" : " -> ") + p.stages[v].name;
-    fail_pipeline(file, p.stages[c.path.front()].mark, "cycle: " + text + "; remove one of these dependencies");
+    fail_pipeline(file_of(c.path.front()), p.stages[c.path.front()].mark, "cycle: " + text + "; remove one of these dependencies");
   }
   // Kahn's algorithm, lowest index first: a valid order that also follows
   // the file's declaration order wherever the edges allow, so output is stable.

@@ -16,29 +16,32 @@ void render_artifacts(std::string& out, const char* key, const std::vector<Locke
   for (const LockedArtifact& a : list) out += render_artifact(a, a.path, "    ");
 }
 
-[[noreturn]] void corrupt(Mark m, const std::string& what) {
-  fail_pipeline(kLockFile, m,
-                what + "; pipe.lock is written by pipe, so it was edited or damaged: restore it from "
-                       "version control, or delete it to rerun every stage");
-}
+// The lock file being read, for messages.
+struct Source {
+  const std::string& file;
+  [[noreturn]] void corrupt(Mark m, const std::string& what) const {
+    fail_pipeline(file, m,
+                  what + "; " + file + " is written by pipe, so it was edited or damaged: restore it from "
+                         "version control, or delete it to rerun every stage");
+  }
+  const Value& need(const Value& map, const char* key) const {
+    const Value* v = map.find(key);
+    if (!v) corrupt(map.mark(), std::string("missing '") + key + "'");
+    return *v;
+  }
+};
 
-const Value& need(const Value& map, const char* key) {
-  const Value* v = map.find(key);
-  if (!v) corrupt(map.mark(), std::string("missing '") + key + "'");
-  return *v;
-}
-
-std::vector<LockedArtifact> parse_artifacts(const Value* list) {
+std::vector<LockedArtifact> parse_artifacts(const Source& src, const Value* list) {
   std::vector<LockedArtifact> out;
   if (!list) return out;
-  if (!list->is_list()) corrupt(list->mark(), "expected a list of artifacts");
+  if (!list->is_list()) src.corrupt(list->mark(), "expected a list of artifacts");
   for (const Value& item : list->items()) {
-    if (!item.is_map()) corrupt(item.mark(), "expected an artifact mapping");
+    if (!item.is_map()) src.corrupt(item.mark(), "expected an artifact mapping");
     LockedArtifact a;
-    const Value& path = need(item, "path");
-    if (!path.is_string()) corrupt(path.mark(), "'path' must be a string");
+    const Value& path = src.need(item, "path");
+    if (!path.is_string()) src.corrupt(path.mark(), "'path' must be a string");
     a.path = path.as_string();
-    parse_artifact_fields(item, &a, [](const Value& at, const std::string& what) { corrupt(at.mark(), what); });
+    parse_artifact_fields(item, &a, [&src](const Value& at, const std::string& what) { src.corrupt(at.mark(), what); });
     out.push_back(std::move(a));
   }
   return out;
@@ -121,51 +124,52 @@ std::string LockWriter::render() const {
   return out;
 }
 
-LockFile read_lock(Disk& disk) {
+LockFile read_lock(Disk& disk, const std::string& file) {
   std::string text;
-  if (!disk.stat(kLockFile).is_file()) return {};
-  if (!disk.read(kLockFile, &text)) throw Error(Exit::kIo, std::string("cannot read ") + kLockFile);
-  return parse_lock(text);
+  if (!disk.stat(file).is_file()) return {};
+  if (!disk.read(file, &text)) throw Error(Exit::kIo, "cannot read " + file);
+  return parse_lock(text, file);
 }
 
-LockFile parse_lock(const std::string& text) {
+LockFile parse_lock(const std::string& text, const std::string& file) {
+  const Source src{file};
   LockFile lock;
   if (parse_lock_fast(text, &lock)) return lock;
   lock = LockFile();
   Value root;
   try {
-    root = parse_yaml(kLockFile, text);
+    root = parse_yaml(file, text);
   } catch (const Error& e) {
-    throw Error(e.code(), std::string(e.what()) +
-                              "; restore pipe.lock from version control, or delete it to rerun every stage");
+    throw Error(e.code(), std::string(e.what()) + "; restore " + file +
+                              " from version control, or delete it to rerun every stage");
   }
   if (root.is_null()) return lock;
-  if (!root.is_map()) corrupt(root.mark(), "expected a mapping");
-  const Value& schema = need(root, "schema");
+  if (!root.is_map()) src.corrupt(root.mark(), "expected a mapping");
+  const Value& schema = src.need(root, "schema");
   if (schema.kind() != Value::Kind::kInt || schema.as_int() < 1)
-    corrupt(schema.mark(), "'schema' must be a positive integer");
+    src.corrupt(schema.mark(), "'schema' must be a positive integer");
   if (schema.as_int() > kLockSchema)
-    throw Error(Exit::kBadPipeline, std::string(kLockFile) + " has schema " + std::to_string(schema.as_int()) +
+    throw Error(Exit::kBadPipeline, file + " has schema " + std::to_string(schema.as_int()) +
                                         ", newer than this pipe understands (" + std::to_string(kLockSchema) +
                                         "); upgrade pipe");
   const Value* stages = root.find("stages");
   if (!stages || stages->is_null()) return lock;
-  if (!stages->is_map()) corrupt(stages->mark(), "'stages' must be a mapping");
+  if (!stages->is_map()) src.corrupt(stages->mark(), "'stages' must be a mapping");
   for (const auto& [name, def] : stages->entries()) {
-    if (!def.is_map()) corrupt(def.mark(), "stage '" + name + "' must be a mapping");
+    if (!def.is_map()) src.corrupt(def.mark(), "stage '" + name + "' must be a mapping");
     LockedStage s;
-    const Value& cmd = need(def, "cmd");
+    const Value& cmd = src.need(def, "cmd");
     if (cmd.is_string()) s.cmds.push_back(cmd.as_string());
     else if (cmd.is_list())
       for (const Value& c : cmd.items()) s.cmds.push_back(c.scalar_text());
-    else corrupt(cmd.mark(), "'cmd' must be a string or list");
-    s.deps = parse_artifacts(def.find("deps"));
-    s.outs = parse_artifacts(def.find("outs"));
+    else src.corrupt(cmd.mark(), "'cmd' must be a string or list");
+    s.deps = parse_artifacts(src, def.find("deps"));
+    s.outs = parse_artifacts(src, def.find("outs"));
     if (const Value* params = def.find("params")) {
-      if (!params->is_map()) corrupt(params->mark(), "'params' must be a mapping");
-      for (const auto& [file, values] : params->entries()) {
-        if (!values.is_map()) corrupt(values.mark(), "params of '" + file + "' must be a mapping");
-        auto& dest = s.params[file];
+      if (!params->is_map()) src.corrupt(params->mark(), "'params' must be a mapping");
+      for (const auto& [params_file, values] : params->entries()) {
+        if (!values.is_map()) src.corrupt(values.mark(), "params of '" + params_file + "' must be a mapping");
+        auto& dest = s.params[params_file];
         for (const auto& [key, v] : values.entries()) dest[key] = v;
       }
     }

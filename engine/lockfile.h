@@ -59,9 +59,10 @@ class LockWriter {
 
 // A missing file is an empty lock. A corrupt one throws Error(kBadPipeline)
 // naming the line and saying how to recover.
-LockFile read_lock(Disk& disk);
-// The same for text in pipe.lock's format (run-cache entries use it too).
-LockFile parse_lock(const std::string& text);
+LockFile read_lock(Disk& disk, const std::string& file = kLockFile);
+// The same for text in pipe.lock's format (run-cache entries use it too);
+// `file` names it in messages.
+LockFile parse_lock(const std::string& text, const std::string& file = kLockFile);
 std::string render_lock(const LockFile& lock);
 // Reads text exactly as render_lock writes it, much faster than YAML.
 // Returns false (and leaves `lock` unspecified) for anything else.

@@ -32,58 +32,59 @@ std::vector<std::string> string_list(const std::string& file, const Value& v, co
 
 std::string normalized(const std::string& file, const Value& at, const std::string& path) {
   std::string out, why;
-  if (!project_path("", path, &out, &why)) fail_pipeline(file, at.mark(), "'" + path + "': " + why);
+  // Relative to the pipeline file's folder, as its other paths are.
+  if (!project_path(parent_path(file), path, &out, &why)) fail_pipeline(file, at.mark(), "'" + path + "': " + why);
   return out;
 }
 
-void parse_section(const Pipeline& p, const Value& section, std::vector<ModelDef>& out) {
+void parse_section(const Pipeline& p, const std::string& file, const Value& section, std::vector<ModelDef>& out) {
   if (section.is_null()) return;
-  if (!section.is_map()) fail_pipeline(p.file, section.mark(), "'models' must map model names to definitions");
+  if (!section.is_map()) fail_pipeline(file, section.mark(), "'models' must map model names to definitions");
   for (size_t i = 0; i < section.entries().size(); ++i) {
     const auto& [name, def] = section.entries()[i];
     ModelDef m;
     m.name = name;
     m.mark = section.key_mark(i);
     if (name.empty() || name.find_first_of("@/ ") != std::string::npos)
-      fail_pipeline(p.file, m.mark, "model name '" + name + "' may not contain '@', '/' or spaces");
-    if (!def.is_map()) fail_pipeline(p.file, def.mark(), "model '" + name + "' must be a mapping with a 'path'");
+      fail_pipeline(file, m.mark, "model name '" + name + "' may not contain '@', '/' or spaces");
+    if (!def.is_map()) fail_pipeline(file, def.mark(), "model '" + name + "' must be a mapping with a 'path'");
     for (size_t k = 0; k < def.entries().size(); ++k) {
       const std::string& key = def.entries()[k].first;
       if (std::find(kModelKeys.begin(), kModelKeys.end(), key) == kModelKeys.end())
-        fail_pipeline(p.file, def.key_mark(k), "unknown key '" + key + "' in model '" + name + "'" +
+        fail_pipeline(file, def.key_mark(k), "unknown key '" + key + "' in model '" + name + "'" +
                                                    did_you_mean(key, kModelKeys));
     }
     const Value* path = def.find("path");
-    if (!path || !path->is_string()) fail_pipeline(p.file, def.mark(), "model '" + name + "' needs a 'path'");
-    m.path = normalized(p.file, *path, path->as_string());
+    if (!path || !path->is_string()) fail_pipeline(file, def.mark(), "model '" + name + "' needs a 'path'");
+    m.path = normalized(file, *path, path->as_string());
     bool produced = false;
     for (const Stage& s : p.stages)
       for (const Output& o : s.outs) produced = produced || path_within(o.path, m.path);
     if (!produced)
-      fail_pipeline(p.file, path->mark(), "model '" + name + "' path '" + m.path +
+      fail_pipeline(file, path->mark(), "model '" + name + "' path '" + m.path +
                                               "' is not an output of any stage; name a stage output");
     if (const Value* d = def.find("desc")) m.desc = d->scalar_text();
     if (const Value* a = def.find("architecture"))
-      for (const std::string& s : string_list(p.file, *a, "architecture")) m.architecture.push_back(normalized(p.file, *a, s));
+      for (const std::string& s : string_list(file, *a, "architecture")) m.architecture.push_back(normalized(file, *a, s));
     if (const Value* a = def.find("signature"))
-      for (const std::string& s : string_list(p.file, *a, "signature")) m.signature.push_back(normalized(p.file, *a, s));
+      for (const std::string& s : string_list(file, *a, "signature")) m.signature.push_back(normalized(file, *a, s));
     m.rules = {{"architecture", "major"}, {"data", "minor"}, {"params", "minor"}, {"code", "patch"},
                {"environment", "patch"}};
     if (const Value* b = def.find("bump")) {
-      if (!b->is_map()) fail_pipeline(p.file, b->mark(), "'bump' maps a kind of change to major, minor or patch");
+      if (!b->is_map()) fail_pipeline(file, b->mark(), "'bump' maps a kind of change to major, minor or patch");
       for (size_t k = 0; k < b->entries().size(); ++k) {
         const auto& [kind, level] = b->entries()[k];
         if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end())
-          fail_pipeline(p.file, b->key_mark(k), "unknown kind of change '" + kind + "'" + did_you_mean(kind, kKinds) +
+          fail_pipeline(file, b->key_mark(k), "unknown kind of change '" + kind + "'" + did_you_mean(kind, kKinds) +
                                                     "; kinds: architecture, data, params, code, environment");
         if (!level.is_string() || std::find(kBumps.begin(), kBumps.end(), level.as_string()) == kBumps.end())
-          fail_pipeline(p.file, level.mark(), "'" + kind + "' must bump major, minor or patch");
+          fail_pipeline(file, level.mark(), "'" + kind + "' must bump major, minor or patch");
         m.rules[kind] = level.as_string();
       }
     }
-    if (const Value* g = def.find("gates")) m.gates = parse_gates(p.file, *g);
+    if (const Value* g = def.find("gates")) m.gates = parse_gates(file, *g);
     for (const ModelDef& other : out)
-      if (other.name == name) fail_pipeline(p.file, m.mark, "model '" + name + "' is declared twice");
+      if (other.name == name) fail_pipeline(file, m.mark, "model '" + name + "' is declared twice");
     out.push_back(std::move(m));
   }
 }
@@ -117,8 +118,10 @@ std::map<std::string, std::vector<std::string>> changes(const Value& old_basis, 
 
 std::vector<ModelDef> parse_models(const Pipeline& p) {
   std::vector<ModelDef> out;
-  parse_section(p, p.models, out);
-  parse_section(p, p.artifacts, out);
+  for (const Pipeline::Sections& file : p.sections) {
+    parse_section(p, file.file, file.models, out);
+    parse_section(p, file.file, file.artifacts, out);
+  }
   return out;
 }
 

@@ -63,6 +63,17 @@ bool external_path(const std::string& path, std::string* out) {
   return true;
 }
 
+std::string relative_to(const std::string& dir, const std::string& path) {
+  std::vector<std::string> from, to;
+  push_parts(from, dir, true);
+  push_parts(to, path, true);
+  size_t common = 0;
+  while (common < from.size() && common < to.size() && from[common] == to[common]) ++common;
+  std::vector<std::string> parts(from.size() - common, "..");
+  parts.insert(parts.end(), to.begin() + static_cast<std::ptrdiff_t>(common), to.end());
+  return parts.empty() ? "." : join(parts, "");
+}
+
 bool path_within(const std::string& outer, const std::string& inner) {
   if (outer.empty()) return true;
   if (inner.size() < outer.size() || inner.compare(0, outer.size(), outer) != 0) return false;
@@ -72,8 +83,11 @@ bool path_within(const std::string& outer, const std::string& inner) {
 const char* reserved_path(const std::string& path) {
   if (path_within(".pipe", path) || path_within(path, ".pipe")) return "pipe's state directory .pipe";
   if (path_within(".git", path) || path_within(path, ".git")) return "the git repository .git";
-  for (const char* f : {"pipe.yaml", "dvc.yaml", "pipe.lock", "params.yaml"})
-    if (path == f) return "a file pipe reads";
+  if (path == "params.yaml") return "a file pipe reads";
+  // Pipeline and lock files in any folder.
+  const std::string name = path.substr(path.rfind('/') + 1);
+  for (const char* f : {"pipe.yaml", "dvc.yaml", "pipe.lock", "dvc.lock"})
+    if (name == f) return "a file pipe reads";
   return nullptr;
 }
 

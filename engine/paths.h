@@ -16,11 +16,15 @@ bool project_path(const std::string& base, const std::string& path, std::string*
 // absolute.
 bool external_path(const std::string& path, std::string* out);
 
+// `path` as seen from folder `dir` (both project-relative): ("a", "b/c")
+// -> "../b/c"; ("a", "a/x") -> "x"; ("a", "a") -> ".".
+std::string relative_to(const std::string& dir, const std::string& path);
+
 // True when `inner` is `outer` or lies inside it ("data/x" is within "data").
 bool path_within(const std::string& outer, const std::string& inner);
 
-// Paths pipe owns or must never delete: .pipe/, .git/ and the pipeline and
-// lock files. Returns what `path` would clobber, or nullptr.
+// Paths pipe owns or must never delete: .pipe/, .git/, params.yaml and the
+// pipeline and lock files of any folder. Returns what `path` would clobber, or nullptr.
 const char* reserved_path(const std::string& path);
 
 // "a/b/c" -> "a/b"; "c" -> "".

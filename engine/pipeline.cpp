@@ -9,6 +9,7 @@
 #include "config.h"
 #include "disk.h"
 #include "document.h"
+#include "ignore.h"
 #include "interpolate.h"
 #include "params.h"
 #include "paths.h"
@@ -31,8 +32,8 @@ const std::vector<std::string> kPlotOptions = {
 
 class Loader {
  public:
-  Loader(Disk& disk, std::string file) : disk_(disk), params_(disk), file_(std::move(file)) {
-    const Config config = Config::load(disk);
+  Loader(Disk& disk, std::string file, const Config& config)
+      : disk_(disk), params_(disk), file_(std::move(file)), dir_(parent_path(file_)) {
     auto choice = [&](const char* key, const char* plain, const char* other) {
       const std::string v = config.get(key, plain);
       if (v != plain && v != other)
@@ -46,15 +47,18 @@ class Loader {
   Pipeline load(const Value& root) {
     Pipeline p;
     p.file = file_;
+    p.files = {file_};
     if (root.is_null()) fail(root.mark(), "the file is empty; add a 'stages:' section");
     if (!root.is_map()) fail(root.mark(), "expected a mapping with a 'stages:' section");
     check_keys(root, kTopKeys, "top-level key");
     Value context = Value::map();
-    if (const Value* defaults = params_.file(kDefaultParamsFile)) {
-      origins_.whole_files.insert(kDefaultParamsFile);
+    // params.yaml beside the pipeline file, as DVC looks it up.
+    const std::string defaults_file = dir_.empty() ? kDefaultParamsFile : dir_ + "/" + kDefaultParamsFile;
+    if (const Value* defaults = params_.file(defaults_file)) {
+      origins_.whole_files.insert(defaults_file);
       merge_vars(context, *defaults, {}, kDefaultParamsFile, origins_, root.mark());
     }
-    if (const Value* vars = root.find("vars")) add_vars(context, *vars, origins_);
+    if (const Value* vars = root.find("vars")) add_vars(context, *vars, origins_, dir_);
     const Value* stages = root.find("stages");
     // A DVC file may hold only top-level metrics, plots, params or artifacts.
     bool other_sections = false;
@@ -67,13 +71,19 @@ class Loader {
     if (stages && stages->is_map())
       for (const auto& [name, def] : stages->entries()) expand(name, def, context, p.stages);
     std::set<std::string> names;
-    for (const Stage& s : p.stages)
+    for (Stage& s : p.stages) {
       if (!names.insert(s.name).second) fail(s.mark, "stage '" + s.name + "' is defined twice");
-    if (const Value* v = root.find("params")) p.params = *v;
-    if (const Value* v = root.find("metrics")) p.metrics = *v;
-    if (const Value* v = root.find("plots")) p.plots = *v;
-    if (const Value* v = root.find("artifacts")) p.artifacts = *v;
-    if (const Value* v = root.find("models")) p.models = *v;
+      s.file = file_;
+      s.local = s.name;
+      s.name = stage_address(file_, s.local);
+    }
+    Pipeline::Sections& sections = p.sections.emplace_back();
+    sections.file = file_;
+    if (const Value* v = root.find("params")) sections.params = *v;
+    if (const Value* v = root.find("metrics")) sections.metrics = *v;
+    if (const Value* v = root.find("plots")) sections.plots = *v;
+    if (const Value* v = root.find("artifacts")) sections.artifacts = *v;
+    if (const Value* v = root.find("models")) sections.models = *v;
     return p;
   }
 
@@ -149,7 +159,7 @@ class Loader {
   // `vars:` items are mappings, or "file.yaml" / "file.yaml:key1,key2".
   // Files named in top-level vars are relative to the pipeline file's
   // folder; in a stage's vars, to its wdir (`base`), as DVC reads them.
-  void add_vars(Value& context, const Value& vars, Origins& o, const std::string& base = "",
+  void add_vars(Value& context, const Value& vars, Origins& o, const std::string& base,
                 const std::string& stage = "") {
     if (!vars.is_list()) fail(vars.mark(), "'vars' must be a list of mappings or params file names");
     for (size_t index = 0; index < vars.items().size(); ++index) {
@@ -288,10 +298,10 @@ class Loader {
     Value context = outer_context;
     Value body = Value::map(raw.mark());
     // DVC reads a stage's vars files from its wdir, which the outer context resolves.
-    std::string vars_base;
+    std::string vars_base = dir_;
     if (const Value* w = raw.find("wdir"); w && raw.find("vars")) {
       const Value wdir = interpolate(*w, outer_context, file_);
-      if (wdir.is_string()) vars_base = normalize("", wdir.as_string(), w->mark(), "stage '" + name + "' wdir");
+      if (wdir.is_string()) vars_base = normalize(dir_, wdir.as_string(), w->mark(), "stage '" + name + "' wdir");
     }
     const Value* raw_cmd = nullptr;
     for (size_t i = 0; i < raw.entries().size(); ++i) {
@@ -325,9 +335,11 @@ class Loader {
     }
     if (s.cmds.empty()) fail(cmd->mark(), where + ": 'cmd' is empty");
 
+    // Paths are relative to the pipeline file's folder, or to wdir there.
+    s.wdir = dir_;
     if (const Value* wdir = def.find("wdir")) {
       if (!wdir->is_string()) fail(wdir->mark(), where + ": 'wdir' must be a path");
-      s.wdir = normalize("", wdir->as_string(), wdir->mark(), where + " wdir");
+      s.wdir = normalize(dir_, wdir->as_string(), wdir->mark(), where + " wdir");
     }
     if (const Value* deps = def.find("deps")) {
       for (const Value& d : list_of(*deps, where, "deps")) {
@@ -458,6 +470,7 @@ class Loader {
   Disk& disk_;
   ParamsReader params_;
   std::string file_;
+  std::string dir_;  // the file's folder: "" for the root
   UnpackOptions unpack_;
   Origins origins_;  // of the top-level context
 };
@@ -476,28 +489,82 @@ std::vector<std::string> Pipeline::stage_names() const {
   return names;
 }
 
-std::string pipeline_file(Disk& disk) {
-  if (disk.stat("pipe.yaml").is_file()) return "pipe.yaml";
-  if (disk.stat("dvc.yaml").is_file()) return "dvc.yaml";
+std::string pipeline_file(Disk& disk, const std::string& dir) {
+  const std::string prefix = dir.empty() ? "" : dir + "/";
+  for (const char* name : {"pipe.yaml", "dvc.yaml"})
+    if (disk.stat(prefix + name).is_file()) return prefix + name;
   return "";
 }
 
-Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text) {
-  return Loader(disk, file).load(parse_yaml(file, text));
+std::string stage_address(const std::string& file, const std::string& local) {
+  return parent_path(file).empty() ? local : file + ":" + local;
 }
 
-Pipeline load_pipeline(Disk& disk, bool required) {
-  const std::string file = pipeline_file(disk);
-  if (file.empty() && !required) {
-    Pipeline none;
-    none.file = "pipe.yaml";
-    return none;
+namespace {
+
+// Every folder's pipeline file, as DVC collects dvc.yaml files: .git, the
+// state directories, ignored paths, data tracked by a .pipe or .dvc file
+// and nested projects are left out.
+void walk_pipeline_files(Disk& disk, IgnoreRules& ignore, const std::string& dir, std::vector<std::string>& out) {
+  const std::vector<DirEntry> entries = disk.list(dir);
+  std::set<std::string> names;
+  for (const DirEntry& e : entries) names.insert(e.name);
+  if (!dir.empty() && (names.count(".pipe") || names.count(".dvc"))) return;  // another project
+  const std::string prefix = dir.empty() ? "" : dir + "/";
+  std::string here;
+  for (const DirEntry& e : entries)
+    if (e.info.is_file() && (e.name == "pipe.yaml" || (e.name == "dvc.yaml" && here.empty())))
+      here = prefix + e.name;
+  if (!here.empty() && !ignore.ignored(here, false)) out.push_back(here);
+  for (const DirEntry& e : entries) {
+    if (!e.info.is_dir() || e.name == ".git" || e.name == ".pipe" || e.name == ".dvc") continue;
+    if (names.count(e.name + ".pipe") || names.count(e.name + ".dvc")) continue;  // tracked data
+    const std::string path = prefix + e.name;
+    if (ignore.ignored(path, true)) continue;
+    walk_pipeline_files(disk, ignore, path, out);
   }
-  if (file.empty())
-    throw Error(Exit::kBadPipeline, "no pipe.yaml or dvc.yaml in the project root; create one with a 'stages:' section");
-  std::string text;
-  if (!disk.read(file, &text)) throw Error(Exit::kIo, "cannot read " + file);
-  return parse_pipeline(disk, file, text);
 }
+
+}  // namespace
+
+std::vector<std::string> find_pipeline_files(Disk& disk) {
+  std::vector<std::string> out;
+  IgnoreRules ignore(disk);
+  walk_pipeline_files(disk, ignore, "", out);
+  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+    // The root's file first, then by path.
+    const bool ra = parent_path(a).empty(), rb = parent_path(b).empty();
+    return ra != rb ? ra : a < b;
+  });
+  return out;
+}
+
+Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text, const Config& config) {
+  return Loader(disk, file, config).load(parse_yaml(file, text));
+}
+
+Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text) {
+  return parse_pipeline(disk, file, text, Config::load(disk));
+}
+
+Pipeline load_pipeline(Disk& disk, const Config& config, bool required) {
+  const std::vector<std::string> files = find_pipeline_files(disk);
+  Pipeline all;
+  all.file = files.empty() ? "pipe.yaml" : files.front();
+  if (files.empty() && required)
+    throw Error(Exit::kBadPipeline,
+                "no pipe.yaml or dvc.yaml in the project; create one with a 'stages:' section");
+  for (const std::string& file : files) {
+    std::string text;
+    if (!disk.read(file, &text)) throw Error(Exit::kIo, "cannot read " + file);
+    Pipeline one = parse_pipeline(disk, file, text, config);
+    all.files.push_back(file);
+    for (Stage& s : one.stages) all.stages.push_back(std::move(s));
+    for (Pipeline::Sections& s : one.sections) all.sections.push_back(std::move(s));
+  }
+  return all;
+}
+
+Pipeline load_pipeline(Disk& disk, bool required) { return load_pipeline(disk, Config::load(disk), required); }
 
 }  // namespace pipeline

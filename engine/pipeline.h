@@ -37,10 +37,15 @@ struct Output {
 };
 
 struct Stage {
-  std::string name;  // "train", "train@cnn", "build@0"
+  // The address: the name in the file ("train", "train@cnn"), prefixed
+  // with the file as DVC writes it ("sub/dvc.yaml:train") for a file not
+  // at the root.
+  std::string name;
+  std::string file;   // project-relative pipeline file
+  std::string local;  // the name within `file`
   Mark mark;
   std::vector<std::string> cmds;  // run in order, each with /bin/sh -c
-  std::string wdir;               // project-relative; "" is the root
+  std::string wdir;               // project-relative; "" is the root; default the file's folder
   std::vector<Dep> deps;
   std::vector<ParamRef> params;
   std::vector<Output> outs;  // outs, metrics and plots
@@ -50,28 +55,46 @@ struct Stage {
   Value meta;
 };
 
+// Every pipeline file of the project as one: the stages of all of them.
 struct Pipeline {
-  std::string file;  // "pipe.yaml" or "dvc.yaml"
+  std::string file;                // the first file (the root's, if any): "pipe.yaml"
+  std::vector<std::string> files;  // all of them, project-relative, the root's first
   std::vector<Stage> stages;
-  // Top-level sections kept as written (for `metrics`/`plots` commands).
-  Value params;
-  Value metrics;
-  Value plots;
-  Value artifacts;  // DVC's name for models
-  Value models;
+  // Each file's top-level sections, kept as written; paths in them are
+  // relative to the file's folder.
+  struct Sections {
+    std::string file;
+    Value params;
+    Value metrics;
+    Value plots;
+    Value artifacts;  // DVC's name for models
+    Value models;
+  };
+  std::vector<Sections> sections;
 
   const Stage* find(const std::string& name) const;
   std::vector<std::string> stage_names() const;
 };
 
-// The file pipe reads: pipe.yaml, else dvc.yaml. "" when neither exists.
-std::string pipeline_file(Disk& disk);
+class Config;
 
-// Parses, expands and validates the pipeline file. Throws Error(kBadPipeline)
-// naming file:line:col and the fix. Does not look at the DAG (see graph.h).
-// Without `required`, a project with no pipeline file (only data tracked
-// with `pipe add`) reads as one with no stages.
+// The pipeline file of folder `dir`: pipe.yaml, else dvc.yaml. "" when
+// neither exists.
+std::string pipeline_file(Disk& disk, const std::string& dir = "");
+// Every folder's pipeline file under the root, the root's first. Skips
+// .git, .pipe, .dvc, ignored paths, tracked data and nested projects.
+std::vector<std::string> find_pipeline_files(Disk& disk);
+// "train" for the root's file, "sub/dvc.yaml:train" for another.
+std::string stage_address(const std::string& file, const std::string& local);
+
+// Parses, expands and validates every pipeline file. Throws
+// Error(kBadPipeline) naming file:line:col and the fix. Does not look at the
+// DAG (see graph.h). Without `required`, a project with no pipeline file
+// (only data tracked with `pipe add`) reads as one with no stages.
+Pipeline load_pipeline(Disk& disk, const Config& config, bool required = true);
 Pipeline load_pipeline(Disk& disk, bool required = true);
+// One file; its paths are relative to its folder.
+Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text, const Config& config);
 Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text);
 
 }  // namespace pipeline

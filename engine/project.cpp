@@ -40,14 +40,23 @@ std::string find_project_root(const std::string& start) {
   std::error_code ec;
   fs::path dir = fs::absolute(start, ec).lexically_normal();
   if (!dir.has_filename() && dir.has_parent_path()) dir = dir.parent_path();  // "a/" -> "a"
-  for (fs::path p = dir;; p = p.parent_path()) {
-    // .dvc/ marks a DVC repository's root even where its dvc.yaml files
-    // live in subfolders.
-    if (fs::is_directory(p / kStateDir, ec) || fs::is_directory(p / ".dvc", ec) ||
-        fs::is_regular_file(p / "pipe.yaml", ec) || fs::is_regular_file(p / "dvc.yaml", ec))
-      return p.string();
-    if (p == p.parent_path()) break;
+  // DVC's rule: the nearest folder holding the state directory, so that the
+  // pipeline files in its subfolders are one project. A folder that only
+  // has a pipeline file (no `pipe init` yet) is a project by itself.
+  auto nearest = [&](auto&& marks) -> std::string {
+    for (fs::path p = dir;; p = p.parent_path()) {
+      if (marks(p)) return p.string();
+      if (p == p.parent_path()) return "";
+    }
+  };
+  for (const char* state : {kStateDir, ".dvc"}) {
+    const std::string found = nearest([&](const fs::path& p) { return fs::is_directory(p / state, ec); });
+    if (!found.empty()) return found;
   }
+  const std::string found = nearest([&](const fs::path& p) {
+    return fs::is_regular_file(p / "pipe.yaml", ec) || fs::is_regular_file(p / "dvc.yaml", ec);
+  });
+  if (!found.empty()) return found;
   throw Error(Exit::kBadPipeline, "not a pipe project (no .pipe/, .dvc/, pipe.yaml or dvc.yaml in " + dir.string() +
                                       " or above); run 'pipe init' or create pipe.yaml");
 }
@@ -81,7 +90,8 @@ Project open_project(const std::string& root) {
   p.root = root;
   p.disk = make_real_disk(root);
   p.state = std::make_unique<StateDb>(p.state_path("state.db"));
-  const Config config = Config::load(p.root + "/" + kStateDir);
+  p.config = Config::load(p.root + "/" + kStateDir);
+  const Config& config = p.config;
   p.cache = std::make_unique<ObjectStore>(cache_dir(p, config));
   std::vector<LinkType> order;
   std::string why;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "config.h"
 #include "disk.h"
 #include "object_store.h"
 #include "state_db.h"
@@ -18,6 +19,7 @@ struct Project {
   std::unique_ptr<Disk> disk;
   std::unique_ptr<StateDb> state;
   std::unique_ptr<ObjectStore> cache;  // null: outputs are not cached (engine tests)
+  Config config;                       // .pipe/config and config.local, read once
 
   std::string state_path(const std::string& name) const { return root + "/" + kStateDir + "/" + name; }
 };
@@ -27,7 +29,8 @@ struct Project {
 std::string stage_log_path(const std::string& stage);
 
 // Finds the project containing `start`: the nearest directory upwards with
-// .pipe/, .dvc/, pipe.yaml or dvc.yaml. Throws Error(kBadPipeline) when none.
+// .pipe/; else with .dvc/; else with pipe.yaml or dvc.yaml. Throws
+// Error(kBadPipeline) when none.
 std::string find_project_root(const std::string& start);
 
 // Opens the project; creates .pipe/ (with its .gitignore) when missing.

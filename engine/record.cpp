@@ -13,6 +13,7 @@
 #include "environment.h"
 #include "graph.h"
 #include "lockfile.h"
+#include "workspace.h"
 #include "models.h"
 #include "params.h"
 #include "paths.h"
@@ -65,12 +66,14 @@ int64_t now_ns() {
       .count();
 }
 
-RunRecord record_lineage(Project& project, const Invocation& invocation, const ReproSummary& summary) {
-  Disk& disk = *project.disk;
-  const Pipeline p = load_pipeline(disk);
-  const Graph g = Graph::build(p, disk);
-  const LockFile lock = read_lock(disk);
-  const Config config = Config::load(project.root + "/" + kStateDir);
+RunRecord record_lineage(Workspace& ws, const Invocation& invocation, const ReproSummary& summary) {
+  Project& project = ws.project;
+  Disk& disk = ws.disk;
+  // What ran, as loaded before the run: the files may have been edited since.
+  const Pipeline& p = ws.pipeline;
+  const Graph& g = ws.graph;
+  const LockFile& lock = ws.lock();
+  const Config& config = ws.config;
   const std::string code_ext = config.get("lineage.code_extensions", kDefaultCodeExtensions);
   ArtifactHasher hasher(disk, project.state.get());
   ParamsReader params(disk);

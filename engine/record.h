@@ -12,7 +12,7 @@
 
 namespace pipeline {
 
-struct Project;
+struct Workspace;
 
 struct Invocation {
   std::vector<std::string> argv;
@@ -25,7 +25,7 @@ struct Invocation {
 
 // Appends the run to .pipe/lineage.db and returns what was recorded (with
 // its id and new model versions).
-RunRecord record_lineage(Project& project, const Invocation& invocation, const ReproSummary& summary);
+RunRecord record_lineage(Workspace& ws, const Invocation& invocation, const ReproSummary& summary);
 
 // Metrics files hold nested maps; the lineage keeps dotted keys with
 // scalar values ("train.loss" -> 0.25), as canonical JSON.

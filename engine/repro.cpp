@@ -15,38 +15,11 @@
 #include "project.h"
 #include "run_cache.h"
 #include "suggest.h"
+#include "targets.h"
 #include "tracked.h"
+#include "workspace.h"
 
 namespace pipeline {
-
-std::vector<size_t> resolve_targets(const Pipeline& p, const std::vector<std::string>& targets) {
-  std::vector<size_t> out;
-  for (std::string t : targets) {
-    // DVC's "dvc.yaml:train" form names the file too.
-    const auto colon = t.find(':');
-    if (colon != std::string::npos) {
-      if (t.substr(0, colon) != p.file)
-        throw Error(Exit::kUsage, "target '" + t + "' names '" + t.substr(0, colon) + "', but the pipeline is " + p.file);
-      t = t.substr(colon + 1);
-    }
-    bool found = false;
-    for (size_t i = 0; i < p.stages.size(); ++i) {
-      const std::string& name = p.stages[i].name;
-      // "train" names every stage expanded from foreach/matrix "train".
-      if (name == t || (name.size() > t.size() && name.compare(0, t.size(), t) == 0 && name[t.size()] == '@')) {
-        out.push_back(i);
-        found = true;
-      }
-    }
-    if (!found) {
-      std::vector<std::string> names = p.stage_names();
-      for (const std::string& n : p.stage_names())
-        if (n.find('@') != std::string::npos) names.push_back(n.substr(0, n.find('@')));
-      throw Error(Exit::kUsage, "no stage named '" + t + "' in " + p.file + did_you_mean(t, names));
-    }
-  }
-  return out;
-}
 
 namespace {
 
@@ -54,22 +27,22 @@ enum class State { kUnselected, kWaiting, kRunning, kDone, kFailed, kBlocked };
 
 class Scheduler {
  public:
-  Scheduler(Project& project, const ReproOptions& options, Runner& runner, ReproReporter& reporter,
+  Scheduler(Workspace& ws, const ReproOptions& options, Runner& runner, ReproReporter& reporter,
             const std::atomic<bool>& interrupted)
-      : project_(project),
-        disk_(*project.disk),
+      : project_(ws.project),
+        disk_(ws.disk),
+        ws_(ws),
+        pipeline_(ws.pipeline),
+        graph_(ws.graph),
         options_(options),
         runner_(runner),
         reporter_(reporter),
         interrupted_(interrupted),
-        hasher_(disk_, project.state.get()),
+        hasher_(disk_, ws.project.state.get()),
         params_(disk_) {}
 
   ReproSummary run() {
-    pipeline_ = load_pipeline(disk_);
-    graph_ = Graph::build(pipeline_, disk_);
-    lock_ = read_lock(disk_);
-    writer_ = std::make_unique<LockWriter>(lock_);
+    require_pipeline(ws_);
     select();
     const size_t n = pipeline_.stages.size();
     waiting_on_.assign(n, 0);
@@ -136,8 +109,18 @@ class Scheduler {
   void select() {
     const size_t n = pipeline_.stages.size();
     std::vector<bool> chosen(n, true);
-    if (!options_.targets.empty()) {
-      const auto targets = resolve_targets(pipeline_, options_.targets);
+    std::vector<std::string> names = options_.targets;
+    // As DVC: no targets is the pipeline file of the folder it runs in.
+    if (names.empty() && !options_.all_pipelines) {
+      const std::string file = ws_.cwd_file();
+      if (file.empty())
+        throw Error(Exit::kUsage, "no pipe.yaml or dvc.yaml in " +
+                                      (ws_.cwd.empty() ? std::string("the project root") : "'" + ws_.cwd + "'") +
+                                      "; name the stages to run, or run every pipeline with 'pipe repro -P'");
+      names.push_back(relative_to(ws_.cwd, file));
+    }
+    if (!names.empty()) {
+      const auto targets = resolve_targets(pipeline_, names, ws_.cwd, options_.selection);
       if (options_.single_item) {
         chosen.assign(n, false);
         for (size_t t : targets) chosen[t] = true;
@@ -160,9 +143,7 @@ class Scheduler {
       summary_.outcomes.push_back({i, "cached", {}});
       return settle(i, State::kDone), false;
     }
-    auto it = lock_.stages.find(s.name);
-    std::vector<Reason> reasons =
-        stage_changes(s, it == lock_.stages.end() ? nullptr : &it->second, hasher_, params_);
+    std::vector<Reason> reasons = stage_changes(s, ws_.locks.find(s.name), hasher_, params_);
     if (options_.force && reasons.empty()) reasons.push_back({Reason::Kind::kForced, "", "", ""});
     if (options_.dry && reasons.empty()) {
       // Nothing ran, so a changed upstream has not changed our deps yet.
@@ -263,9 +244,7 @@ class Scheduler {
         if (project_.cache) ignore_in_git(disk_, o.path);
       }
     if (project_.cache && run_cache_eligible(s)) RunCache(disk_).save(run_key(s, entry), s.name, entry);
-    writer_->set(s.name, entry);
-    lock_.stages[s.name] = std::move(entry);
-    lock_dirty_ = true;
+    ws_.locks.set(s, entry);
     ++summary_.ran;
     reporter_.finished(s, r);
     summary_.outcomes.push_back({i, "ran", r});
@@ -306,9 +285,7 @@ class Scheduler {
       ignore_in_git(disk_, a.path);
     }
     entry.outs = seen.outs;
-    writer_->set(s.name, entry);
-    lock_.stages[s.name] = std::move(entry);
-    lock_dirty_ = true;
+    ws_.locks.set(s, entry);
     ++summary_.restored;
     reporter_.restored(s);
     summary_.outcomes.push_back({i, "restored", {}});
@@ -321,11 +298,7 @@ class Scheduler {
     commit_artifact(*project_.cache, project_.root + "/" + path, hasher_.hash(path));
   }
 
-  void flush_lock() {
-    if (!lock_dirty_) return;
-    disk_.write_atomic(kLockFile, writer_->render());
-    lock_dirty_ = false;
-  }
+  void flush_lock() { ws_.locks.flush(disk_); }
 
   LockedArtifact locked(const std::string& path) {
     const ArtifactInfo& a = hasher_.hash(path);
@@ -359,17 +332,15 @@ class Scheduler {
 
   Project& project_;
   Disk& disk_;
+  Workspace& ws_;
+  const Pipeline& pipeline_;
+  const Graph& graph_;
   const ReproOptions& options_;
   Runner& runner_;
   ReproReporter& reporter_;
   const std::atomic<bool>& interrupted_;
   ArtifactHasher hasher_;
   ParamsReader params_;
-  Pipeline pipeline_;
-  Graph graph_;
-  LockFile lock_;
-  std::unique_ptr<LockWriter> writer_;
-  bool lock_dirty_ = false;
   std::vector<State> state_;
   std::vector<size_t> waiting_on_;
   std::vector<bool> dry_changed_;
@@ -381,9 +352,9 @@ class Scheduler {
 
 }  // namespace
 
-ReproSummary repro(Project& project, const ReproOptions& options, Runner& runner, ReproReporter& reporter,
+ReproSummary repro(Workspace& ws, const ReproOptions& options, Runner& runner, ReproReporter& reporter,
                    const std::atomic<bool>& interrupted) {
-  return Scheduler(project, options, runner, reporter, interrupted).run();
+  return Scheduler(ws, options, runner, reporter, interrupted).run();
 }
 
 }  // namespace pipeline

@@ -11,14 +11,19 @@
 #include "digest.h"
 #include "error.h"
 #include "runner.h"
+#include "targets.h"
 
 namespace pipeline {
 
-struct Project;
 struct Stage;
+struct Workspace;
 
 struct ReproOptions {
-  std::vector<std::string> targets;  // stage names; empty = all
+  // Stage targets as resolve_targets reads them. Empty: the stages of the
+  // pipeline file where the command runs, unless `all_pipelines`.
+  std::vector<std::string> targets;
+  TargetOptions selection;
+  bool all_pipelines = false;        // -P: every stage of every pipeline file
   bool force = false;                // run selected stages even if up to date
   bool single_item = false;          // only the targets, not their upstream
   bool downstream = false;           // the targets and everything after them
@@ -68,12 +73,8 @@ struct ReproSummary {
   }
 };
 
-// Resolves stage names (exact, or a foreach group "train" for "train@*").
-// Throws Error(kUsage) for an unknown name, with a suggestion.
-std::vector<size_t> resolve_targets(const struct Pipeline& p, const std::vector<std::string>& targets);
-
 // `interrupted` is set by the signal watcher; the runner is told separately.
-ReproSummary repro(Project& project, const ReproOptions& options, Runner& runner, ReproReporter& reporter,
+ReproSummary repro(Workspace& ws, const ReproOptions& options, Runner& runner, ReproReporter& reporter,
                    const std::atomic<bool>& interrupted);
 
 }  // namespace pipeline

@@ -11,6 +11,22 @@ namespace pipeline {
 class Disk;
 struct Pipeline;
 
+// How stage targets read, as in DVC's `repro`, `status` and `dag`.
+struct TargetOptions {
+  bool recursive = false;  // -R: a folder names every stage of the pipeline files under it
+  bool glob = false;       // --glob: stage names are wildcard patterns ("train*")
+};
+
+// Stages named by `targets`, typed in folder `cwd` (project-relative):
+//  - "train": the stage of that name in cwd's pipeline file, or every
+//    stage of its foreach group "train@*";
+//  - "sub/dvc.yaml:train" (or "../dvc.yaml:train"): one in another file;
+//  - "sub/dvc.yaml": every stage of that file;
+//  - with `recursive`, a folder: every stage of the files under it.
+// Throws Error(kUsage) for a target that names nothing, with a suggestion.
+std::vector<size_t> resolve_targets(const Pipeline& p, const std::vector<std::string>& targets,
+                                    const std::string& cwd = "", const TargetOptions& options = {});
+
 struct Target {
   std::string text;  // as typed: a stage name is taken as is
   std::string path;  // project-relative form of it as a path; "" if none
@@ -23,10 +39,12 @@ struct Selection {
   // nothing was), so all of its outputs.
   std::vector<std::vector<std::string>> outputs;
   bool wants(size_t stage, const std::string& output) const;
+  std::vector<size_t> chosen() const;  // indexes of the selected stages
 };
 
 // No targets selects every stage and every .pipe file. Throws Error(kUsage)
 // for a target that names nothing, with the nearest stage name.
-Selection select_targets(const Pipeline& p, Disk& disk, const std::vector<Target>& targets);
+Selection select_targets(const Pipeline& p, Disk& disk, const std::vector<Target>& targets,
+                         const std::string& cwd = "", const TargetOptions& options = {});
 
 }  // namespace pipeline

@@ -9,6 +9,7 @@
 #include "ignore.h"
 #include "paths.h"
 #include "pipeline.h"
+#include "workspace.h"
 #include "project.h"
 
 namespace pipeline {
@@ -113,11 +114,12 @@ LockedArtifact read_tracked(Disk& disk, const std::string& file) {
   return parse_tracked(file, text);
 }
 
-std::vector<AddResult> add_data(Project& project, const std::vector<std::string>& paths) {
-  Disk& disk = *project.disk;
+std::vector<AddResult> add_data(Workspace& ws, const std::vector<std::string>& paths) {
+  Project& project = ws.project;
+  Disk& disk = ws.disk;
   // Outputs of stages belong to their stage, not to `pipe add`.
-  if (!pipeline_file(disk).empty()) {
-    const Pipeline p = load_pipeline(disk);
+  {
+    const Pipeline& p = ws.pipeline;
     for (const std::string& path : paths)
       for (const Stage& s : p.stages)
         for (const Output& o : s.outs)

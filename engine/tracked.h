@@ -12,6 +12,7 @@ namespace pipeline {
 
 class Disk;
 struct Project;
+struct Workspace;
 
 inline constexpr int kTrackedSchema = 1;
 
@@ -46,6 +47,6 @@ struct AddResult {
 // `pipe add`: hashes, caches and records each path (project-relative,
 // already normalized). Refuses paths that are stage outputs. Adds the data
 // to the .gitignore in its directory.
-std::vector<AddResult> add_data(Project& project, const std::vector<std::string>& paths);
+std::vector<AddResult> add_data(Workspace& ws, const std::vector<std::string>& paths);
 
 }  // namespace pipeline

@@ -24,6 +24,7 @@
 #include "remote.h"
 #include "targets.h"
 #include "tracked.h"
+#include "workspace.h"
 
 namespace pipeline {
 namespace {
@@ -31,12 +32,12 @@ namespace {
 constexpr int kAttempts = 4;
 
 // The cached outputs and tracked data the targets name, as recorded.
-std::vector<LockedArtifact> recorded_artifacts(Project& project, const std::vector<Target>& targets,
+std::vector<LockedArtifact> recorded_artifacts(Workspace& ws, const std::vector<Target>& targets,
                                                const RemoteScope& scope, bool pushing) {
-  Disk& disk = *project.disk;
-  const Pipeline p = load_pipeline(disk, /*required=*/false);
-  const LockFile lock = read_lock(disk);
-  const Selection sel = select_targets(p, disk, targets);
+  Disk& disk = ws.disk;
+  const Pipeline& p = ws.pipeline;
+  const LockFile& lock = ws.lock();
+  const Selection sel = select_targets(p, disk, targets, ws.cwd);
   std::vector<LockedArtifact> out;
   for (size_t i = 0; i < p.stages.size(); ++i) {
     auto entry = lock.stages.find(p.stages[i].name);
@@ -138,9 +139,9 @@ std::string ObjectKey::key() const {
   return std::string(kCacheLayout) + "/" + hex.substr(0, 2) + "/" + hex.substr(2) + (manifest ? ".dir" : "");
 }
 
-std::vector<std::string> output_remotes(Project& project, const std::vector<Target>& targets) {
-  const Pipeline p = load_pipeline(*project.disk, /*required=*/false);
-  const Selection sel = select_targets(p, *project.disk, targets);
+std::vector<std::string> output_remotes(Workspace& ws, const std::vector<Target>& targets) {
+  const Pipeline& p = ws.pipeline;
+  const Selection sel = select_targets(p, ws.disk, targets, ws.cwd);
   std::set<std::string> names;
   for (size_t i = 0; i < p.stages.size(); ++i)
     for (const Output& o : p.stages[i].outs)
@@ -148,8 +149,9 @@ std::vector<std::string> output_remotes(Project& project, const std::vector<Targ
   return {names.begin(), names.end()};
 }
 
-TransferReport push(Project& project, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
+TransferReport push(Workspace& ws, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
                     size_t jobs, const TransferProgress& progress) {
+  Project& project = ws.project;
   ObjectStore& cache = *project.cache;
   TransferReport report;
   // Every object, run-cache entry and lineage record to upload. Those that
@@ -166,7 +168,7 @@ TransferReport push(Project& project, Remote& remote, const RemoteScope& scope, 
   auto add = [&](const std::string& key, const std::string& path, bool late = false, std::string body = {}) {
     if (seen.insert(key).second) items.push_back({key, path, std::move(body), late});
   };
-  const std::vector<LockedArtifact> artifacts = recorded_artifacts(project, targets, scope, true);
+  const std::vector<LockedArtifact> artifacts = recorded_artifacts(ws, targets, scope, true);
   for (const LockedArtifact& a : artifacts) {
     if (!a.is_dir) {
       if (!cache.has(a.digest)) {
@@ -228,9 +230,10 @@ TransferReport push(Project& project, Remote& remote, const RemoteScope& scope, 
   return report;
 }
 
-TransferReport fetch(Project& project, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
+TransferReport fetch(Workspace& ws, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
                      size_t jobs, const TransferProgress& progress) {
-  const std::vector<LockedArtifact> artifacts = recorded_artifacts(project, targets, scope, false);
+  Project& project = ws.project;
+  const std::vector<LockedArtifact> artifacts = recorded_artifacts(ws, targets, scope, false);
   TransferReport report = fetch_artifacts(project, remote, artifacts, jobs, progress);
   if (scope.is_default)
     import_lineage(
@@ -340,11 +343,11 @@ bool fetch_run(Project& project, Remote& remote, const Digest& run_key, size_t j
   return r.failed == 0;
 }
 
-std::vector<RemoteStatus> remote_status(Project& project, Remote& remote, const RemoteScope& scope,
+std::vector<RemoteStatus> remote_status(Workspace& ws, Remote& remote, const RemoteScope& scope,
                                         const std::vector<Target>& targets) {
-  ObjectStore& cache = *project.cache;
+  ObjectStore& cache = *ws.project.cache;
   std::vector<RemoteStatus> out;
-  for (const LockedArtifact& a : recorded_artifacts(project, targets, scope, false)) {
+  for (const LockedArtifact& a : recorded_artifacts(ws, targets, scope, false)) {
     std::vector<ObjectKey> objects{{a.digest, a.is_dir}};
     std::vector<ManifestEntry> entries;
     if (a.is_dir && cache.read_manifest(a.digest, &entries))

@@ -14,6 +14,7 @@
 namespace pipeline {
 
 struct Project;
+struct Workspace;
 struct Target;
 struct LockedArtifact;
 class Remote;
@@ -43,19 +44,19 @@ struct RemoteScope {
 };
 
 // The remotes the targets' outputs name in `remote:` (other than the default).
-std::vector<std::string> output_remotes(Project& project, const std::vector<Target>& targets);
+std::vector<std::string> output_remotes(Workspace& ws, const std::vector<Target>& targets);
 
 // Called after each object, for progress output.
 using TransferProgress = std::function<void(const TransferReport&, size_t total)>;
 
 // Uploads every cached object of the targets' outputs and tracked data, and
 // the run-cache entries, that the remote lacks.
-TransferReport push(Project& project, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
+TransferReport push(Workspace& ws, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
                     size_t jobs, const TransferProgress& progress);
 
 // Downloads what the local cache lacks (directory manifests first, then
 // their files); every object is checked against its name before it is cached.
-TransferReport fetch(Project& project, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
+TransferReport fetch(Workspace& ws, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
                      size_t jobs, const TransferProgress& progress);
 
 // Downloads what the cache lacks of these recorded artifacts, verified as
@@ -76,7 +77,7 @@ struct RemoteStatus {
 };
 
 // For `pipe status -c`: per artifact, how many of its objects each side lacks.
-std::vector<RemoteStatus> remote_status(Project& project, Remote& remote, const RemoteScope& scope,
+std::vector<RemoteStatus> remote_status(Workspace& ws, Remote& remote, const RemoteScope& scope,
                                         const std::vector<Target>& targets);
 
 }  // namespace pipeline

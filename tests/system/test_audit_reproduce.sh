@@ -42,8 +42,10 @@ assert_true "the scratch workspace is removed" test -z "$(ls .pipe/reproduce 2>/
 expect_exit 0 pipe model history clf --json
 assert_contains "the check is recorded as an event" "$OUT" '"action": "reproduce"'
 
-# A project in a folder of the repository: that folder's tree is used.
+# A project in a folder of the repository (its own .pipe/, so not part of
+# the root's project): that folder's tree is used.
 mkdir -p sub && cd sub && PROJ=$PWD
+expect_exit 0 pipe init
 echo "5,4" >raw.csv
 printf 'stages:\n  make:\n    cmd: sort raw.csv >model.bin\n    deps: [raw.csv]\n    outs: [model.bin]\nmodels:\n  sub:\n    path: model.bin\n' >pipe.yaml
 git add -A && git commit -qm sub

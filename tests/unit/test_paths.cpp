@@ -37,3 +37,22 @@ TEST_CASE("nearest suggests close words only") {
   CHECK(nearest("xyzzy", {"outs", "deps", "cmd"}).empty());
   CHECK(did_you_mean("stagse", {"stages"}) == " (did you mean 'stages'?)");
 }
+
+TEST_CASE("relative_to writes a project path as seen from a folder") {
+  CHECK(relative_to("", "a/b") == "a/b");
+  CHECK(relative_to("a", "a/x") == "x");
+  CHECK(relative_to("a", "b/c") == "../b/c");
+  CHECK(relative_to("a/b", "a/c") == "../c");
+  CHECK(relative_to("a/b", "") == "../..");
+  CHECK(relative_to("a", "a") == ".");
+  CHECK(relative_to("ab", "a/x") == "../a/x");  // whole components only
+}
+
+TEST_CASE("pipeline and lock files are reserved in every folder, params.yaml only at the root") {
+  CHECK(reserved_path("sub/pipe.lock"));
+  CHECK(reserved_path("sub/dvc.yaml"));
+  CHECK(reserved_path("a/b/pipe.yaml"));
+  CHECK(reserved_path("params.yaml"));
+  CHECK_FALSE(reserved_path("sub/params.yaml"));
+  CHECK_FALSE(reserved_path("sub/pipe.lock.txt"));
+}

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "fake_disk.h"
+#include "models.h"
 #include "pipeline.h"
 
 using pipeline::Output;
@@ -253,9 +254,9 @@ TEST_CASE("top-level params, metrics and plots sections are kept") {
   const Pipeline p = parse(disk,
                            "params: [extra.yaml]\nmetrics: [m.json]\nplots:\n  - p.csv\n  - acc: {x: step, y: {a.csv: acc}}\n"
                            "stages:\n  a:\n    cmd: x\n");
-  CHECK(p.params.items().size() == 1);
-  CHECK(p.metrics.items().size() == 1);
-  CHECK(p.plots.items().size() == 2);
+  CHECK(p.sections.at(0).params.items().size() == 1);
+  CHECK(p.sections.at(0).metrics.items().size() == 1);
+  CHECK(p.sections.at(0).plots.items().size() == 2);
 }
 
 TEST_CASE("an unknown key with an empty value is reported at the key") {
@@ -309,4 +310,70 @@ TEST_CASE("an absolute dep is DVC's external dep: kept, normalized; an absolute 
   CHECK(p.stages[0].deps[0].path == "/shared/data/raw.csv");
   CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    outs: [/tmp/o]\n").find("absolute paths are not allowed") !=
         std::string::npos);
+}
+
+TEST_CASE("every folder's pipeline file is one pipeline, each with paths from its own folder") {
+  FakeDisk disk;
+  disk.write("pipe.yaml", "stages:\n  report:\n    cmd: r\n    deps: [train/model.bin]\n");
+  disk.write("train/params.yaml", "lr: 0.5\n");
+  disk.write("train/dvc.yaml",
+             "stages:\n  fit:\n    cmd: fit ${lr}\n    deps: [../data/raw]\n    params: [lr]\n    outs: [model.bin]\n"
+             "  nested:\n    wdir: ../data\n    cmd: n\n    outs: [n.txt]\n");
+  const Pipeline p = pipeline::load_pipeline(disk);
+  REQUIRE(p.files == std::vector<std::string>{"pipe.yaml", "train/dvc.yaml"});
+  REQUIRE(p.stages.size() == 3);
+  CHECK(p.stages[0].name == "report");
+  const auto& fit = p.stages[1];
+  CHECK(fit.name == "train/dvc.yaml:fit");
+  CHECK(fit.local == "fit");
+  CHECK(fit.file == "train/dvc.yaml");
+  CHECK(fit.wdir == "train");
+  CHECK(fit.cmds.at(0) == "fit 0.5");  // params.yaml beside the file
+  CHECK(fit.deps.at(0).path == "data/raw");
+  CHECK(fit.outs.at(0).path == "train/model.bin");
+  CHECK(fit.params.at(0).file == "train/params.yaml");
+  CHECK(p.stages[2].wdir == "data");
+  CHECK(p.stages[2].outs.at(0).path == "data/n.txt");
+}
+
+TEST_CASE("a path that climbs out of the root from a subfolder is refused in that file") {
+  FakeDisk disk;
+  disk.write("sub/dvc.yaml", "stages:\n  a:\n    cmd: x\n    deps: [../../outside]\n");
+  try {
+    pipeline::load_pipeline(disk);
+    FAIL("loaded");
+  } catch (const pipeline::Error& e) {
+    CHECK(std::string(e.what()).find("sub/dvc.yaml:4:") == 0);
+    CHECK(std::string(e.what()).find("escapes the project") != std::string::npos);
+  }
+}
+
+TEST_CASE("the search for pipeline files skips .git, state, ignored folders, tracked data and nested projects") {
+  FakeDisk disk;
+  disk.write("a/dvc.yaml", "");
+  disk.write("b/pipe.yaml", "");
+  disk.write("b/dvc.yaml", "");  // pipe.yaml wins in its folder
+  disk.write(".git/dvc.yaml", "");
+  disk.write(".pipe/x/pipe.yaml", "");
+  disk.write("ignored/dvc.yaml", "");
+  disk.write(".pipeignore", "ignored/\n");
+  disk.write("data.pipe", "");
+  disk.write("data/dvc.yaml", "");
+  disk.write("raw.dvc", "");
+  disk.write("raw/pipe.yaml", "");
+  disk.write("other/.dvc/config", "");
+  disk.write("other/dvc.yaml", "");
+  disk.write("dvc.yaml", "");
+  CHECK(pipeline::find_pipeline_files(disk) == std::vector<std::string>{"dvc.yaml", "a/dvc.yaml", "b/pipe.yaml"});
+}
+
+TEST_CASE("models declared in a subfolder's file are read with paths from that folder") {
+  FakeDisk disk;
+  disk.write("sub/pipe.yaml", "stages:\n  a:\n    cmd: x\n    outs: [m.bin]\nmodels:\n  m:\n    path: m.bin\n");
+  const Pipeline p = pipeline::load_pipeline(disk);
+  REQUIRE(p.sections.size() == 1);
+  CHECK(p.sections[0].file == "sub/pipe.yaml");
+  const auto models = pipeline::parse_models(p);
+  REQUIRE(models.size() == 1);
+  CHECK(models[0].path == "sub/m.bin");
 }

@@ -7,6 +7,8 @@
 #include "lockfile.h"
 #include "project.h"
 #include "repro.h"
+#include "targets.h"
+#include "workspace.h"
 
 using namespace pipeline;
 using pipeline::testing::FakeDisk;
@@ -67,7 +69,9 @@ struct Fixture {
     runner.ran.clear();
     reporter = QuietReporter();
     if (options.jobs == 0) options.jobs = 1;
-    last = repro(project, options, runner, reporter, interrupted);
+    // Each run is a new command: it loads the workspace afresh.
+    Workspace ws = load_workspace(project);
+    last = repro(ws, options, runner, reporter, interrupted);
     return runner.ran;
   }
 
@@ -361,4 +365,81 @@ TEST_CASE("a wdir the checkout lacks is created before the stage runs") {
   };
   CHECK(f.run() == Names{"s"});
   CHECK(f.last.exit() == Exit::kOk);
+}
+
+namespace {
+
+// prep/dvc.yaml:clean -> train/pipe.yaml:fit -> report (root), plus an
+// unrelated stage in train.
+struct MultiFile {
+  FakeDisk* disk;
+  Project project;
+  FakeRunner runner;
+  QuietReporter reporter;
+  std::atomic<bool> interrupted{false};
+
+  MultiFile() {
+    auto d = std::make_unique<FakeDisk>();
+    disk = d.get();
+    project.root = "/fake";
+    project.disk = std::move(d);
+    disk->write("data/raw", "raw");
+    disk->write("prep/dvc.yaml", "stages:\n  clean:\n    cmd: c\n    deps: [../data/raw]\n    outs: [clean]\n");
+    disk->write("train/pipe.yaml",
+                "stages:\n  fit:\n    cmd: f\n    deps: [../prep/clean]\n    outs: [model]\n"
+                "  other:\n    cmd: o\n    outs: [other]\n");
+    disk->write("pipe.yaml", "stages:\n  report:\n    cmd: r\n    deps: [train/model]\n    outs: [report]\n");
+    runner.action = [this](const Job& job) {
+      if (job.stage == "prep/dvc.yaml:clean") disk->write("prep/clean", disk->content("data/raw") + "!");
+      if (job.stage == "train/pipe.yaml:fit") disk->write("train/model", disk->content("prep/clean") + "?");
+      if (job.stage == "train/pipe.yaml:other") disk->write("train/other", "o");
+      if (job.stage == "report") disk->write("report", disk->content("train/model"));
+      return 0;
+    };
+  }
+
+  std::vector<std::string> run(const std::string& cwd, ReproOptions options = {}) {
+    runner.ran.clear();
+    options.jobs = 1;
+    Workspace ws = load_workspace(project, cwd);
+    repro(ws, options, runner, reporter, interrupted);
+    return runner.ran;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("with no targets repro runs the pipeline of its folder and its upstream, across files") {
+  MultiFile f;
+  CHECK(f.run("train") == Names{"prep/dvc.yaml:clean", "train/pipe.yaml:fit", "train/pipe.yaml:other"});
+  CHECK(f.run("").size() == 1);  // report; the rest is up to date
+  f.disk->write("data/raw", "new");
+  ReproOptions all;
+  all.all_pipelines = true;
+  CHECK(f.run("data", all) == Names{"prep/dvc.yaml:clean", "train/pipe.yaml:fit", "report"});
+  CHECK_THROWS_WITH_AS(f.run("data"), doctest::Contains("pipe repro -P"), Error);
+}
+
+TEST_CASE("each stage's lock entry goes to the pipe.lock beside its pipeline file") {
+  MultiFile f;
+  f.run("");
+  REQUIRE(f.disk->has("prep/pipe.lock"));
+  REQUIRE(f.disk->has("train/pipe.lock"));
+  CHECK(f.disk->content("train/pipe.lock").find("path: \"../prep/clean\"") != std::string::npos);
+  const LockFile root = read_lock(*f.disk);
+  CHECK(root.stages.size() == 1);
+  CHECK(root.stages.count("report") == 1);
+}
+
+TEST_CASE("the workspace a run used keeps what it ran, and the locks it wrote") {
+  MultiFile f;
+  Workspace ws = load_workspace(f.project);
+  ReproOptions o;
+  o.jobs = 1;
+  repro(ws, o, f.runner, f.reporter, f.interrupted);
+  // Edited while the run went on: the workspace still holds what ran.
+  f.disk->write("pipe.yaml", "stages:\n  renamed:\n    cmd: x\n");
+  CHECK(ws.pipeline.find("report"));
+  REQUIRE(ws.locks.find("train/pipe.yaml:fit"));
+  CHECK(ws.locks.find("train/pipe.yaml:fit")->outs.at(0).path == "train/model");
 }
