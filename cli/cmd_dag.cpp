@@ -1,12 +1,15 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "app.h"
 #include "graph.h"
 #include "project.h"
 #include "repro.h"
+#include "targets.h"
 #include "tracked.h"
 
 namespace pipe_cli {
@@ -16,7 +19,33 @@ struct DagOptions {
   std::string target;
   bool dot = false;
   bool mermaid = false;
+  bool json = false;
 };
+
+// Stages (with their file, deps and outputs) and edges, for scripts and
+// for comparing pipe's graph with DVC's.
+std::string dag_json(const pipeline::Pipeline& p, const pipeline::Graph& g, const std::vector<bool>& keep,
+                     const std::vector<pipeline::DataNode>& data) {
+  nlohmann::json stages = nlohmann::json::array(), edges = nlohmann::json::array(), tracked = nlohmann::json::array();
+  for (size_t i : g.order()) {
+    if (!keep[i]) continue;
+    const auto& s = p.stages[i];
+    nlohmann::json deps = nlohmann::json::array(), outs = nlohmann::json::array();
+    for (const auto& d : s.deps) deps.push_back(d.path);
+    for (const auto& o : s.outs) outs.push_back(o.path);
+    stages.push_back({{"name", s.name}, {"file", s.file}, {"wdir", s.wdir}, {"cmd", s.cmds}, {"deps", deps}, {"outs", outs}});
+    for (size_t up : g.upstream(i))
+      if (keep[up]) edges.push_back({{"from", p.stages[up].name}, {"to", s.name}});
+  }
+  for (const auto& d : data) {
+    nlohmann::json to = nlohmann::json::array();
+    for (size_t c : d.consumers)
+      if (keep[c]) to.push_back(p.stages[c].name);
+    if (!to.empty() || std::find(keep.begin(), keep.end(), false) == keep.end())
+      tracked.push_back({{"file", d.name}, {"consumers", to}});
+  }
+  return nlohmann::json{{"stages", stages}, {"edges", edges}, {"data", tracked}}.dump(2) + "\n";
+}
 
 }  // namespace
 
@@ -25,7 +54,10 @@ void add_dag(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<DagOptions>();
   cmd->add_option("target", opt->target, "Show only this stage and what it depends on");
   auto* dot_flag = cmd->add_flag("--dot", opt->dot, "Graphviz DOT output");
-  cmd->add_flag("--mermaid", opt->mermaid, "Mermaid flowchart output")->excludes(dot_flag);
+  auto* mermaid_flag = cmd->add_flag("--mermaid", opt->mermaid, "Mermaid flowchart output")->excludes(dot_flag);
+  cmd->add_flag("--json", opt->json, "Stages, their deps and outputs, and edges as JSON")
+      ->excludes(dot_flag)
+      ->excludes(mermaid_flag);
   cmd->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     const auto ws = open_workspace(ctx, project);
@@ -41,7 +73,8 @@ void add_dag(CLI::App& app, Context& ctx) {
     for (const std::string& file : pipeline::find_tracked_files(*project.disk, outputs))
       tracked.emplace_back(file, pipeline::read_tracked(*project.disk, file).path);
     const auto data = pipeline::data_nodes(p, tracked);
-    if (opt->dot) fmt::print("{}", pipeline::dag_dot(p, g, keep, data));
+    if (opt->json) fmt::print("{}", dag_json(p, g, keep, data));
+    else if (opt->dot) fmt::print("{}", pipeline::dag_dot(p, g, keep, data));
     else if (opt->mermaid) fmt::print("{}", pipeline::dag_mermaid(p, g, keep, data));
     else fmt::print("{}", pipeline::dag_text(p, g, keep, data));
   });

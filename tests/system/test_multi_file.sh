@@ -43,6 +43,11 @@ EOF
 expect_exit 0 pipe dag
 assert_match "a stage of another file depends on an output of a third" "$OUT" "train/pipe.yaml:fit +<- prep/dvc.yaml:clean"
 assert_match "and the root's stage on it, addressed by its bare name" "$OUT" "report +<- train/pipe.yaml:fit"
+expect_exit 0 pipe dag --json
+assert_eq "dag --json lists the edges across files" \
+  "prep/dvc.yaml:clean>train/pipe.yaml:fit train/pipe.yaml:fit>report" \
+  "$(printf '%s' "$OUT" | /usr/bin/python3 -c 'import json,sys; print(" ".join(e["from"]+">"+e["to"] for e in json.load(sys.stdin)["edges"]))')"
+assert_contains "with each stage's file" "$OUT" '"file": "train/pipe.yaml"'
 expect_exit 0 pipe status
 assert_contains "status from the root covers every file" "$OUT" "prep/dvc.yaml:clean:"
 assert_contains "foreach stages are addressed with their file" "$OUT" "train/pipe.yaml:fit again@a:"
