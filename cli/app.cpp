@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "backends.h"
 #include "error.h"
 #include "paths.h"
 
@@ -40,6 +41,8 @@ pipeline::Workspace open_workspace(const Context& ctx, pipeline::Project& projec
   std::string cwd = base.lexically_relative(std::filesystem::path(project.root)).string();
   std::string normalized, why;
   if (cwd == "." || !pipeline::project_path("", cwd, &normalized, &why)) normalized.clear();
+  if (!project.urls)
+    project.urls = pipeline::make_url_stat(project.config, project.root + "/" + pipeline::kStateDir);
   return pipeline::load_workspace(project, normalized);
 }
 

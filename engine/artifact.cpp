@@ -8,8 +8,10 @@
 #include "disk.h"
 #include "error.h"
 #include "ignore.h"
+#include "lineage.h"
 #include "paths.h"
 #include "state_db.h"
+#include "url_deps.h"
 
 namespace pipeline {
 
@@ -71,9 +73,25 @@ void ArtifactHasher::digest_all(std::vector<FoundFile>& files) {
     if (state_ && f->info.mtime_ns < settled_before) state_->record(f->path, f->info, f->digest);
 }
 
+ArtifactInfo ArtifactHasher::hash_url(const std::string& url) {
+  if (!urls_) throw Error(Exit::kFailed, "cannot check dep '" + strip_credentials(url) + "': this command does not reach servers");
+  ObjectInfo object;
+  const RemoteResult r = urls_->stat(url, &object);
+  ArtifactInfo a;
+  if (r.status == RemoteResult::Status::kMissing) return a;
+  if (!r.ok())
+    throw Error(Exit::kFailed, "cannot check dep '" + strip_credentials(url) + "': " + r.error +
+                                   "; check the URL and the credentials of the remote it belongs to");
+  a.exists = true;
+  a.digest = url_digest(object);
+  a.size = object.size;
+  return a;
+}
+
 const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
   auto it = memo_.find(path);
   if (it != memo_.end()) return it->second;
+  if (is_url(path)) return memo_.emplace(path, hash_url(path)).first->second;
   ArtifactInfo a;
   const FileInfo info = disk_.stat(path);
   if (info.is_file()) {

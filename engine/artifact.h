@@ -19,6 +19,7 @@ namespace pipeline {
 
 class Disk;
 class StateDb;
+class UrlStat;
 
 struct ArtifactInfo {
   bool exists = false;
@@ -39,8 +40,10 @@ void commit_artifact(ObjectStore& store, const std::string& abs, const ArtifactI
 
 class ArtifactHasher {
  public:
-  // `state` may be null (no hash cache).
-  ArtifactHasher(Disk& disk, StateDb* state) : disk_(disk), state_(state), ignore_(disk) {}
+  // `state` may be null (no hash cache); `urls` too, and then a dep by URL
+  // cannot be checked (Error kFailed).
+  ArtifactHasher(Disk& disk, StateDb* state, UrlStat* urls = nullptr)
+      : disk_(disk), state_(state), urls_(urls), ignore_(disk) {}
   // Memoized for the life of this object; call forget() when a path changes.
   const ArtifactInfo& hash(const std::string& path);
   // Drops memoized results for `path`, what lies inside it and what contains it.
@@ -61,8 +64,11 @@ class ArtifactHasher {
   // else by reading (on several threads for many files).
   void digest_all(std::vector<FoundFile>& files);
 
+  ArtifactInfo hash_url(const std::string& url);
+
   Disk& disk_;
   StateDb* state_;
+  UrlStat* urls_;
   IgnoreRules ignore_;  // .pipeignore/.dvcignore: files a directory's digest leaves out
   std::map<std::string, ArtifactInfo> memo_;
   uint64_t files_read_ = 0;

@@ -28,7 +28,7 @@ CommitReport commit(Workspace& ws, const std::vector<Target>& targets, bool forc
   const Pipeline& p = ws.pipeline;
   const LockFile& lock = ws.lock();
   const Selection sel = select_targets(p, disk, targets, ws.cwd);
-  ArtifactHasher hasher(disk, project.state.get());
+  ArtifactHasher hasher(disk, project.state.get(), project.urls.get());
   ParamsReader params(disk);
   CommitReport report;
 

@@ -4,14 +4,15 @@
 #include "error.h"
 #include "paths.h"
 #include "pipeline.h"
+#include "url_deps.h"
 
 namespace pipeline {
 namespace {
 
 // Paths between the lock's folder and the project root. Absolute paths
-// (external deps) are the same in both.
+// and URLs (external deps) are the same in both.
 std::string to_project(const std::string& folder, const std::string& lock_file, const std::string& path) {
-  if (folder.empty() || path.empty() || path[0] == '/') return path;
+  if (folder.empty() || path.empty() || path[0] == '/' || is_url(path)) return path;
   std::string out, why;
   if (!project_path(folder, path, &out, &why))
     throw Error(Exit::kBadPipeline, lock_file + ": path '" + path + "': " + why +
@@ -20,7 +21,7 @@ std::string to_project(const std::string& folder, const std::string& lock_file, 
 }
 
 std::string to_folder(const std::string& folder, const std::string& path) {
-  if (folder.empty() || path.empty() || path[0] == '/') return path;
+  if (folder.empty() || path.empty() || path[0] == '/' || is_url(path)) return path;
   return relative_to(folder, path);
 }
 

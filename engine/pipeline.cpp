@@ -14,6 +14,7 @@
 #include "params.h"
 #include "paths.h"
 #include "suggest.h"
+#include "url_deps.h"
 
 namespace pipeline {
 namespace {
@@ -344,9 +345,11 @@ class Loader {
     if (const Value* deps = def.find("deps")) {
       for (const Value& d : list_of(*deps, where, "deps")) {
         if (!d.is_string()) fail(d.mark(), where + ": each dep must be a path string");
-        // An absolute dep is DVC's external dep: read, never written.
+        // An absolute dep is DVC's external dep: read, never written. A
+        // URL is one on remote storage, checked by HEAD (url_deps.h).
         std::string external;
-        if (external_path(d.as_string(), &external)) s.deps.push_back({external, d.mark()});
+        if (is_url(d.as_string())) s.deps.push_back({d.as_string(), d.mark()});
+        else if (external_path(d.as_string(), &external)) s.deps.push_back({external, d.mark()});
         else s.deps.push_back({normalize(s.wdir, d.as_string(), d.mark(), where + " dep"), d.mark()});
       }
     }

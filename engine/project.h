@@ -9,6 +9,7 @@
 #include "disk.h"
 #include "object_store.h"
 #include "state_db.h"
+#include "url_deps.h"
 
 namespace pipeline {
 
@@ -20,6 +21,7 @@ struct Project {
   std::unique_ptr<StateDb> state;
   std::unique_ptr<ObjectStore> cache;  // null: outputs are not cached (engine tests)
   Config config;                       // .pipe/config and config.local, read once
+  std::unique_ptr<UrlStat> urls;       // asks servers about deps by URL; null: not wired (tests)
 
   std::string state_path(const std::string& name) const { return root + "/" + kStateDir + "/" + name; }
 };

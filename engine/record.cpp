@@ -75,7 +75,7 @@ RunRecord record_lineage(Workspace& ws, const Invocation& invocation, const Repr
   const LockFile& lock = ws.lock();
   const Config& config = ws.config;
   const std::string code_ext = config.get("lineage.code_extensions", kDefaultCodeExtensions);
-  ArtifactHasher hasher(disk, project.state.get());
+  ArtifactHasher hasher(disk, project.state.get(), project.urls.get());
   ParamsReader params(disk);
 
   RunRecord run;

@@ -80,6 +80,10 @@ RemoteResult DownloadFile::finish() {
   return r;
 }
 
+RemoteResult Remote::stat(const std::string& key, ObjectInfo*) {
+  return {RemoteResult::Status::kFailed, describe() + ": cannot read what the server says about '" + key + "'"};
+}
+
 void Remote::transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done) {
   std::mutex mutex;
   std::atomic<size_t> next{0};

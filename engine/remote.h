@@ -57,6 +57,14 @@ struct TransferItem {
 };
 using ItemDone = std::function<void(size_t index, const RemoteResult& result)>;
 
+// What a server says about an object without sending it: for deps by URL.
+struct ObjectInfo {
+  std::string etag;
+  std::string version_id;     // S3 versioned buckets
+  std::string last_modified;  // as the server writes it
+  uint64_t size = 0;
+};
+
 class Remote {
  public:
   virtual ~Remote() = default;
@@ -69,6 +77,10 @@ class Remote {
   // Uploads the file `source` as `key`, streamed from disk.
   virtual RemoteResult put(const std::string& key, const std::string& source) = 0;
   virtual RemoteResult remove(const std::string& key) = 0;
+  // A HEAD of `key`, which here may be any object's path (a dep by URL),
+  // not only a cache key. kMissing when there is none. Default: kFailed,
+  // for backends that cannot say.
+  virtual RemoteResult stat(const std::string& key, ObjectInfo* info);
   // Moves the items, up to `jobs` at once, and calls done() once per item
   // as it finishes, never two at a time. This one runs get and put on
   // threads; the libcurl backends drive every transfer from one thread

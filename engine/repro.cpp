@@ -7,6 +7,7 @@
 
 #include "artifact.h"
 #include "graph.h"
+#include "lineage.h"
 #include "lockfile.h"
 #include "params.h"
 #include "paths.h"
@@ -17,6 +18,7 @@
 #include "suggest.h"
 #include "targets.h"
 #include "tracked.h"
+#include "url_deps.h"
 #include "workspace.h"
 
 namespace pipeline {
@@ -38,7 +40,7 @@ class Scheduler {
         runner_(runner),
         reporter_(reporter),
         interrupted_(interrupted),
-        hasher_(disk_, ws.project.state.get()),
+        hasher_(disk_, ws.project.state.get(), ws.project.urls.get()),
         params_(disk_) {}
 
   ReproSummary run() {
@@ -169,10 +171,14 @@ class Scheduler {
     // data loads fine; only a stage that must run needs its deps.
     for (const Dep& d : s.deps)
       if (!hasher_.hash(d.path).exists) {
-        const std::string why = located(pipeline_.file, d.mark,
-                                        "dep '" + d.path + "' of stage '" + s.name +
-                                            "' does not exist and no stage produces it; create it (or pull it: "
-                                            "'pipe pull'), fix the path, or add the stage that writes it");
+        const std::string why =
+            is_url(d.path)
+                ? located(s.file, d.mark, "dep '" + strip_credentials(d.path) + "' of stage '" + s.name +
+                                              "' does not exist on its server; fix the URL, or wait for the object")
+                : located(s.file, d.mark,
+                          "dep '" + d.path + "' of stage '" + s.name +
+                              "' does not exist and no stage produces it; create it (or pull it: "
+                              "'pipe pull'), fix the path, or add the stage that writes it");
         fail(i, JobResult{}, why);
         return false;
       }
@@ -205,12 +211,12 @@ class Scheduler {
     const auto now = current_params(s, params_);
     for (const ParamRef& ref : s.params) {
       if (!params_.file(ref.file))
-        fail_pipeline(pipeline_.file, ref.mark,
+        fail_pipeline(s.file, ref.mark,
                       "stage '" + s.name + "' tracks params from '" + ref.file + "', which does not exist");
       auto f = now.find(ref.file);
       for (const std::string& key : ref.keys)
         if (f == now.end() || !f->second.count(key))
-          fail_pipeline(pipeline_.file, ref.mark,
+          fail_pipeline(s.file, ref.mark,
                         "stage '" + s.name + "' tracks param '" + key + "', which '" + ref.file +
                             "' does not define; add it there or remove it from the stage's params");
     }

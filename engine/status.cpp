@@ -21,7 +21,7 @@ StatusReport status(Workspace& ws, const std::vector<Target>& targets, const Tar
   const Selection sel = select_targets(p, disk, targets, ws.cwd, options);
   std::vector<bool> keep(p.stages.size(), true);
   if (!targets.empty()) keep = ws.graph.ancestors(sel.chosen());
-  ArtifactHasher hasher(disk, ws.project.state.get());
+  ArtifactHasher hasher(disk, ws.project.state.get(), ws.project.urls.get());
   ParamsReader params(disk);
   StatusReport report;
   for (size_t i : ws.graph.order()) {

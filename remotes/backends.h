@@ -17,4 +17,9 @@ std::unique_ptr<Remote> make_local_remote(const std::string& dir);
 std::unique_ptr<Remote> make_http_remote(const RemoteSettings& settings);
 std::unique_ptr<Remote> make_s3_remote(const RemoteSettings& settings);
 
+// Asks servers about deps by URL (engine/url_deps.h), with the settings of
+// the configured remote each URL lies under.
+class UrlStat;
+std::unique_ptr<UrlStat> make_url_stat(const Config& config, const std::string& state_dir);
+
 }  // namespace pipeline

@@ -1,5 +1,7 @@
 #include "curl_common.h"
 
+#include <cctype>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -110,13 +112,21 @@ size_t CurlRequest::on_read(char* data, size_t size, size_t n, void* self) {
 size_t CurlRequest::on_header(char* data, size_t size, size_t n, void* self) {
   auto* r = static_cast<CurlRequest*>(self);
   const std::string line(data, size * n);
-  if (line.size() > 5 && strncasecmp(line.c_str(), "etag:", 5) == 0) {
-    std::string v = line.substr(5);
-    v.erase(0, v.find_first_not_of(" \t"));
-    v.erase(v.find_last_not_of(" \t\r\n") + 1);
-    r->etag_ = v;
-  }
+  const size_t colon = line.find(':');
+  if (colon == std::string::npos || colon == 0) return size * n;
+  std::string name = line.substr(0, colon);
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string v = line.substr(colon + 1);
+  v.erase(0, v.find_first_not_of(" \t"));
+  v.erase(v.find_last_not_of(" \t\r\n") + 1);
+  if (name == "etag") r->etag_ = v;
+  if (r->answer_headers_.size() < 64) r->answer_headers_[name] = v;
   return size * n;
+}
+
+std::string CurlRequest::header(const std::string& name) const {
+  auto it = answer_headers_.find(name);
+  return it == answer_headers_.end() ? "" : it->second;
 }
 
 RemoteResult curl_failure(CURLcode code, const std::string& where) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +46,7 @@ class CurlRequest {
   void post(const std::string& text);
   // A 2xx answer's body goes into the new file `path`, hashed on the way.
   RemoteResult download(const std::string& path);
+  // Keeps the answer's headers: the ETag (etag()) and those header() reads.
   void keep_etag();
 
   // After the transfer: the HTTP status, the body (unless downloaded), the
@@ -52,6 +54,9 @@ class CurlRequest {
   long status() const;
   const std::string& body() const { return body_; }
   const std::string& etag() const { return etag_; }
+  // A header of the answer (name in lower case), "" when absent; only
+  // after keep_etag().
+  std::string header(const std::string& name) const;
   RemoteResult finish_download();
   bool downloading() const { return file_ != nullptr; }
 
@@ -69,6 +74,7 @@ class CurlRequest {
   std::unique_ptr<DownloadFile> file_;
   std::string body_;
   std::string etag_;
+  std::map<std::string, std::string> answer_headers_;  // lower-case names
 };
 
 // A failed transfer as a result: timeouts, refused connections, resets and

@@ -2,6 +2,7 @@
 // GET to download, PUT to upload, HEAD to check, DELETE to remove. Basic
 // auth or a custom header. Batches of transfers and existence checks run
 // through libcurl's multi interface (curl_common.cpp).
+#include <cstdlib>
 #include <cstring>
 
 #include "backends.h"
@@ -83,6 +84,22 @@ class HttpRemote : public Remote {
     RemoteResult r = session_.perform([&](size_t, CURL* c, RemoteResult*) { return start("DELETE", key, c); },
                                       [&](size_t, CurlRequest& q, CURLcode code) { return finish("DELETE", key, q, code); });
     return r.status == RemoteResult::Status::kMissing ? RemoteResult{} : r;
+  }
+
+  RemoteResult stat(const std::string& key, ObjectInfo* info) override {
+    return session_.perform(
+        [&](size_t, CURL* c, RemoteResult*) {
+          auto r = start("HEAD", key, c);
+          r->keep_etag();
+          return r;
+        },
+        [&](size_t, CurlRequest& r, CURLcode code) {
+          RemoteResult result = finish("HEAD", key, r, code);
+          info->etag = r.etag();
+          info->last_modified = r.header("last-modified");
+          info->size = std::strtoull(r.header("content-length").c_str(), nullptr, 10);
+          return result;
+        });
   }
 
   void transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done) override {

@@ -362,6 +362,24 @@ class S3Remote : public Remote {
 
   // One request, run now. `body` sets up what it sends; `answer` receives
   // a 2xx answer's body.
+  RemoteResult stat(const std::string& key, ObjectInfo* info) override {
+    const std::string full = full_key(key);
+    return session_.perform(
+        [&](size_t, CURL* c, RemoteResult*) {
+          auto r = start("HEAD", full, {}, kEmptySha256, c);
+          r->keep_etag();
+          return r;
+        },
+        [&](size_t, CurlRequest& r, CURLcode code) {
+          RemoteResult result = finish("HEAD", full, r, code);
+          info->etag = r.etag();
+          info->version_id = r.header("x-amz-version-id");
+          info->last_modified = r.header("last-modified");
+          info->size = std::strtoull(r.header("content-length").c_str(), nullptr, 10);
+          return result;
+        });
+  }
+
   RemoteResult request(const char* method, const std::string& key, const std::map<std::string, std::string>& query,
                        const std::string& payload_sha, const RequestBody& body,
                        std::string* answer = nullptr, std::string* etag = nullptr) {

@@ -44,7 +44,18 @@ mkdir -p many && for i in $(seq 1 40); do echo "object $i" >"many/$i"; done
 expect_exit 0 pipe add many
 base=$(find "$STORE/v1" -type f | wc -l)
 plan '{"always": {"PUT": "slow"}}'
-( "$PIPE" push -j 2 many.pipe >/dev/null 2>&1 & pid=$!; sleep 2; kill -KILL $pid; wait $pid ) 2>/dev/null
+# Killed once the first object has arrived (polled, not a fixed sleep: a
+# loaded machine may take longer to start the uploads).
+(
+  "$PIPE" push -j 2 many.pipe >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 200); do
+    [ "$(find "$STORE/v1" -type f | wc -l)" -gt "$base" ] && break
+    sleep 0.1
+  done
+  kill -KILL $pid
+  wait $pid
+) 2>/dev/null
 sleep 0.5  # the server finishes the uploads that were in flight
 arrived=$(($(find "$STORE/v1" -type f | wc -l) - base))
 assert_true "the killed push got some objects there ($arrived) but not all" test "$arrived" -gt 0 -a "$arrived" -lt 41

@@ -80,3 +80,12 @@ TEST_CASE("the root's pipe.lock is read even with no pipeline file at the root")
   const LockSet locks(disk, {"sub/pipe.yaml"});
   CHECK(locks.find("old"));
 }
+
+TEST_CASE("a dep by URL is written to a subfolder's lock as it is") {
+  FakeDisk disk;
+  LockSet locks(disk, {"sub/pipe.yaml"});
+  locks.set(stage_of("sub/pipe.yaml", "s"), entry("s3://bucket/k", "sub/o", "sub/params.yaml"));
+  locks.flush(disk);
+  CHECK(disk.content("sub/pipe.lock").find("path: \"s3://bucket/k\"") != std::string::npos);
+  CHECK(LockSet(disk, {"sub/pipe.yaml"}).find("sub/pipe.yaml:s")->deps.at(0).path == "s3://bucket/k");
+}

@@ -377,3 +377,12 @@ TEST_CASE("models declared in a subfolder's file are read with paths from that f
   REQUIRE(models.size() == 1);
   CHECK(models[0].path == "sub/m.bin");
 }
+
+TEST_CASE("a dep by URL is kept as written, in any folder's file") {
+  FakeDisk disk;
+  disk.write("sub/dvc.yaml", "stages:\n  a:\n    cmd: x\n    deps:\n      - s3://bucket/raw/data.csv\n      - https://h/x?v=1\n");
+  const Pipeline p = pipeline::load_pipeline(disk);
+  REQUIRE(p.stages.at(0).deps.size() == 2);
+  CHECK(p.stages[0].deps[0].path == "s3://bucket/raw/data.csv");
+  CHECK(p.stages[0].deps[1].path == "https://h/x?v=1");
+}

@@ -4,6 +4,7 @@
 
 #include "fake_disk.h"
 #include "fake_runner.h"
+#include "fake_urls.h"
 #include "lockfile.h"
 #include "project.h"
 #include "repro.h"
@@ -442,4 +443,49 @@ TEST_CASE("the workspace a run used keeps what it ran, and the locks it wrote") 
   CHECK(ws.pipeline.find("report"));
   REQUIRE(ws.locks.find("train/pipe.yaml:fit"));
   CHECK(ws.locks.find("train/pipe.yaml:fit")->outs.at(0).path == "train/model");
+}
+
+TEST_CASE("a new object at a dep's URL reruns the stage; an unchanged one does not") {
+  FakeDisk* disk;
+  Project project;
+  auto d = std::make_unique<FakeDisk>();
+  disk = d.get();
+  project.root = "/fake";
+  project.disk = std::move(d);
+  auto urls = std::make_unique<pipeline::testing::FakeUrls>();
+  auto* server = urls.get();
+  project.urls = std::move(urls);
+  server->objects["s3://feed/today.csv"] = {"\"v1\"", "", "", 10};
+  disk->write("pipe.yaml", "stages:\n  ingest:\n    cmd: i\n    deps:\n      - s3://feed/today.csv\n    outs: [got]\n");
+  FakeRunner runner;
+  runner.action = [&](const Job&) {
+    disk->write("got", "x");
+    return 0;
+  };
+  QuietReporter reporter;
+  std::atomic<bool> stop{false};
+  auto run = [&] {
+    runner.ran.clear();
+    Workspace ws = load_workspace(project);
+    ReproOptions o;
+    o.jobs = 1;
+    return repro(ws, o, runner, reporter, stop);
+  };
+  run();
+  CHECK(runner.ran.size() == 1);
+  run();
+  CHECK(runner.ran.empty());
+  server->objects["s3://feed/today.csv"].etag = "\"v2\"";
+  run();
+  CHECK(runner.ran.size() == 1);
+  server->objects.clear();
+  const ReproSummary gone = [&] {
+    ReproOptions o;
+    o.jobs = 1;
+    o.force = true;
+    Workspace ws = load_workspace(project);
+    return repro(ws, o, runner, reporter, stop);
+  }();
+  CHECK(gone.failed == 1);
+  CHECK(reporter.failures["ingest"].find("does not exist on its server") != std::string::npos);
 }
