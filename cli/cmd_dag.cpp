@@ -66,12 +66,8 @@ void add_dag(CLI::App& app, Context& ctx) {
     const auto& g = ws.graph;
     std::vector<bool> keep(g.size(), true);
     if (!opt->target.empty()) keep = g.ancestors(pipeline::resolve_targets(p, {opt->target}, ws.cwd));
-    std::vector<std::string> outputs;
-    for (const auto& s : p.stages)
-      for (const auto& o : s.outs) outputs.push_back(o.path);
     std::vector<std::pair<std::string, std::string>> tracked;
-    for (const std::string& file : pipeline::find_tracked_files(*project.disk, outputs))
-      tracked.emplace_back(file, pipeline::read_tracked(*project.disk, file).path);
+    for (const std::string& file : p.tracked) tracked.emplace_back(file, pipeline::read_tracked(*project.disk, file).path);
     const auto data = pipeline::data_nodes(p, tracked);
     if (opt->json) fmt::print("{}", dag_json(p, g, keep, data));
     else if (opt->dot) fmt::print("{}", pipeline::dag_dot(p, g, keep, data));

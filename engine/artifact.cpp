@@ -17,8 +17,12 @@ namespace pipeline {
 
 void ArtifactHasher::walk(const std::string& dir, const std::string& rel, std::vector<FoundFile>& files,
                           std::vector<std::pair<uint64_t, uint64_t>>& open_dirs) {
+  const std::vector<DirEntry> entries = disk_.list(dir);
+  bool has_ignore_file = false;
+  for (const DirEntry& e : entries) has_ignore_file = has_ignore_file || e.name == ".pipeignore" || e.name == ".dvcignore";
+  ignore_.listed(dir, has_ignore_file);
   const bool check_ignores = ignore_.any_in_or_above(dir);
-  for (const DirEntry& e : disk_.list(dir)) {
+  for (const DirEntry& e : entries) {
     std::string child = dir.empty() ? e.name : dir + "/" + e.name;
     if (check_ignores && ignore_.ignored(child, e.info.is_dir())) continue;
     std::string child_rel = rel.empty() ? e.name : rel + "/" + e.name;

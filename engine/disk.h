@@ -37,6 +37,10 @@ class Disk {
   virtual FileInfo stat(const std::string& path) = 0;
   // Entries of a directory with their stat, in no particular order.
   virtual std::vector<DirEntry> list(const std::string& dir) = 0;
+  // The same with only the type of each entry filled in (symlinks
+  // followed): what a search for files by name needs, without a stat of
+  // every file.
+  virtual std::vector<DirEntry> list_types(const std::string& dir) { return list(dir); }
   // Reads and hashes a regular file. False if it cannot be read.
   virtual bool hash_file(const std::string& path, Digest* digest, uint64_t* size) = 0;
   // True when hash_file may be called from several threads at once.

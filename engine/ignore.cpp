@@ -93,6 +93,10 @@ const std::vector<IgnoreFile>& IgnoreRules::files_in(const std::string& dir) {
   return loaded_.emplace(dir, std::move(files)).first->second;
 }
 
+void IgnoreRules::listed(const std::string& dir, bool has_ignore_file) {
+  if (!has_ignore_file) loaded_.emplace(dir, std::vector<IgnoreFile>{});
+}
+
 bool IgnoreRules::any_in_or_above(const std::string& dir) {
   auto it = any_.find(dir);
   if (it != any_.end()) return it->second;

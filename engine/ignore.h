@@ -46,6 +46,9 @@ class IgnoreRules {
   // Whether `dir` or a folder above it has an ignore file: when not, a walk
   // of `dir` need not ask about each entry.
   bool any_in_or_above(const std::string& dir);
+  // A walk that listed `dir` says whether it holds an ignore file, which
+  // saves the stat of each name (a folder without one is the common case).
+  void listed(const std::string& dir, bool has_ignore_file);
 
  private:
   int verdict(const std::string& path, bool is_dir);

@@ -9,7 +9,6 @@
 #include "config.h"
 #include "disk.h"
 #include "document.h"
-#include "ignore.h"
 #include "interpolate.h"
 #include "params.h"
 #include "paths.h"
@@ -503,45 +502,6 @@ std::string stage_address(const std::string& file, const std::string& local) {
   return parent_path(file).empty() ? local : file + ":" + local;
 }
 
-namespace {
-
-// Every folder's pipeline file, as DVC collects dvc.yaml files: .git, the
-// state directories, ignored paths, data tracked by a .pipe or .dvc file
-// and nested projects are left out.
-void walk_pipeline_files(Disk& disk, IgnoreRules& ignore, const std::string& dir, std::vector<std::string>& out) {
-  const std::vector<DirEntry> entries = disk.list(dir);
-  std::set<std::string> names;
-  for (const DirEntry& e : entries) names.insert(e.name);
-  if (!dir.empty() && (names.count(".pipe") || names.count(".dvc"))) return;  // another project
-  const std::string prefix = dir.empty() ? "" : dir + "/";
-  std::string here;
-  for (const DirEntry& e : entries)
-    if (e.info.is_file() && (e.name == "pipe.yaml" || (e.name == "dvc.yaml" && here.empty())))
-      here = prefix + e.name;
-  if (!here.empty() && !ignore.ignored(here, false)) out.push_back(here);
-  for (const DirEntry& e : entries) {
-    if (!e.info.is_dir() || e.name == ".git" || e.name == ".pipe" || e.name == ".dvc") continue;
-    if (names.count(e.name + ".pipe") || names.count(e.name + ".dvc")) continue;  // tracked data
-    const std::string path = prefix + e.name;
-    if (ignore.ignored(path, true)) continue;
-    walk_pipeline_files(disk, ignore, path, out);
-  }
-}
-
-}  // namespace
-
-std::vector<std::string> find_pipeline_files(Disk& disk) {
-  std::vector<std::string> out;
-  IgnoreRules ignore(disk);
-  walk_pipeline_files(disk, ignore, "", out);
-  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
-    // The root's file first, then by path.
-    const bool ra = parent_path(a).empty(), rb = parent_path(b).empty();
-    return ra != rb ? ra : a < b;
-  });
-  return out;
-}
-
 Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text, const Config& config) {
   return Loader(disk, file, config).load(parse_yaml(file, text));
 }
@@ -549,25 +509,5 @@ Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& 
 Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text) {
   return parse_pipeline(disk, file, text, Config::load(disk));
 }
-
-Pipeline load_pipeline(Disk& disk, const Config& config, bool required) {
-  const std::vector<std::string> files = find_pipeline_files(disk);
-  Pipeline all;
-  all.file = files.empty() ? "pipe.yaml" : files.front();
-  if (files.empty() && required)
-    throw Error(Exit::kBadPipeline,
-                "no pipe.yaml or dvc.yaml in the project; create one with a 'stages:' section");
-  for (const std::string& file : files) {
-    std::string text;
-    if (!disk.read(file, &text)) throw Error(Exit::kIo, "cannot read " + file);
-    Pipeline one = parse_pipeline(disk, file, text, config);
-    all.files.push_back(file);
-    for (Stage& s : one.stages) all.stages.push_back(std::move(s));
-    for (Pipeline::Sections& s : one.sections) all.sections.push_back(std::move(s));
-  }
-  return all;
-}
-
-Pipeline load_pipeline(Disk& disk, bool required) { return load_pipeline(disk, Config::load(disk), required); }
 
 }  // namespace pipeline

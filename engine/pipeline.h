@@ -60,6 +60,8 @@ struct Pipeline {
   std::string file;                // the first file (the root's, if any): "pipe.yaml"
   std::vector<std::string> files;  // all of them, project-relative, the root's first
   std::vector<Stage> stages;
+  // The .pipe files found with them (load_pipeline only), outside outputs.
+  std::vector<std::string> tracked;
   // Each file's top-level sections, kept as written; paths in them are
   // relative to the file's folder.
   struct Sections {
@@ -81,13 +83,15 @@ class Config;
 // The pipeline file of folder `dir`: pipe.yaml, else dvc.yaml. "" when
 // neither exists.
 std::string pipeline_file(Disk& disk, const std::string& dir = "");
-// Every folder's pipeline file under the root, the root's first. Skips
-// .git, .pipe, .dvc, ignored paths, tracked data and nested projects.
+// Every folder's pipeline file under the root: a folder's before those of
+// its subfolders, folders by name. Skips .git, .pipe, .dvc, ignored paths,
+// tracked data and nested projects (project_scan.cpp).
 std::vector<std::string> find_pipeline_files(Disk& disk);
 // "train" for the root's file, "sub/dvc.yaml:train" for another.
 std::string stage_address(const std::string& file, const std::string& local);
 
-// Parses, expands and validates every pipeline file. Throws
+// Parses, expands and validates every pipeline file, and finds the .pipe
+// files, in one walk that skips declared output directories. Throws
 // Error(kBadPipeline) naming file:line:col and the fix. Does not look at the
 // DAG (see graph.h). Without `required`, a project with no pipeline file
 // (only data tracked with `pipe add`) reads as one with no stages.

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <set>
 
 #include "disk.h"
 #include "error.h"
@@ -62,6 +64,35 @@ class RealDisk : public Disk {
     return out;
   }
 
+  std::vector<DirEntry> list_types(const std::string& dir) override {
+    std::vector<DirEntry> out;
+    const int dfd = ::open(full(dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return out;
+    DIR* d = ::fdopendir(dfd);
+    if (!d) {
+      ::close(dfd);
+      return out;
+    }
+    while (struct dirent* e = ::readdir(d)) {
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      DirEntry entry{e->d_name, {}};
+      if (e->d_type == DT_REG) {
+        entry.info.type = FileInfo::Type::kFile;
+      } else if (e->d_type == DT_DIR) {
+        entry.info.type = FileInfo::Type::kDir;
+      } else if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) {
+        struct stat st;  // follow the link, as stat() does
+        if (::fstatat(dfd, e->d_name, &st, 0) != 0) continue;
+        entry.info = info_of(st);
+      } else {
+        entry.info.type = FileInfo::Type::kOther;
+      }
+      out.push_back(std::move(entry));
+    }
+    ::closedir(d);
+    return out;
+  }
+
   bool hash_file(const std::string& path, Digest* digest, uint64_t* size) override {
     const int fd = ::open(full(path).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return false;
@@ -91,6 +122,10 @@ class RealDisk : public Disk {
   }
 
   bool resolves_inside_root(const std::string& path) override {
+    // Fast path: a relative path none of whose existing components is a
+    // symlink stays inside (one lstat per component instead of realpath's
+    // readlink of every component of the root too).
+    if (!path.empty() && path[0] != '/' && no_links_below_root(path)) return true;
     std::filesystem::path p = full(path);
     std::error_code ec;
     // A workspace file linked into the cache: what must stay inside the
@@ -128,6 +163,39 @@ class RealDisk : public Disk {
     if (path[0] == '/') return path;  // an external dep, read only
     return root_ + "/" + path;
   }
+
+  bool no_links_below_root(const std::string& path) {
+    std::string prefix = root_;
+    size_t start = 0;
+    while (start < path.size()) {
+      size_t end = path.find('/', start);
+      if (end == std::string::npos) end = path.size();
+      const std::string part = path.substr(start, end - start);
+      start = end + 1;
+      if (part.empty() || part == ".") continue;
+      if (part == "..") return false;  // leave it to realpath
+      prefix += "/" + part;
+      const bool last = start >= path.size();
+      if (!last) {
+        std::lock_guard<std::mutex> hold(plain_mutex_);
+        if (plain_dirs_.count(prefix)) continue;
+      }
+      struct stat st;
+      if (::lstat(prefix.c_str(), &st) != 0) return errno == ENOENT;  // the rest does not exist yet
+      if (S_ISLNK(st.st_mode)) return false;
+      if (!last && S_ISDIR(st.st_mode)) {
+        std::lock_guard<std::mutex> hold(plain_mutex_);
+        plain_dirs_.insert(prefix);
+      }
+    }
+    return true;
+  }
+
+  // Folders seen to be real directories, not links, by no_links_below_root:
+  // outputs share folders. (A folder replaced by a link during one command
+  // is the user racing the command; the final component is always checked.)
+  std::mutex plain_mutex_;
+  std::set<std::string> plain_dirs_;
 
   static bool within(const std::string& resolved, const std::string& dir) {
     return resolved == dir ||

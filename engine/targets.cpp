@@ -104,12 +104,6 @@ bool is_stage_name(const Pipeline& p, const std::string& text, const std::string
   }
 }
 
-std::vector<std::string> output_dirs(const Pipeline& p) {
-  std::vector<std::string> out;
-  for (const Stage& s : p.stages)
-    for (const Output& o : s.outs) out.push_back(o.path);
-  return out;
-}
 
 }  // namespace
 
@@ -128,7 +122,7 @@ Selection select_targets(const Pipeline& p, Disk& disk, const std::vector<Target
   sel.outputs.resize(p.stages.size());
   std::vector<bool> whole(p.stages.size(), false);
   if (targets.empty()) {
-    sel.tracked = find_tracked_files(disk, output_dirs(p));
+    sel.tracked = p.tracked;
     return sel;
   }
   const std::string suffix = kTrackedSuffix;

@@ -386,3 +386,17 @@ TEST_CASE("a dep by URL is kept as written, in any folder's file") {
   CHECK(p.stages[0].deps[0].path == "s3://bucket/raw/data.csv");
   CHECK(p.stages[0].deps[1].path == "https://h/x?v=1");
 }
+
+TEST_CASE("the scan finds .pipe files outside outputs and does not walk into declared outputs") {
+  FakeDisk disk;
+  disk.write("pipe.yaml", "stages:\n  a:\n    cmd: x\n    outs: [out]\n");
+  disk.write("raw.csv.pipe", "");
+  disk.write("sub/more.pipe", "");
+  disk.write("out/stray.pipe", "");
+  disk.write("out/deep/dvc.yaml", "not: [valid");  // never read: inside an output
+  disk.write("nested/.pipe/config", "");
+  disk.write("nested/theirs.pipe", "");
+  const Pipeline p = pipeline::load_pipeline(disk);
+  CHECK(p.tracked == std::vector<std::string>{"raw.csv.pipe", "sub/more.pipe"});
+  CHECK(p.files == std::vector<std::string>{"pipe.yaml"});
+}
