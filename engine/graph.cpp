@@ -88,6 +88,15 @@ Graph Graph::build(const Pipeline& p, Disk& disk) {
   for (size_t i = 0; i < n; ++i) {
     const Stage& s = p.stages[i];
     std::set<size_t> producers;
+    // A params file is a dep too, as in DVC: a stage that writes it runs first.
+    for (const ParamRef& ref : s.params)
+      for (std::string q = ref.file; !q.empty(); q = parent_path(q)) {
+        auto it = outs.find(q);
+        if (it != outs.end()) {
+          producers.insert(it->second.stage);
+          break;
+        }
+      }
     for (const Dep& d : s.deps) {
       // The dep is an output, or lies inside an output directory.
       for (std::string q = d.path; !q.empty(); q = parent_path(q)) {

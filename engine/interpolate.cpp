@@ -55,6 +55,20 @@ const Value* lookup_path(const Value& context, const std::string& path, std::str
       *why = "empty key in '" + path + "'";
       return nullptr;
     }
+    // DVC's dotted index into a list: "${models.1}" is "${models[1]}".
+    if (cur->is_list() && key.size() <= 9 && key.find_first_not_of("0123456789") == std::string::npos) {
+      const size_t index = std::stoul(key);
+      if (index >= cur->items().size()) {
+        *why = "index " + key + " is out of range: '" + walked + "' has " + std::to_string(cur->items().size()) +
+               " items";
+        return nullptr;
+      }
+      cur = &cur->items()[index];
+      walked += "." + key;
+      i = end;
+      if (i < path.size() && path[i] == '.') ++i;
+      continue;
+    }
     if (!cur->is_map()) {
       *why = "'" + walked + "' is a " + cur->kind_name() + ", so it has no key '" + key + "'";
       return nullptr;

@@ -48,7 +48,11 @@ class Loader {
     Pipeline p;
     p.file = file_;
     p.files = {file_};
-    if (root.is_null()) fail(root.mark(), "the file is empty; add a 'stages:' section");
+    // An empty file (or one of comments only) has no stages, as in DVC.
+    if (root.is_null()) {
+      p.sections.emplace_back().file = file_;
+      return p;
+    }
     if (!root.is_map()) fail(root.mark(), "expected a mapping with a 'stages:' section");
     check_keys(root, kTopKeys, "top-level key");
     Value context = Value::map();
@@ -215,7 +219,7 @@ class Loader {
       const Value* body = def.find("do");
       if (!body || !body->is_map()) fail(def.mark(), "foreach stage '" + name + "' needs a 'do:' mapping");
       const Value items = interpolate(*each, context, file_);
-      expand_foreach(name, items, *body, context, out);
+      expand_foreach(name, items, *body, context, out, is_reference(*each));
       return;
     }
     if (const Value* matrix = def.find("matrix")) {
@@ -229,8 +233,22 @@ class Loader {
     out.push_back(make_stage(name, def, context));
   }
 
+  // "${params.list}": a value read through a reference. DVC names the
+  // stages of such a list with Python's str() of each value (True, False),
+  // and those of a list written inline with its to_str() (true, false).
+  static bool is_reference(const Value& v) {
+    if (!v.is_string()) return false;
+    const std::string& t = v.as_string();
+    return t.size() > 3 && t.compare(0, 2, "${") == 0 && t.back() == '}' && t.find("${", 2) == std::string::npos;
+  }
+
+  static std::string key_text(const Value& v, bool via_reference) {
+    if (via_reference && v.kind() == Value::Kind::kBool) return v.as_bool() ? "True" : "False";
+    return v.scalar_text();
+  }
+
   void expand_foreach(const std::string& name, const Value& items, const Value& body,
-                      const Value& context, std::vector<Stage>& out) {
+                      const Value& context, std::vector<Stage>& out, bool via_reference) {
     if (items.is_list()) {
       // DVC's naming: simple lists are keyed by value, lists of lists or maps by index.
       bool composite = false;
@@ -239,7 +257,7 @@ class Loader {
         const Value& item = items.items()[i];
         Value ctx = context;
         ctx.set("item", item);
-        const std::string key = composite ? std::to_string(i) : item.scalar_text();
+        const std::string key = composite ? std::to_string(i) : key_text(item, via_reference);
         out.push_back(make_stage(name + "@" + key, body, ctx));
       }
     } else if (items.is_map()) {
@@ -260,11 +278,13 @@ class Loader {
     if (!matrix_def.is_map() || matrix_def.entries().empty())
       fail(matrix_def.mark(), "'matrix' in stage '" + name + "' must map names to lists");
     std::vector<std::pair<std::string, Value>> axes;
+    std::vector<bool> referenced;
     for (const auto& [axis, values] : matrix_def.entries()) {
       Value list = interpolate(values, context, file_);
       if (!list.is_list() || list.items().empty())
         fail(values.mark(), "matrix axis '" + axis + "' must be a non-empty list");
       axes.emplace_back(axis, std::move(list));
+      referenced.push_back(is_reference(values));
     }
     Value body = Value::map(def.mark());
     for (size_t i = 0; i < def.entries().size(); ++i)
@@ -276,7 +296,8 @@ class Loader {
       for (size_t a = 0; a < axes.size(); ++a) {
         const Value& v = axes[a].second.items()[index[a]];
         item.set(axes[a].first, v);
-        suffix += (a ? "-" : "") + (v.is_scalar() ? v.scalar_text() : axes[a].first + std::to_string(index[a]));
+        suffix += (a ? "-" : "") +
+                  (v.is_scalar() ? key_text(v, referenced[a]) : axes[a].first + std::to_string(index[a]));
       }
       Value ctx = context;
       ctx.set("item", item);
@@ -432,7 +453,11 @@ class Loader {
       } else if (item.is_map() && item.entries().size() == 1) {
         const auto& [p, opts] = item.entries().front();
         path = p;
-        if (!opts.is_null()) {
+        // DVC's schema refuses "- path:" with nothing after the colon.
+        if (opts.is_null())
+          fail(item.mark(), where + ": '" + p + ":' has nothing after the colon; remove the ':', or give options "
+                            "such as '{cache: false}'");
+        {
           if (!opts.is_map()) fail(opts.mark(), where + ": options of '" + p + "' must be a mapping");
           check_keys(opts, options, std::string("option of ") + key + " '" + p + "'");
           if (const Value* c = opts.find("cache")) o.cache = option_flag(*c, "cache", where);

@@ -103,10 +103,25 @@ class Converter {
       case YAML::NodeType::Map: {
         Value v = Value::map(m);
         std::set<std::string> seen;
+        std::vector<Value> merges;  // YAML's "<<: *anchor", which DVC's loader applies
         for (const auto& kv : node) {
           if (!kv.first.IsScalar())
             fail_pipeline(name_, mark_of(kv.first.Mark()), "mapping keys must be plain strings");
           const std::string key = kv.first.Scalar();
+          if (key == "<<" && kv.first.Tag() != "!") {
+            Value from = convert(kv.second, depth + 1);
+            if (from.is_map()) merges.push_back(std::move(from));
+            else if (from.is_list())
+              for (const Value& item : from.items()) {
+                if (!item.is_map())
+                  fail_pipeline(name_, mark_of(kv.second.Mark()), "'<<' merges mappings; this list holds a " + item.kind_name());
+                merges.push_back(item);
+              }
+            else
+              fail_pipeline(name_, mark_of(kv.second.Mark()), "'<<' merges a mapping (or a list of them), not a " +
+                                                                  from.kind_name());
+            continue;
+          }
           if (!seen.insert(key).second)
             fail_pipeline(name_, mark_of(kv.first.Mark()),
                           "duplicate key '" + key + "'; each key may appear once");
@@ -115,6 +130,11 @@ class Converter {
           if (child.mark().line == 0 || child.is_null()) child.set_mark(mark_of(kv.first.Mark()));
           v.add_entry(key, std::move(child), mark_of(kv.first.Mark()));
         }
+        // Keys written here win over merged ones; earlier merges over later.
+        for (const Value& from : merges)
+          for (size_t i = 0; i < from.entries().size(); ++i)
+            if (seen.insert(from.entries()[i].first).second)
+              v.add_entry(from.entries()[i].first, from.entries()[i].second, from.key_mark(i));
         return v;
       }
     }

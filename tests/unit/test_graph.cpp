@@ -100,3 +100,13 @@ TEST_CASE("a wdir that does not exist yet is not an error") {
   FakeDisk disk;
   CHECK(error_of(disk, "stages:\n  a: {cmd: x, wdir: nope}\n").empty());
 }
+
+TEST_CASE("a stage whose params file another stage writes runs after it") {
+  pipeline::testing::FakeDisk disk;
+  const pipeline::Pipeline p = pipeline::parse_pipeline(
+      disk, "pipe.yaml",
+      "stages:\n  tune:\n    cmd: t\n    outs: [tuned/best.yaml]\n"
+      "  train:\n    cmd: x\n    params:\n      - tuned/best.yaml:\n        - lr\n");
+  const pipeline::Graph g = pipeline::Graph::build(p, disk);
+  CHECK(g.upstream(1) == std::vector<size_t>{0});
+}

@@ -26,6 +26,12 @@ TEST_CASE("interpolation resolves dotted and indexed paths") {
   CHECK(render("--flag ${flag}") == "--flag true");
 }
 
+TEST_CASE("a dotted number indexes a list, as in DVC") {
+  CHECK(render("${train.layers.1}x") == "32x");
+  CHECK(render("m-${models.0.name}") == "m-cnn");
+  CHECK_THROWS_WITH_AS(render("${train.layers.5}"), doctest::Contains("out of range"), pipeline::Error);
+}
+
 TEST_CASE("a string that is exactly one reference keeps the value's type") {
   const Value v = pipeline::interpolate(Value::string("${train.layers}"), ctx(), "pipe.yaml");
   REQUIRE(v.is_list());

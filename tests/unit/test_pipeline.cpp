@@ -169,7 +169,6 @@ TEST_CASE("wrong types say what was expected") {
   CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    frozen: yes please\n").find("true or false") !=
         std::string::npos);
   CHECK(error_of(disk, "stages: [a]\n").find("mapping") != std::string::npos);
-  CHECK(error_of(disk, "").find("empty") != std::string::npos);
 }
 
 TEST_CASE("expansions that collide with a stage name are refused") {
@@ -399,4 +398,40 @@ TEST_CASE("the scan finds .pipe files outside outputs and does not walk into dec
   const Pipeline p = pipeline::load_pipeline(disk);
   CHECK(p.tracked == std::vector<std::string>{"raw.csv.pipe", "sub/more.pipe"});
   CHECK(p.files == std::vector<std::string>{"pipe.yaml"});
+}
+
+TEST_CASE("an empty pipeline file has no stages, as in DVC") {
+  FakeDisk disk;
+  CHECK(parse(disk, "# only a comment\n").stages.empty());
+  CHECK(parse(disk, "").stages.empty());
+}
+
+TEST_CASE("an output with nothing after its colon is refused, as DVC's schema refuses it") {
+  FakeDisk disk;
+  CHECK(error_of(disk, "stages:\n  a:\n    cmd: x\n    metrics:\n      - m.json:\n").find("nothing after the colon") !=
+        std::string::npos);
+}
+
+TEST_CASE("YAML merge keys apply, with the stage's own keys winning") {
+  FakeDisk disk;
+  const Pipeline p = parse(disk,
+                           "stages:\n  base: &base\n    cmd: default\n    deps: [a.txt]\n"
+                           "  one:\n    <<: *base\n    cmd: own\n  two:\n    <<: *base\n");
+  REQUIRE(p.stages.size() == 3);
+  CHECK(p.stages[1].cmds.at(0) == "own");
+  CHECK(p.stages[1].deps.at(0).path == "a.txt");
+  CHECK(p.stages[2].cmds.at(0) == "default");
+}
+
+TEST_CASE("foreach booleans read through a reference are named True/False, written inline true/false") {
+  FakeDisk disk;
+  disk.write("params.yaml", "flags: [true, false]\n");
+  const Pipeline p = parse(disk,
+                           "stages:\n  ref:\n    foreach: ${flags}\n    do:\n      cmd: r ${item}\n"
+                           "  inline:\n    foreach: [true]\n    do:\n      cmd: i ${item}\n"
+                           "  grid:\n    matrix:\n      on: ${flags}\n    cmd: g\n");
+  CHECK(p.find("ref@True"));
+  CHECK(p.find("ref@False"));
+  CHECK(p.find("inline@true"));
+  CHECK(p.find("grid@True"));
 }
