@@ -15,7 +15,25 @@
 
 namespace pipeline {
 
-void ArtifactHasher::walk(const std::string& dir, const std::string& rel, std::vector<FoundFile>& files,
+namespace {
+
+std::string under(const std::string& base, const std::string& rel) {
+  return rel.empty() ? base : base.empty() ? rel : base + "/" + rel;
+}
+
+FileInfo cached_info(const ManifestEntry& e, uint64_t inode) {
+  FileInfo info;
+  info.type = FileInfo::Type::kFile;
+  info.inode = inode;
+  info.size = e.size;
+  info.mtime_ns = e.mtime_ns;
+  info.executable = e.executable;
+  return info;
+}
+
+}  // namespace
+
+void ArtifactHasher::walk(const std::string& dir, const std::string& rel, Found& found,
                           std::vector<std::pair<uint64_t, uint64_t>>& open_dirs) {
   const std::vector<DirEntry> entries = disk_.list(dir);
   bool has_ignore_file = false;
@@ -34,29 +52,34 @@ void ArtifactHasher::walk(const std::string& dir, const std::string& rel, std::v
         throw Error(Exit::kIo, "'" + child + "' is a symlink loop (it leads back to a directory that contains it); "
                                "remove the link or point it elsewhere");
       open_dirs.push_back(id);
-      walk(child, child_rel, files, open_dirs);
+      walk(child, child_rel, found, open_dirs);
       open_dirs.pop_back();
     } else if (e.info.is_file()) {
-      files.push_back({std::move(child_rel), std::move(child), e.info, {}});
+      found.entries.push_back({std::move(child_rel), {}, e.info.size, e.info.executable, e.info.mtime_ns});
+      found.inodes.push_back(e.info.inode);
     }
   }
 }
 
-void ArtifactHasher::digest_all(std::vector<FoundFile>& files) {
-  std::vector<FoundFile*> misses;
-  for (FoundFile& f : files)
-    if (!state_ || !state_->lookup(f.path, f.info, &f.digest)) misses.push_back(&f);
+void ArtifactHasher::digest_all(const std::string& base, Found& found) {
+  std::vector<size_t> misses;
+  for (size_t i = 0; i < found.entries.size(); ++i) {
+    ManifestEntry& e = found.entries[i];
+    if (!state_ || !state_->lookup(under(base, e.path), cached_info(e, found.inodes[i]), &e.digest)) misses.push_back(i);
+  }
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::string failed_path;
   std::mutex failed_mutex;
   auto work = [&] {
-    for (size_t i; !failed && (i = next++) < misses.size();) {
+    for (size_t k; !failed && (k = next++) < misses.size();) {
+      ManifestEntry& e = found.entries[misses[k]];
+      const std::string path = under(base, e.path);
       uint64_t size = 0;
-      if (disk_.hash_file(misses[i]->path, &misses[i]->digest, &size)) continue;
+      if (disk_.hash_file(path, &e.digest, &size)) continue;
       std::lock_guard lock(failed_mutex);
       failed = true;
-      failed_path = misses[i]->path;
+      failed_path = path;
     }
   };
   // Reading many small files is syscall-bound: a second core nearly doubles
@@ -71,10 +94,12 @@ void ArtifactHasher::digest_all(std::vector<FoundFile>& files) {
   if (failed) throw Error(Exit::kIo, "cannot read '" + failed_path + "'");
   files_read_ += misses.size();
   const int64_t settled_before = disk_.now_ns() - disk_.mtime_granularity_ns();
-  for (const FoundFile* f : misses)
+  for (size_t i : misses) {
+    const ManifestEntry& e = found.entries[i];
     // A file modified within the timestamp granularity could change again
     // without its mtime moving; caching it would hide that change.
-    if (state_ && f->info.mtime_ns < settled_before) state_->record(f->path, f->info, f->digest);
+    if (state_ && e.mtime_ns < settled_before) state_->record(under(base, e.path), cached_info(e, found.inodes[i]), e.digest);
+  }
 }
 
 ArtifactInfo ArtifactHasher::hash_url(const std::string& url) {
@@ -100,26 +125,26 @@ const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
   const FileInfo info = disk_.stat(path);
   if (info.is_file()) {
     a.exists = true;
-    std::vector<FoundFile> one{{"", path, info, {}}};
-    digest_all(one);
-    a.digest = one.front().digest;
+    Found one;
+    one.entries.push_back({"", {}, info.size, info.executable, info.mtime_ns});
+    one.inodes.push_back(info.inode);
+    digest_all(path, one);
+    a.digest = one.entries.front().digest;
     a.size = info.size;
     a.mtime_ns = info.mtime_ns;
     a.executable = info.executable;
   } else if (info.is_dir()) {
     a.exists = true;
     a.is_dir = true;
-    std::vector<FoundFile> files;
+    Found found;
     std::vector<std::pair<uint64_t, uint64_t>> open_dirs{{info.device, info.inode}};
-    walk(path, "", files, open_dirs);
-    digest_all(files);
-    std::sort(files.begin(), files.end(), [](const FoundFile& x, const FoundFile& y) { return x.rel < y.rel; });
-    auto entries = std::make_shared<std::vector<ManifestEntry>>();
-    entries->reserve(files.size());
-    for (FoundFile& f : files) {
-      a.size += f.info.size;
-      entries->push_back({std::move(f.rel), f.digest, f.info.size, f.info.executable, f.info.mtime_ns});
-    }
+    walk(path, "", found, open_dirs);
+    digest_all(path, found);
+    std::vector<uint64_t>().swap(found.inodes);  // not needed past the hash cache
+    auto entries = std::make_shared<std::vector<ManifestEntry>>(std::move(found.entries));
+    std::sort(entries->begin(), entries->end(),
+              [](const ManifestEntry& x, const ManifestEntry& y) { return x.path < y.path; });
+    for (const ManifestEntry& e : *entries) a.size += e.size;
     a.digest = sorted_manifest_digest(*entries);
     a.nfiles = entries->size();
     a.files = std::move(entries);

@@ -17,6 +17,7 @@ class Digest {
   static bool parse(std::string_view hex, Digest* out);
 
   std::string hex() const;
+  uint64_t low() const { return low_; }  // 64 of the bits, for hash tables
   // 16 bytes, big-endian (the canonical XXH128 byte order).
   void to_bytes(unsigned char out[16]) const;
   static Digest from_bytes(const unsigned char in[16]);

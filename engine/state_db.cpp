@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <string_view>
 
 namespace pipeline {
 namespace {
@@ -12,6 +14,8 @@ constexpr int kSchemaVersion = 2;
 bool exec(sqlite3* db, const char* sql) {
   return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
 }
+
+uint64_t key_of(std::string_view path) { return Digest::of(path).low(); }
 
 }  // namespace
 
@@ -62,17 +66,28 @@ void StateDb::load() {
     e.inode = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
     e.size = static_cast<uint64_t>(sqlite3_column_int64(st, 2));
     e.mtime_ns = sqlite3_column_int64(st, 3);
-    entries_.emplace(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), e);
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    loaded_rows_.emplace_back(key_of({text, static_cast<size_t>(sqlite3_column_bytes(st, 0))}), e);
   }
   sqlite3_finalize(st);
+  std::sort(loaded_rows_.begin(), loaded_rows_.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  loaded_rows_.shrink_to_fit();
+}
+
+const StateDb::Entry* StateDb::find(uint64_t key) const {
+  if (auto it = recorded_.find(key); it != recorded_.end()) return &it->second;
+  auto it = std::lower_bound(loaded_rows_.begin(), loaded_rows_.end(), key,
+                             [](const auto& row, uint64_t k) { return row.first < k; });
+  return it != loaded_rows_.end() && it->first == key ? &it->second : nullptr;
 }
 
 bool StateDb::lookup(const std::string& path, const FileInfo& info, Digest* digest) {
   std::lock_guard lock(mutex_);
   if (!loaded_) load();
-  auto it = entries_.find(path);
-  if (it == entries_.end()) return false;
-  const Entry& e = it->second;
+  const Entry* found = find(key_of(path));
+  if (!found) return false;
+  const Entry& e = *found;
   if (e.inode != info.inode || e.size != info.size || e.mtime_ns != info.mtime_ns) return false;
   *digest = e.digest;
   return true;
@@ -82,7 +97,7 @@ void StateDb::record(const std::string& path, const FileInfo& info, const Digest
   std::lock_guard lock(mutex_);
   if (!loaded_) load();
   const Entry e{info.inode, info.size, info.mtime_ns, digest};
-  entries_[path] = e;
+  recorded_[key_of(path)] = e;
   dirty_.emplace_back(path, e);
 }
 
