@@ -21,10 +21,10 @@ std::string under(const std::string& base, const std::string& rel) {
   return rel.empty() ? base : base.empty() ? rel : base + "/" + rel;
 }
 
-FileInfo cached_info(const ManifestEntry& e, uint64_t inode) {
+FileInfo cached_info(const ManifestEntry& e) {
   FileInfo info;
   info.type = FileInfo::Type::kFile;
-  info.inode = inode;
+  info.inode = e.inode;
   info.size = e.size;
   info.mtime_ns = e.mtime_ns;
   info.executable = e.executable;
@@ -33,7 +33,7 @@ FileInfo cached_info(const ManifestEntry& e, uint64_t inode) {
 
 }  // namespace
 
-void ArtifactHasher::walk(const std::string& dir, const std::string& rel, Found& found,
+void ArtifactHasher::walk(const std::string& dir, const std::string& rel, std::vector<ManifestEntry>& found,
                           std::vector<std::pair<uint64_t, uint64_t>>& open_dirs) {
   const std::vector<DirEntry> entries = disk_.list(dir);
   bool has_ignore_file = false;
@@ -55,25 +55,43 @@ void ArtifactHasher::walk(const std::string& dir, const std::string& rel, Found&
       walk(child, child_rel, found, open_dirs);
       open_dirs.pop_back();
     } else if (e.info.is_file()) {
-      found.entries.push_back({std::move(child_rel), {}, e.info.size, e.info.executable, e.info.mtime_ns});
-      found.inodes.push_back(e.info.inode);
+      found.push_back({std::move(child_rel), {}, e.info.size, e.info.executable, e.info.mtime_ns, e.info.inode});
     }
   }
 }
 
-void ArtifactHasher::digest_all(const std::string& base, Found& found) {
-  std::vector<size_t> misses;
-  for (size_t i = 0; i < found.entries.size(); ++i) {
-    ManifestEntry& e = found.entries[i];
-    if (!state_ || !state_->lookup(under(base, e.path), cached_info(e, found.inodes[i]), &e.digest)) misses.push_back(i);
+void ArtifactHasher::digest_all(const std::string& base, std::vector<ManifestEntry>& entries) {
+  std::vector<bool> hit(entries.size(), false);
+  if (state_ && entries.size() == 1 && entries.front().path.empty()) {
+    hit[0] = state_->lookup(base, cached_info(entries[0]), &entries[0].digest);
+  } else if (state_) {
+    // A merge of the sorted entries with the cache's rows for this
+    // directory, streamed in the same order.
+    const size_t skip = base.empty() ? 0 : base.size() + 1;
+    size_t j = 0;
+    state_->scan(base, [&](std::string_view path, uint64_t inode, uint64_t size, int64_t mtime_ns, const Digest& d) {
+      const std::string_view rel = path.substr(skip);
+      while (j < entries.size() && std::string_view(entries[j].path) < rel) ++j;
+      if (j == entries.size() || entries[j].path != rel) return;
+      const ManifestEntry& e = entries[j];
+      if (e.inode == inode && e.size == size && e.mtime_ns == mtime_ns) {
+        entries[j].digest = d;
+        hit[j] = true;
+      }
+    });
+    for (size_t i = 0; i < entries.size(); ++i)
+      if (!hit[i]) hit[i] = state_->lookup_recorded(under(base, entries[i].path), cached_info(entries[i]), &entries[i].digest);
   }
+  std::vector<size_t> misses;
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (!hit[i]) misses.push_back(i);
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::string failed_path;
   std::mutex failed_mutex;
   auto work = [&] {
     for (size_t k; !failed && (k = next++) < misses.size();) {
-      ManifestEntry& e = found.entries[misses[k]];
+      ManifestEntry& e = entries[misses[k]];
       const std::string path = under(base, e.path);
       uint64_t size = 0;
       if (disk_.hash_file(path, &e.digest, &size)) continue;
@@ -95,10 +113,10 @@ void ArtifactHasher::digest_all(const std::string& base, Found& found) {
   files_read_ += misses.size();
   const int64_t settled_before = disk_.now_ns() - disk_.mtime_granularity_ns();
   for (size_t i : misses) {
-    const ManifestEntry& e = found.entries[i];
+    const ManifestEntry& e = entries[i];
     // A file modified within the timestamp granularity could change again
     // without its mtime moving; caching it would hide that change.
-    if (state_ && e.mtime_ns < settled_before) state_->record(under(base, e.path), cached_info(e, found.inodes[i]), e.digest);
+    if (state_ && e.mtime_ns < settled_before) state_->record(under(base, e.path), cached_info(e), e.digest);
   }
 }
 
@@ -125,25 +143,21 @@ const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
   const FileInfo info = disk_.stat(path);
   if (info.is_file()) {
     a.exists = true;
-    Found one;
-    one.entries.push_back({"", {}, info.size, info.executable, info.mtime_ns});
-    one.inodes.push_back(info.inode);
+    std::vector<ManifestEntry> one{{"", {}, info.size, info.executable, info.mtime_ns, info.inode}};
     digest_all(path, one);
-    a.digest = one.entries.front().digest;
+    a.digest = one.front().digest;
     a.size = info.size;
     a.mtime_ns = info.mtime_ns;
     a.executable = info.executable;
   } else if (info.is_dir()) {
     a.exists = true;
     a.is_dir = true;
-    Found found;
+    auto entries = std::make_shared<std::vector<ManifestEntry>>();
     std::vector<std::pair<uint64_t, uint64_t>> open_dirs{{info.device, info.inode}};
-    walk(path, "", found, open_dirs);
-    digest_all(path, found);
-    std::vector<uint64_t>().swap(found.inodes);  // not needed past the hash cache
-    auto entries = std::make_shared<std::vector<ManifestEntry>>(std::move(found.entries));
+    walk(path, "", *entries, open_dirs);
     std::sort(entries->begin(), entries->end(),
               [](const ManifestEntry& x, const ManifestEntry& y) { return x.path < y.path; });
+    digest_all(path, *entries);
     for (const ManifestEntry& e : *entries) a.size += e.size;
     a.digest = sorted_manifest_digest(*entries);
     a.nfiles = entries->size();

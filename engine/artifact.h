@@ -52,19 +52,15 @@ class ArtifactHasher {
   uint64_t files_read() const { return files_read_; }
 
  private:
-  // Files found under the directory `base` (project-relative): manifest
-  // entries (path relative to `base`) and, beside them, what only the hash
-  // cache needs. No per-file copy of the full path: a directory of a
-  // million files is held in about 80 bytes a file.
-  struct Found {
-    std::vector<ManifestEntry> entries;
-    std::vector<uint64_t> inodes;
-  };
-  void walk(const std::string& dir, const std::string& rel, Found& found,
+  // Collects the files under `dir` as manifest entries (paths relative to
+  // the directory being hashed; no per-file copy of the full path, so a
+  // million files take about 80 bytes each).
+  void walk(const std::string& dir, const std::string& rel, std::vector<ManifestEntry>& found,
             std::vector<std::pair<uint64_t, uint64_t>>& open_dirs);
-  // Fills in every digest: from the state cache where it is still valid,
-  // else by reading (on several threads for many files).
-  void digest_all(const std::string& base, Found& found);
+  // Fills in every digest of `entries` (sorted by path, under `base`):
+  // from the hash cache where it is still valid, else by reading (on
+  // several threads for many files).
+  void digest_all(const std::string& base, std::vector<ManifestEntry>& entries);
 
   ArtifactInfo hash_url(const std::string& url);
 

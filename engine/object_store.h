@@ -29,6 +29,7 @@ struct ManifestEntry {
   uint64_t size = 0;
   bool executable = false;
   int64_t mtime_ns = 0;  // as hashed; not stored in the manifest (0: unknown)
+  uint64_t inode = 0;    // as hashed, for the hash cache; not stored either
 };
 
 // How a workspace file shares an object's data (`cache.type`). See

@@ -49,53 +49,65 @@ StateDb::StateDb(const std::string& path) {
 
 StateDb::~StateDb() {
   flush();
+  sqlite3_finalize(point_);
   sqlite3_close(db_);
 }
 
-void StateDb::load() {
-  loaded_ = true;
-  if (!db_) return;
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT path, inode, size, mtime_ns, digest FROM file_hash", -1, &st, nullptr) !=
-      SQLITE_OK)
-    return;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    Entry e;
-    if (sqlite3_column_bytes(st, 4) != 16) continue;
-    e.digest = Digest::from_bytes(static_cast<const unsigned char*>(sqlite3_column_blob(st, 4)));
-    e.inode = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
-    e.size = static_cast<uint64_t>(sqlite3_column_int64(st, 2));
-    e.mtime_ns = sqlite3_column_int64(st, 3);
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    loaded_rows_.emplace_back(key_of({text, static_cast<size_t>(sqlite3_column_bytes(st, 0))}), e);
-  }
-  sqlite3_finalize(st);
-  std::sort(loaded_rows_.begin(), loaded_rows_.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  loaded_rows_.shrink_to_fit();
-}
-
-const StateDb::Entry* StateDb::find(uint64_t key) const {
-  if (auto it = recorded_.find(key); it != recorded_.end()) return &it->second;
-  auto it = std::lower_bound(loaded_rows_.begin(), loaded_rows_.end(), key,
-                             [](const auto& row, uint64_t k) { return row.first < k; });
-  return it != loaded_rows_.end() && it->first == key ? &it->second : nullptr;
+bool StateDb::lookup_recorded(const std::string& path, const FileInfo& info, Digest* digest) {
+  std::lock_guard lock(mutex_);
+  auto it = recorded_.find(key_of(path));
+  if (it == recorded_.end() || !matches(it->second, info)) return false;
+  *digest = it->second.digest;
+  return true;
 }
 
 bool StateDb::lookup(const std::string& path, const FileInfo& info, Digest* digest) {
+  if (lookup_recorded(path, info, digest)) return true;
   std::lock_guard lock(mutex_);
-  if (!loaded_) load();
-  const Entry* found = find(key_of(path));
-  if (!found) return false;
-  const Entry& e = *found;
-  if (e.inode != info.inode || e.size != info.size || e.mtime_ns != info.mtime_ns) return false;
-  *digest = e.digest;
-  return true;
+  if (!db_) return false;
+  if (!point_ &&
+      sqlite3_prepare_v2(db_, "SELECT inode, size, mtime_ns, digest FROM file_hash WHERE path = ?", -1, &point_,
+                         nullptr) != SQLITE_OK)
+    return false;
+  sqlite3_reset(point_);
+  sqlite3_bind_text(point_, 1, path.c_str(), static_cast<int>(path.size()), SQLITE_STATIC);
+  bool hit = false;
+  if (sqlite3_step(point_) == SQLITE_ROW && sqlite3_column_bytes(point_, 3) == 16) {
+    const Entry e{static_cast<uint64_t>(sqlite3_column_int64(point_, 0)),
+                  static_cast<uint64_t>(sqlite3_column_int64(point_, 1)), sqlite3_column_int64(point_, 2),
+                  Digest::from_bytes(static_cast<const unsigned char*>(sqlite3_column_blob(point_, 3)))};
+    if ((hit = matches(e, info))) *digest = e.digest;
+  }
+  sqlite3_reset(point_);
+  return hit;
+}
+
+void StateDb::scan(const std::string& dir, const RowFn& row) {
+  std::lock_guard lock(mutex_);
+  if (!db_) return;
+  // Paths under "d" sort between "d/" and "d0" ('0' follows '/').
+  const char* sql = dir.empty() ? "SELECT path, inode, size, mtime_ns, digest FROM file_hash ORDER BY path"
+                                : "SELECT path, inode, size, mtime_ns, digest FROM file_hash "
+                                  "WHERE path > ?1 AND path < ?2 ORDER BY path";
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) return;
+  const std::string low = dir + "/", high = dir + "0";
+  if (!dir.empty()) {
+    sqlite3_bind_text(st, 1, low.c_str(), static_cast<int>(low.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, high.c_str(), static_cast<int>(high.size()), SQLITE_STATIC);
+  }
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    if (sqlite3_column_bytes(st, 4) != 16) continue;
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    row({text, static_cast<size_t>(sqlite3_column_bytes(st, 0))}, static_cast<uint64_t>(sqlite3_column_int64(st, 1)),
+        static_cast<uint64_t>(sqlite3_column_int64(st, 2)), sqlite3_column_int64(st, 3),
+        Digest::from_bytes(static_cast<const unsigned char*>(sqlite3_column_blob(st, 4))));
+  }
+  sqlite3_finalize(st);
 }
 
 void StateDb::record(const std::string& path, const FileInfo& info, const Digest& digest) {
   std::lock_guard lock(mutex_);
-  if (!loaded_) load();
   const Entry e{info.inode, info.size, info.mtime_ns, digest};
   recorded_[key_of(path)] = e;
   dirty_.emplace_back(path, e);

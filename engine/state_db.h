@@ -2,8 +2,10 @@
 // so an unchanged file is stat'ed, never re-read. SQLite stays in state_db.cpp.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "disk.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace pipeline {
 
@@ -25,6 +28,15 @@ class StateDb {
 
   // The cached digest when path, inode, size and mtime all still match.
   bool lookup(const std::string& path, const FileInfo& info, Digest* digest);
+  // What was recorded in this process only (not yet flushed), for callers
+  // that read the database themselves with scan().
+  bool lookup_recorded(const std::string& path, const FileInfo& info, Digest* digest);
+  // Every cached row for a path under `dir` ("" for all), in path order
+  // (bytewise), streamed from the database: a directory of a million files
+  // is checked without holding a million rows.
+  using RowFn = std::function<void(std::string_view path, uint64_t inode, uint64_t size, int64_t mtime_ns,
+                                   const Digest& digest)>;
+  void scan(const std::string& dir, const RowFn& row);
   // Queued in memory; written by flush() in one transaction.
   void record(const std::string& path, const FileInfo& info, const Digest& digest);
   void flush();
@@ -36,18 +48,17 @@ class StateDb {
     int64_t mtime_ns;
     Digest digest;
   };
-  void load();
-  const Entry* find(uint64_t key) const;
+  static bool matches(const Entry& e, const FileInfo& info) {
+    return e.inode == info.inode && e.size == info.size && e.mtime_ns == info.mtime_ns;
+  }
 
   sqlite3* db_ = nullptr;
-  bool loaded_ = false;
+  sqlite3_stmt* point_ = nullptr;  // SELECT by path, prepared once
   std::mutex mutex_;
-  // Every row, keyed by 64 bits of the path's XXH3 and sorted: 48 bytes a
-  // file, where a map of path strings took about three times that (a
-  // million files). Two paths sharing a key would also have to agree on
-  // inode, size and mtime for a wrong digest to come back.
-  std::vector<std::pair<uint64_t, Entry>> loaded_rows_;
-  std::unordered_map<uint64_t, Entry> recorded_;  // since the load
+  // Recorded in this process, keyed by 64 bits of the path's XXH3: two
+  // paths sharing a key would also have to agree on inode, size and mtime
+  // for a wrong digest to come back.
+  std::unordered_map<uint64_t, Entry> recorded_;
   std::vector<std::pair<std::string, Entry>> dirty_;
 };
 

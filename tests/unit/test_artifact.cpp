@@ -123,3 +123,20 @@ TEST_CASE("a large directory hashed on several threads gives the sequential mani
   CHECK(h.files_read() == 300);
   std::system(("rm -rf " + root).c_str());
 }
+
+TEST_CASE("a directory hashed again in a new command reads nothing: the cache rows are merged in path order") {
+  pipeline::testing::FakeDisk disk;
+  for (const char* p : {"d/b.txt", "d/a.txt", "d/sub/c.txt", "d/sub/a b.txt", "e.txt"}) disk.write(p, p);
+  disk.tick(10);
+  pipeline::StateDb state(":memory:");
+  Digest first;
+  {
+    pipeline::ArtifactHasher h(disk, &state);
+    first = h.hash("d").digest;
+    CHECK(h.files_read() == 4);
+  }
+  state.flush();
+  pipeline::ArtifactHasher again(disk, &state);
+  CHECK(again.hash("d").digest == first);
+  CHECK(again.files_read() == 0);
+}

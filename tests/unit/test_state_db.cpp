@@ -48,3 +48,34 @@ TEST_CASE("flushed entries survive reopening the database") {
   }
   std::system(("rm -rf " + std::string(dir)).c_str());
 }
+
+TEST_CASE("scan streams the flushed rows under a folder in path order, and none outside it") {
+  StateDb db(":memory:");
+  for (const char* p : {"data/b", "data/a", "data/sub/c", "data0/x", "dat/y", "other"})
+    db.record(p, file(1, 1, 1), Digest::of(p));
+  db.flush();
+  std::vector<std::string> seen;
+  db.scan("data", [&](std::string_view path, uint64_t, uint64_t, int64_t, const Digest& d) {
+    seen.emplace_back(path);
+    CHECK(d == Digest::of(path));
+  });
+  CHECK(seen == std::vector<std::string>{"data/a", "data/b", "data/sub/c"});
+  seen.clear();
+  db.scan("", [&](std::string_view path, uint64_t, uint64_t, int64_t, const Digest&) { seen.emplace_back(path); });
+  CHECK(seen.size() == 6);
+}
+
+TEST_CASE("a point lookup finds flushed rows; lookup_recorded only this process's records") {
+  const std::string path = "/tmp/pipe-state-point-" + std::to_string(::getpid()) + ".db";
+  {
+    StateDb db(path);
+    db.record("f", file(7, 3, 9), Digest::of("f"));
+  }
+  StateDb again(path);
+  Digest d;
+  CHECK(again.lookup("f", file(7, 3, 9), &d));
+  CHECK(d == Digest::of("f"));
+  CHECK_FALSE(again.lookup_recorded("f", file(7, 3, 9), &d));
+  CHECK_FALSE(again.lookup("f", file(8, 3, 9), &d));
+  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
+}
