@@ -46,35 +46,18 @@ class RealDisk : public Disk {
 
   std::vector<DirEntry> list(const std::string& dir) override {
     std::vector<DirEntry> out;
-    const int dfd = ::open(full(dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return out;
-    DIR* d = ::fdopendir(dfd);
-    if (!d) {
-      ::close(dfd);
-      return out;
-    }
-    while (struct dirent* e = ::readdir(d)) {
-      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    each_entry(dir, [&](int dfd, const struct dirent* e) {
       struct stat st;
       // fstatat relative to the open directory skips re-resolving the path.
-      if (::fstatat(dfd, e->d_name, &st, 0) != 0) continue;  // dangling symlink
+      if (::fstatat(dfd, e->d_name, &st, 0) != 0) return;  // dangling symlink
       out.push_back({e->d_name, info_of(st)});
-    }
-    ::closedir(d);
+    });
     return out;
   }
 
   std::vector<DirEntry> list_types(const std::string& dir) override {
     std::vector<DirEntry> out;
-    const int dfd = ::open(full(dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return out;
-    DIR* d = ::fdopendir(dfd);
-    if (!d) {
-      ::close(dfd);
-      return out;
-    }
-    while (struct dirent* e = ::readdir(d)) {
-      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    each_entry(dir, [&](int dfd, const struct dirent* e) {
       DirEntry entry{e->d_name, {}};
       if (e->d_type == DT_REG) {
         entry.info.type = FileInfo::Type::kFile;
@@ -82,14 +65,13 @@ class RealDisk : public Disk {
         entry.info.type = FileInfo::Type::kDir;
       } else if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) {
         struct stat st;  // follow the link, as stat() does
-        if (::fstatat(dfd, e->d_name, &st, 0) != 0) continue;
+        if (::fstatat(dfd, e->d_name, &st, 0) != 0) return;
         entry.info = info_of(st);
       } else {
         entry.info.type = FileInfo::Type::kOther;
       }
       out.push_back(std::move(entry));
-    }
-    ::closedir(d);
+    });
     return out;
   }
 
@@ -162,6 +144,22 @@ class RealDisk : public Disk {
     if (path.empty() || path == ".") return root_;
     if (path[0] == '/') return path;  // an external dep, read only
     return root_ + "/" + path;
+  }
+
+  // Calls fn(directory fd, entry) for each entry of `dir` but . and ..;
+  // nothing when it cannot be opened.
+  template <typename Fn>
+  void each_entry(const std::string& dir, Fn&& fn) {
+    const int dfd = ::open(full(dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return;
+    DIR* d = ::fdopendir(dfd);
+    if (!d) {
+      ::close(dfd);
+      return;
+    }
+    while (struct dirent* e = ::readdir(d))
+      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) fn(dfd, e);
+    ::closedir(d);
   }
 
   bool no_links_below_root(const std::string& path) {

@@ -50,6 +50,8 @@ StateDb::StateDb(const std::string& path) {
 StateDb::~StateDb() {
   flush();
   sqlite3_finalize(point_);
+  sqlite3_finalize(scan_all_);
+  sqlite3_finalize(scan_range_);
   sqlite3_close(db_);
 }
 
@@ -89,8 +91,10 @@ void StateDb::scan(const std::string& dir, const RowFn& row) {
   const char* sql = dir.empty() ? "SELECT path, inode, size, mtime_ns, digest FROM file_hash ORDER BY path"
                                 : "SELECT path, inode, size, mtime_ns, digest FROM file_hash "
                                   "WHERE path > ?1 AND path < ?2 ORDER BY path";
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) return;
+  // Prepared once per command: a status checks hundreds of directories.
+  sqlite3_stmt*& st = dir.empty() ? scan_all_ : scan_range_;
+  if (!st && sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) return;
+  sqlite3_reset(st);
   const std::string low = dir + "/", high = dir + "0";
   if (!dir.empty()) {
     sqlite3_bind_text(st, 1, low.c_str(), static_cast<int>(low.size()), SQLITE_STATIC);
@@ -103,7 +107,7 @@ void StateDb::scan(const std::string& dir, const RowFn& row) {
         static_cast<uint64_t>(sqlite3_column_int64(st, 2)), sqlite3_column_int64(st, 3),
         Digest::from_bytes(static_cast<const unsigned char*>(sqlite3_column_blob(st, 4))));
   }
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
 }
 
 void StateDb::record(const std::string& path, const FileInfo& info, const Digest& digest) {

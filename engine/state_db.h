@@ -54,6 +54,8 @@ class StateDb {
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* point_ = nullptr;  // SELECT by path, prepared once
+  sqlite3_stmt* scan_all_ = nullptr;
+  sqlite3_stmt* scan_range_ = nullptr;
   std::mutex mutex_;
   // Recorded in this process, keyed by 64 bits of the path's XXH3: two
   // paths sharing a key would also have to agree on inode, size and mtime

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "fake_disk.h"
+#include "fake_project.h"
 #include "fake_runner.h"
 #include "fake_urls.h"
 #include "lockfile.h"
@@ -17,21 +18,7 @@ using pipeline::testing::FakeRunner;
 
 namespace {
 
-class QuietReporter : public ReproReporter {
- public:
-  void up_to_date(const Stage&) override {}
-  void frozen(const Stage&) override {}
-  void will_run(const Stage& s, const std::vector<Reason>& r, bool) override { reasons[s.name] = r; }
-  void finished(const Stage&, const JobResult&) override {}
-  void restored(const Stage&) override {}
-  void failed(const Stage& s, const JobResult&, const std::string& why) override { failures[s.name] = why; }
-  void blocked(const Stage& s, const std::string&) override { blocked_stages.push_back(s.name); }
-  void not_started(const Stage& s) override { not_started_stages.push_back(s.name); }
-  std::vector<std::string> not_started_stages;
-  std::map<std::string, std::vector<Reason>> reasons;
-  std::map<std::string, std::string> failures;
-  std::vector<std::string> blocked_stages;
-};
+using QuietReporter = pipeline::testing::RecordingReporter;
 
 // prepare -> train -> evaluate, plus an independent report stage.
 // Each stage writes its outputs from its inputs, so contents flow downstream.
@@ -43,10 +30,7 @@ struct Fixture {
   std::atomic<bool> interrupted{false};
 
   Fixture() {
-    auto d = std::make_unique<FakeDisk>();
-    disk = d.get();
-    project.root = "/fake";
-    project.disk = std::move(d);
+    disk = pipeline::testing::fake_project(project);
     disk->write("data.csv", "1,2,3");
     disk->write("params.yaml", "prepare:\n  scale: 2\ntrain:\n  lr: 0.1\n");
     disk->write("pipe.yaml",
@@ -380,10 +364,7 @@ struct MultiFile {
   std::atomic<bool> interrupted{false};
 
   MultiFile() {
-    auto d = std::make_unique<FakeDisk>();
-    disk = d.get();
-    project.root = "/fake";
-    project.disk = std::move(d);
+    disk = pipeline::testing::fake_project(project);
     disk->write("data/raw", "raw");
     disk->write("prep/dvc.yaml", "stages:\n  clean:\n    cmd: c\n    deps: [../data/raw]\n    outs: [clean]\n");
     disk->write("train/pipe.yaml",
@@ -446,12 +427,8 @@ TEST_CASE("the workspace a run used keeps what it ran, and the locks it wrote") 
 }
 
 TEST_CASE("a new object at a dep's URL reruns the stage; an unchanged one does not") {
-  FakeDisk* disk;
   Project project;
-  auto d = std::make_unique<FakeDisk>();
-  disk = d.get();
-  project.root = "/fake";
-  project.disk = std::move(d);
+  FakeDisk* disk = pipeline::testing::fake_project(project);
   auto urls = std::make_unique<pipeline::testing::FakeUrls>();
   auto* server = urls.get();
   project.urls = std::move(urls);

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "fake_disk.h"
+#include "fake_project.h"
 #include "fake_runner.h"
 #include "project.h"
 #include "repro.h"
@@ -16,26 +17,12 @@ using pipeline::testing::FakeRunner;
 
 namespace {
 
-class Silent : public ReproReporter {
- public:
-  void up_to_date(const Stage&) override {}
-  void frozen(const Stage&) override {}
-  void will_run(const Stage&, const std::vector<Reason>&, bool) override {}
-  void finished(const Stage&, const JobResult&) override {}
-  void restored(const Stage&) override {}
-  void failed(const Stage&, const JobResult&, const std::string&) override {}
-  void blocked(const Stage&, const std::string&) override {}
-  void not_started(const Stage&) override {}
-};
 
 struct Fixture {
   FakeDisk* disk;
   Project project;
   Fixture() {
-    auto d = std::make_unique<FakeDisk>();
-    disk = d.get();
-    project.root = "/fake";
-    project.disk = std::move(d);
+    disk = pipeline::testing::fake_project(project);
     disk->write("in.txt", "a");
     disk->write("sub/pipe.yaml", "stages:\n  a:\n    cmd: a\n    deps: [../in.txt]\n    outs: [a.out]\n");
     disk->write("pipe.yaml",
@@ -48,7 +35,7 @@ struct Fixture {
       disk->write(j.stage == "sub/pipe.yaml:a" ? "sub/a.out" : j.stage + ".out", "x");
       return 0;
     };
-    Silent reporter;
+    pipeline::testing::RecordingReporter reporter;
     std::atomic<bool> stop{false};
     Workspace ws = load_workspace(project);
     ReproOptions o;
