@@ -516,13 +516,6 @@ std::vector<std::string> Pipeline::stage_names() const {
   return names;
 }
 
-std::string pipeline_file(Disk& disk, const std::string& dir) {
-  const std::string prefix = dir.empty() ? "" : dir + "/";
-  for (const char* name : {"pipe.yaml", "dvc.yaml"})
-    if (disk.stat(prefix + name).is_file()) return prefix + name;
-  return "";
-}
-
 std::string stage_address(const std::string& file, const std::string& local) {
   return parent_path(file).empty() ? local : file + ":" + local;
 }

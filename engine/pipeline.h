@@ -80,9 +80,6 @@ struct Pipeline {
 
 class Config;
 
-// The pipeline file of folder `dir`: pipe.yaml, else dvc.yaml. "" when
-// neither exists.
-std::string pipeline_file(Disk& disk, const std::string& dir = "");
 // Every folder's pipeline file under the root: a folder's before those of
 // its subfolders, folders by name. Skips .git, .pipe, .dvc, ignored paths,
 // tracked data and nested projects (project_scan.cpp).

@@ -98,6 +98,12 @@ std::vector<std::string> find_pipeline_files(Disk& disk) {
   return scan.result().files;
 }
 
+std::vector<std::string> find_tracked_files(Disk& disk) {
+  Scan scan(disk, nullptr);
+  scan.walk("");
+  return scan.result().tracked;
+}
+
 Pipeline load_pipeline(Disk& disk, const Config& config, bool required) {
   Scan scan(disk, &config);
   scan.walk("");

@@ -72,42 +72,6 @@ LockedArtifact parse_tracked(const std::string& file, const std::string& text) {
   return a;
 }
 
-namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-void walk_tracked(Disk& disk, IgnoreRules& ignore, const std::string& dir, const std::vector<std::string>& skip,
-                  std::vector<std::string>& out) {
-  const std::vector<DirEntry> entries = disk.list(dir);
-  const bool check_ignores = ignore.any_in_or_above(dir);
-  auto has_file = [&](const std::string& name) {
-    for (const DirEntry& e : entries)
-      if (e.name == name && e.info.is_file()) return true;
-    return false;
-  };
-  for (const DirEntry& e : entries) {
-    const std::string path = dir.empty() ? e.name : dir + "/" + e.name;
-    if (check_ignores && ignore.ignored(path, e.info.is_dir())) continue;
-    if (e.info.is_file() && ends_with(e.name, kTrackedSuffix)) out.push_back(path);
-    if (!e.info.is_dir() || e.name == ".pipe" || e.name == ".git") continue;
-    if (has_file(e.name + kTrackedSuffix)) continue;  // tracked data
-    if (std::find(skip.begin(), skip.end(), path) != skip.end()) continue;
-    walk_tracked(disk, ignore, path, skip, out);
-  }
-}
-
-}  // namespace
-
-std::vector<std::string> find_tracked_files(Disk& disk, const std::vector<std::string>& skip) {
-  std::vector<std::string> out;
-  IgnoreRules ignore(disk);
-  walk_tracked(disk, ignore, "", skip, out);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 LockedArtifact read_tracked(Disk& disk, const std::string& file) {
   std::string text;
   if (!disk.read(file, &text)) throw Error(Exit::kIo, "cannot read '" + file + "'");

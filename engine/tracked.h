@@ -26,10 +26,10 @@ LockedArtifact parse_tracked(const std::string& file, const std::string& text);
 
 inline constexpr const char* kTrackedSuffix = ".pipe";
 
-// Every .pipe file in the project (project-relative, sorted). Skips .pipe/
-// and .git/, tracked directories themselves, and the directories in `skip`
-// (stage outputs), which hold no .pipe files worth a walk.
-std::vector<std::string> find_tracked_files(Disk& disk, const std::vector<std::string>& skip = {});
+// Every .pipe file in the project, sorted, found by the same walk that
+// finds the pipeline files (project_scan.cpp), without parsing them: for
+// gc, which keeps what any of them names.
+std::vector<std::string> find_tracked_files(Disk& disk);
 
 // Reads and parses one .pipe file; throws as parse_tracked does.
 LockedArtifact read_tracked(Disk& disk, const std::string& file);

@@ -240,9 +240,9 @@ TEST_CASE("a stage's vars files are read from its wdir") {
 
 TEST_CASE("dvc.yaml is read when pipe.yaml is absent") {
   FakeDisk disk;
-  CHECK(pipeline::pipeline_file(disk).empty());
+  CHECK(pipeline::find_pipeline_files(disk).empty());
   disk.write("dvc.yaml", "stages:\n  a:\n    cmd: x\n");
-  CHECK(pipeline::pipeline_file(disk) == "dvc.yaml");
+  CHECK(pipeline::find_pipeline_files(disk) == std::vector<std::string>{"dvc.yaml"});
   CHECK(pipeline::load_pipeline(disk).stages.size() == 1);
   disk.write("pipe.yaml", "stages:\n  b:\n    cmd: x\n");
   CHECK(pipeline::load_pipeline(disk).stages[0].name == "b");
