@@ -13,6 +13,7 @@
 #include "config.h"
 #include "error.h"
 #include "lineage_json.h"
+#include "lineage_query.h"
 #include "project.h"
 
 namespace pipe_cli {
@@ -69,7 +70,7 @@ void add_audit(CLI::App& app, Context& ctx) {
     }
     bool ok = check.ok;
     if (!opt->ref.empty()) {
-      const pipeline::ModelVersion v = find_version(*store, opt->ref);
+      const pipeline::ModelVersion v = pipeline::find_version(*store, opt->ref);
       auto remote = optional_remote(project, opt->remote);
       const auto checks = pipeline::verify_artifacts(project, *store, v, remote.get());
       size_t bad = 0;
@@ -110,7 +111,7 @@ void add_audit(CLI::App& app, Context& ctx) {
   report->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     auto store = open_lineage(ctx);
-    const nlohmann::json r = audit_report(project, *store, find_version(*store, opt->ref));
+    const nlohmann::json r = audit_report(project, *store, pipeline::find_version(*store, opt->ref));
     const std::string text = opt->format == "json" ? r.dump(2) + "\n"
                              : opt->format == "html" ? report_html(r)
                                                      : report_markdown(r);

@@ -8,14 +8,11 @@
 
 #include "app.h"
 #include "artifact.h"
-#include "changes.h"
 #include "error.h"
 #include "lineage_json.h"
-#include "lockfile.h"
-#include "params.h"
-#include "pipeline.h"
+#include "lineage_query.h"
 #include "project.h"
-#include "record.h"
+#include "workspace.h"
 
 namespace pipe_cli {
 namespace {
@@ -29,110 +26,55 @@ struct LineageOptions {
   bool all_versions = false;
 };
 
-// Walks the recorded graph from an artifact, against (upstream) or along
-// (downstream) the events, as nested JSON.
-class Walker {
- public:
-  Walker(pipeline::LineageStore& store, bool downstream) : store_(store), downstream_(downstream) {}
-
-  nlohmann::json walk(const std::string& path, const std::string& digest) {
-    nlohmann::json node = {{"path", path}, {"hash", digest}};
-    if (!seen_.insert(path + "\n" + digest).second) return node;  // shown above already
-    std::vector<pipeline::ExecutionRecord> next;
-    if (downstream_) {
-      next = store_.consumers(path, digest);
-    } else {
-      pipeline::ExecutionRecord e;
-      int64_t run = 0;
-      if (store_.producer(path, digest, &e, &run)) next.push_back(e);
-    }
-    nlohmann::json executions = nlohmann::json::array();
-    for (const auto& e : next) {
-      nlohmann::json x = {{"stage", e.stage}, {"status", e.status}, {"run_id", e.run_id}};
-      nlohmann::json arts = nlohmann::json::array();
-      for (const auto& a : downstream_ ? e.outputs : e.inputs) {
-        nlohmann::json child = walk(a.path, a.digest);
-        if (!a.role.empty() && a.role != "output") child["role"] = a.role;
-        arts.push_back(child);
-      }
-      x[downstream_ ? "outputs" : "inputs"] = arts;
-      executions.push_back(x);
-    }
-    if (!executions.empty()) node[downstream_ ? "read_by" : "produced_by"] = executions;
-    return node;
-  }
-
- private:
-  pipeline::LineageStore& store_;
-  bool downstream_;
-  std::set<std::string> seen_;
-};
-
-void print_tree(const nlohmann::json& node, bool downstream, int depth) {
+void print_tree(const pipeline::LineageNode& node, bool downstream, int depth) {
   const std::string pad(static_cast<size_t>(depth) * 4, ' ');
-  fmt::print("{}{} {}{}\n", pad, node["path"].get<std::string>(), node["hash"].get<std::string>().substr(0, 12),
-             node.contains("role") ? " (" + node["role"].get<std::string>() + ")" : "");
-  const char* key = downstream ? "read_by" : "produced_by";
-  if (!node.contains(key)) return;
-  for (const auto& x : node[key]) {
-    fmt::print("{}  {} {} [{}, run {}]\n", pad, downstream ? "->" : "<-", x["stage"].get<std::string>(),
-               x["status"].get<std::string>(), x["run_id"].get<int64_t>());
-    for (const auto& child : x[downstream ? "outputs" : "inputs"]) print_tree(child, downstream, depth + 1);
+  fmt::print("{}{} {}{}\n", pad, node.path, node.digest.substr(0, 12), node.role.empty() ? "" : " (" + node.role + ")");
+  for (const auto& x : node.steps) {
+    fmt::print("{}  {} {} [{}, run {}]\n", pad, downstream ? "->" : "<-", x.stage, x.status, x.run_id);
+    for (const auto& child : x.artifacts) print_tree(child, downstream, depth + 1);
   }
 }
 
 std::string dot_id(const std::string& s) { return nlohmann::json(s).dump(); }
+std::string dot_artifact(const pipeline::LineageNode& n) { return dot_id(n.path + "@" + n.digest.substr(0, 8)); }
 
-void print_dot(const nlohmann::json& node, bool downstream, std::set<std::string>& lines) {
-  const std::string art = node["path"].get<std::string>() + "@" + node["hash"].get<std::string>().substr(0, 8);
-  lines.insert("  " + dot_id(art) + " [shape=note];");
-  const char* key = downstream ? "read_by" : "produced_by";
-  if (!node.contains(key)) return;
-  for (const auto& x : node[key]) {
-    const std::string exe = x["stage"].get<std::string>() + " (run " + std::to_string(x["run_id"].get<int64_t>()) + ")";
-    lines.insert("  " + dot_id(exe) + " [shape=box];");
-    lines.insert(downstream ? "  " + dot_id(art) + " -> " + dot_id(exe) + ";" : "  " + dot_id(exe) + " -> " + dot_id(art) + ";");
-    for (const auto& child : x[downstream ? "outputs" : "inputs"]) {
-      const std::string c = child["path"].get<std::string>() + "@" + child["hash"].get<std::string>().substr(0, 8);
-      lines.insert(downstream ? "  " + dot_id(exe) + " -> " + dot_id(c) + ";" : "  " + dot_id(c) + " -> " + dot_id(exe) + ";");
+void print_dot(const pipeline::LineageNode& node, bool downstream, std::set<std::string>& lines) {
+  const std::string art = dot_artifact(node);
+  lines.insert("  " + art + " [shape=note];");
+  for (const auto& x : node.steps) {
+    const std::string exe = dot_id(x.stage + " (run " + std::to_string(x.run_id) + ")");
+    lines.insert("  " + exe + " [shape=box];");
+    lines.insert(downstream ? "  " + art + " -> " + exe + ";" : "  " + exe + " -> " + art + ";");
+    for (const auto& child : x.artifacts) {
+      const std::string c = dot_artifact(child);
+      lines.insert(downstream ? "  " + exe + " -> " + c + ";" : "  " + c + " -> " + exe + ";");
       print_dot(child, downstream, lines);
     }
   }
 }
 
-// The workspace's metrics: every metrics output of every stage, flattened.
-std::map<std::string, std::string> workspace_metrics(pipeline::Project& project) {
-  std::map<std::string, std::string> out;
-  const auto p = pipeline::load_pipeline(*project.disk);
-  for (const auto& s : p.stages)
-    for (const auto& o : s.outs) {
-      std::string text;
-      if (o.kind != pipeline::Output::Kind::kMetric || !project.disk->read(o.path, &text)) continue;
-      for (const auto& m : pipeline::read_metrics(o.path, text)) out[m.file + ":" + m.key] = m.value;
-    }
+nlohmann::json tree_json(const pipeline::LineageNode& node, bool downstream) {
+  nlohmann::json out = {{"path", node.path}, {"hash", node.digest}};
+  if (!node.role.empty()) out["role"] = node.role;
+  if (node.steps.empty()) return out;
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& x : node.steps) {
+    nlohmann::json arts = nlohmann::json::array();
+    for (const auto& child : x.artifacts) arts.push_back(tree_json(child, downstream));
+    steps.push_back({{"stage", x.stage}, {"status", x.status}, {"run_id", x.run_id},
+                     {downstream ? "outputs" : "inputs", arts}});
+  }
+  out[downstream ? "read_by" : "produced_by"] = steps;
   return out;
 }
 
-// Metrics or params recorded for a version's run: "file:key" -> value.
-std::map<std::string, std::string> recorded(pipeline::LineageStore& store, const pipeline::ModelVersion& v, bool metrics) {
-  std::map<std::string, std::string> out;
-  for (const auto& e : store.run(v.run_id).executions)
-    for (const auto& m : metrics ? e.metrics : e.params) out[m.file + ":" + m.key] = m.value;
-  return out;
-}
-
-void print_diff(const std::string& what, const std::string& a_name, const std::map<std::string, std::string>& a,
-                const std::string& b_name, const std::map<std::string, std::string>& b, bool json) {
+void print_diff(const std::string& what, const std::string& a_name, const pipeline::NamedValues& a,
+                const std::string& b_name, const pipeline::NamedValues& b, bool json) {
   nlohmann::json rows = nlohmann::json::array();
-  std::set<std::string> keys;
-  for (const auto& [k, v] : a) keys.insert(k);
-  for (const auto& [k, v] : b) keys.insert(k);
-  for (const std::string& k : keys) {
-    auto ia = a.find(k), ib = b.find(k);
-    if (ia != a.end() && ib != b.end() && ia->second == ib->second) continue;
-    nlohmann::json row = {{"name", k}};
-    row["old"] = ia == a.end() ? nlohmann::json() : value_json(ia->second);
-    row["new"] = ib == b.end() ? nlohmann::json() : value_json(ib->second);
+  for (const auto& c : pipeline::diff_values(a, b)) {
+    nlohmann::json row = {{"name", c.name}};
+    row["old"] = c.old_value ? value_json(*c.old_value) : nlohmann::json();
+    row["new"] = c.new_value ? value_json(*c.new_value) : nlohmann::json();
     if (row["old"].is_number() && row["new"].is_number()) row["delta"] = row["new"].get<double>() - row["old"].get<double>();
     rows.push_back(row);
   }
@@ -145,6 +87,8 @@ void print_diff(const std::string& what, const std::string& a_name, const std::m
     fmt::print("{}  {} -> {}{}\n", r["name"].get<std::string>(), r["old"].dump(), r["new"].dump(),
                r.contains("delta") ? fmt::format("  ({:+g})", r["delta"].get<double>()) : "");
 }
+
+std::string version_name(const pipeline::ModelVersion& v) { return v.model + "@" + v.version(); }
 
 }  // namespace
 
@@ -163,7 +107,7 @@ void add_lineage(CLI::App& app, Context& ctx) {
     pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
     std::string path, digest;
     if (opt->target.find('@') != std::string::npos) {
-      const auto v = find_version(store, opt->target);
+      const auto v = pipeline::find_version(store, opt->target);
       path = v.path;
       digest = v.digest;
     } else {
@@ -173,9 +117,9 @@ void add_lineage(CLI::App& app, Context& ctx) {
       if (!info.exists) throw pipeline::Error(pipeline::Exit::kUsage, "'" + path + "' does not exist; name a model as NAME@VERSION for a recorded version");
       digest = info.digest.hex();
     }
-    const nlohmann::json tree = Walker(store, opt->downstream).walk(path, digest);
+    const auto tree = pipeline::trace_lineage(store, path, digest, opt->downstream);
     if (opt->json) {
-      fmt::print("{}\n", tree.dump(2));
+      fmt::print("{}\n", tree_json(tree, opt->downstream).dump(2));
     } else if (opt->dot) {
       std::set<std::string> lines;
       print_dot(tree, opt->downstream, lines);
@@ -184,7 +128,7 @@ void add_lineage(CLI::App& app, Context& ctx) {
       fmt::print("}}\n");
     } else {
       print_tree(tree, opt->downstream, 0);
-      if (!tree.contains(opt->downstream ? "read_by" : "produced_by"))
+      if (tree.steps.empty())
         fmt::print("{}\n", opt->downstream ? "  (nothing recorded reads this content)"
                                             : "  (a source: no recorded stage produced this content)");
     }
@@ -204,9 +148,10 @@ void add_metrics(CLI::App& app, Context& ctx) {
     if (opt->all_versions) {
       pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
       for (const auto& v : store.model_versions(""))
-        for (const auto& [k, val] : recorded(store, v, true)) out[v.model + "@" + v.version()][k] = value_json(val);
+        for (const auto& [k, val] : pipeline::recorded_values(store, v, true)) out[version_name(v)][k] = value_json(val);
     } else {
-      for (const auto& [k, val] : workspace_metrics(project)) out[k] = value_json(val);
+      auto ws = open_workspace(ctx, project);
+      for (const auto& [k, val] : pipeline::workspace_metrics(ws)) out[k] = value_json(val);
     }
     if (opt->json) return fmt::print("{}\n", out.dump(2));
     if (out.empty()) fmt::print("No metrics found.\n");
@@ -229,13 +174,15 @@ void add_metrics(CLI::App& app, Context& ctx) {
     auto all = store.model_versions("");
     if (opt->target.empty() && all.empty())
       throw pipeline::Error(pipeline::Exit::kUsage, "no model versions recorded to compare with");
-    const auto a = opt->target.empty() ? all.back() : find_version(store, opt->target);
-    if (opt->other.empty())
-      return print_diff("metrics", a.model + "@" + a.version(), recorded(store, a, true), "workspace",
-                        workspace_metrics(project), opt->json);
-    const auto b = find_version(store, opt->other);
-    print_diff("metrics", a.model + "@" + a.version(), recorded(store, a, true), b.model + "@" + b.version(),
-               recorded(store, b, true), opt->json);
+    const auto a = opt->target.empty() ? all.back() : pipeline::find_version(store, opt->target);
+    if (opt->other.empty()) {
+      auto ws = open_workspace(ctx, project);
+      return print_diff("metrics", version_name(a), pipeline::recorded_values(store, a, true), "workspace",
+                        pipeline::workspace_metrics(ws), opt->json);
+    }
+    const auto b = pipeline::find_version(store, opt->other);
+    print_diff("metrics", version_name(a), pipeline::recorded_values(store, a, true), version_name(b),
+               pipeline::recorded_values(store, b, true), opt->json);
   });
 }
 
@@ -249,27 +196,18 @@ void add_params(CLI::App& app, Context& ctx) {
   diff->add_flag("--json", opt->json, "Machine-readable output");
   diff->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    pipeline::Disk& disk = *project.disk;
-    std::map<std::string, std::string> workspace, locked;
-    const auto p = pipeline::load_pipeline(disk);
-    const auto lock = pipeline::read_lock(disk);
-    pipeline::ParamsReader reader(disk);
-    for (const auto& s : p.stages) {
-      for (const auto& [file, values] : pipeline::current_params(s, reader))
-        for (const auto& [key, v] : values) workspace[file + ":" + key] = v.canonical();
-      auto it = lock.stages.find(s.name);
-      if (it != lock.stages.end())
-        for (const auto& [file, values] : it->second.params)
-          for (const auto& [key, v] : values) locked[file + ":" + key] = v.canonical();
-    }
-    if (opt->target.empty()) return print_diff("params", "pipe.lock", locked, "workspace", workspace, opt->json);
+    auto ws = open_workspace(ctx, project);
+    if (opt->target.empty())
+      return print_diff("params", "pipe.lock", pipeline::locked_params(ws), "workspace", pipeline::workspace_params(ws),
+                        opt->json);
     pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
-    const auto a = find_version(store, opt->target);
+    const auto a = pipeline::find_version(store, opt->target);
     if (opt->other.empty())
-      return print_diff("params", a.model + "@" + a.version(), recorded(store, a, false), "workspace", workspace, opt->json);
-    const auto b = find_version(store, opt->other);
-    print_diff("params", a.model + "@" + a.version(), recorded(store, a, false), b.model + "@" + b.version(),
-               recorded(store, b, false), opt->json);
+      return print_diff("params", version_name(a), pipeline::recorded_values(store, a, false), "workspace",
+                        pipeline::workspace_params(ws), opt->json);
+    const auto b = pipeline::find_version(store, opt->other);
+    print_diff("params", version_name(a), pipeline::recorded_values(store, a, false), version_name(b),
+               pipeline::recorded_values(store, b, false), opt->json);
   });
 }
 

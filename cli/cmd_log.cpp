@@ -13,15 +13,6 @@
 
 namespace pipe_cli {
 
-std::string format_time(int64_t ns) {
-  const std::time_t t = static_cast<std::time_t>(ns / 1'000'000'000);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::unique_ptr<pipeline::LineageStore> open_lineage(const Context& ctx) {
   auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
   return std::make_unique<pipeline::LineageStore>(project.state_path(pipeline::kLineageFile));

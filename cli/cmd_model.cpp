@@ -8,6 +8,7 @@
 #include "environment.h"
 #include "error.h"
 #include "lineage_json.h"
+#include "lineage_query.h"
 #include "project.h"
 #include "record.h"
 
@@ -99,7 +100,7 @@ void add_model(CLI::App& app, Context& ctx) {
     if (!opt->stage.empty()) return show_stage(ctx, opt->ref, opt->stage, opt->at, opt->json);
     if (!opt->at.empty()) throw pipeline::Error(pipeline::Exit::kUsage, "--at needs --stage");
     auto store = open_lineage(ctx);
-    show(*store, find_version(*store, opt->ref), opt->json);
+    show(*store, pipeline::find_version(*store, opt->ref), opt->json);
   });
 
   auto* diff = model->add_subcommand("diff", "What changed between two versions: data, params, code, environment, metrics");
@@ -108,8 +109,8 @@ void add_model(CLI::App& app, Context& ctx) {
   diff->add_flag("--json", opt->json, "Machine-readable output");
   diff->callback([&ctx, opt] {
     auto store = open_lineage(ctx);
-    const auto a = find_version(*store, opt->ref);
-    const auto b = find_version(*store, opt->other.empty() ? a.model : opt->other);
+    const auto a = pipeline::find_version(*store, opt->ref);
+    const auto b = pipeline::find_version(*store, opt->other.empty() ? a.model : opt->other);
     nlohmann::json out = version_diff(*store, a, b);
     const nlohmann::json& metrics = out["metrics"];
     if (opt->json) {
@@ -147,7 +148,7 @@ void add_model(CLI::App& app, Context& ctx) {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     const auto lock = lock_project(project);
     pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
-    pipeline::ModelVersion v = find_version(store, opt->ref);
+    pipeline::ModelVersion v = pipeline::find_version(store, opt->ref);
     if (opt->major) ++v.major, v.minor = 0, v.patch = 0, v.bump = "major";
     if (opt->minor) ++v.minor, v.patch = 0, v.bump = "minor";
     if (opt->patch) ++v.patch, v.bump = "patch";

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "error.h"
 #include "lineage_json.h"
+#include "lineage_query.h"
 #include "models.h"
 #include "pipeline.h"
 #include "project.h"
@@ -71,7 +72,7 @@ void add_promote(CLI::App* model, Context& ctx) {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     const auto lock = lock_project(project);
     pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
-    const pipeline::ModelVersion v = find_version(store, opt->ref);
+    const pipeline::ModelVersion v = pipeline::find_version(store, opt->ref);
     const pipeline::ModelDef def = model_def(project, v.model);
     bool recorded = false;
     const auto check = pipeline::promote(store, def, v, opt->stage, opt->reason, &recorded);
@@ -112,7 +113,7 @@ void add_promote(CLI::App* model, Context& ctx) {
   check->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     auto store = open_lineage(ctx);
-    const pipeline::ModelVersion v = find_version(*store, opt->ref);
+    const pipeline::ModelVersion v = pipeline::find_version(*store, opt->ref);
     const pipeline::ModelDef def = model_def(project, v.model);
     const auto checks = pipeline::check_gates(*store, def, v, opt->stage);
     bool passed = true;

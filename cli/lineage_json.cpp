@@ -114,20 +114,4 @@ nlohmann::json version_diff(pipeline::LineageStore& store, const pipeline::Model
   return out;
 }
 
-pipeline::ModelVersion find_version(pipeline::LineageStore& store, const std::string& ref) {
-  std::string name, version;
-  pipeline::split_model_ref(ref, &name, &version);
-  const auto versions = store.model_versions(name);
-  if (versions.empty())
-    throw pipeline::Error(pipeline::Exit::kUsage, "no versions of model '" + name +
-                                                      "' are recorded; 'pipe model list' shows the models");
-  if (version.empty()) return versions.back();
-  std::string known;
-  for (const auto& v : versions) {
-    if (v.version() == version) return v;
-    known += (known.empty() ? "" : ", ") + v.version();
-  }
-  throw pipeline::Error(pipeline::Exit::kUsage, "model '" + name + "' has no version " + version + "; it has " + known);
-}
-
 }  // namespace pipe_cli

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "lineage.h"
+#include "record.h"
 
 namespace pipe_cli {
 
@@ -25,12 +26,7 @@ std::map<std::string, std::string> metrics_by_name(pipeline::LineageStore& store
 nlohmann::json version_diff(pipeline::LineageStore& store, const pipeline::ModelVersion& a,
                             const pipeline::ModelVersion& b);
 
-// "2026-11-28T13:40:01Z"
-std::string format_time(int64_t ns);
+using pipeline::format_time;
 std::unique_ptr<pipeline::LineageStore> open_lineage(const Context& ctx);
-
-// NAME or NAME@VERSION to a recorded version (the latest for NAME alone).
-// Throws Error(kUsage) naming the versions that exist.
-pipeline::ModelVersion find_version(pipeline::LineageStore& store, const std::string& ref);
 
 }  // namespace pipe_cli

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "file_io.h"
 #include "sha256.h"
+#include "subprocess.h"
 #include "value.h"
 
 extern char** environ;
@@ -43,12 +44,6 @@ std::string trim(std::string s) {
 }
 
 std::string first_line(const std::string& s) { return trim(s.substr(0, s.find('\n'))); }
-
-std::string quoted(const std::string& dir) {
-  std::string out = "'";
-  for (char c : dir) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 // "key: value" lines of /proc files.
 std::string proc_field(const char* file, const std::string& key) {
@@ -159,7 +154,7 @@ std::string capture_environment(const std::vector<std::string>& cmds, const std:
 
 CodeState capture_code_state(const std::string& root) {
   CodeState c;
-  const std::string git = "git -C " + quoted(root) + " ";
+  const std::string git = "git -C " + shell_quote(root) + " ";
   bool ok = false;
   c.git_commit = trim(output_of(git + "rev-parse HEAD", &ok));
   if (!ok) return {};

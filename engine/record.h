@@ -35,5 +35,7 @@ std::vector<LineageValue> read_metrics(const std::string& file, const std::strin
 std::string current_user();
 std::string current_host();
 int64_t now_ns();
+// A wall-clock time as ISO 8601 in UTC: "2026-11-28T13:40:01Z".
+std::string format_time(int64_t ns);
 
 }  // namespace pipeline

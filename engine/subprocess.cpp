@@ -11,6 +11,12 @@ extern char** environ;
 
 namespace pipeline {
 
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 bool run_capture(const std::vector<std::string>& argv, const std::string& dir, std::string* out) {
   out->clear();
   if (argv.empty()) return false;

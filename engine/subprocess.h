@@ -11,4 +11,7 @@ namespace pipeline {
 // with its stdout. True when it ran and exited 0.
 bool run_capture(const std::vector<std::string>& argv, const std::string& dir, std::string* out);
 
+// `s` as one word for /bin/sh: single-quoted, with embedded quotes escaped.
+std::string shell_quote(const std::string& s);
+
 }  // namespace pipeline

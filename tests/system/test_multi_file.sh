@@ -70,6 +70,8 @@ echo "lr: 0.2" >train/params.yaml
 cd train
 expect_exit 0 pipe status
 assert_contains "params.yaml is the one beside the pipeline file" "$OUT" "param modified: lr (train/params.yaml) 0.1 -> 0.2"
+expect_exit 0 pipe params diff
+assert_contains "params diff reads every file's lock and params" "$OUT" "train/params.yaml:lr  0.1 -> 0.2"
 expect_exit 0 pipe repro
 assert_ran "repro in a folder runs that folder's pipeline, not the stages downstream of it" "fit fit-a fit-b"
 expect_exit 0 pipe repro fit

@@ -1,0 +1,256 @@
+#include "reproduce.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include "artifact.h"
+#include "checkout.h"
+#include "disk.h"
+#include "error.h"
+#include "file_io.h"
+#include "lockfile.h"
+#include "object_store.h"
+#include "pipeline.h"
+#include "project.h"
+#include "record.h"
+#include "remote.h"
+#include "runner.h"
+#include "subprocess.h"
+#include "transfer.h"
+#include "value.h"
+
+namespace pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string trim_newlines(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '/')) s.pop_back();
+  return s;
+}
+
+// The project's files from git at `commit`. The project may be a folder of
+// the repository: archive that folder's tree, from the top (git archive
+// limits itself to the current folder).
+bool files_from_git(const Project& project, const std::string& commit, const std::string& scratch,
+                    std::string* prefix) {
+  std::string top, ignored;
+  if (commit.empty() || !run_capture({"git", "rev-parse", "--show-prefix"}, project.root, prefix) ||
+      !run_capture({"git", "rev-parse", "--show-toplevel"}, project.root, &top))
+    return false;
+  *prefix = trim_newlines(*prefix);
+  top = trim_newlines(top);
+  const std::string tree = prefix->empty() ? commit : commit + ":" + *prefix;
+  const bool ok = run_capture({"git", "archive", "--format=tar", "-o", scratch + "/.source.tar", tree}, top, &ignored) &&
+                  run_capture({"tar", "-xf", ".source.tar"}, scratch, &ignored);
+  std::error_code ec;
+  fs::remove(scratch + "/.source.tar", ec);
+  return ok;
+}
+
+// The project's files as the run saw them: from git when the run recorded
+// a commit this repository has, else the pipeline and params files here.
+std::string populate(Project& project, Disk& scratch_disk, const RunRecord& run, const std::string& scratch) {
+  const std::string& commit = run.code.git_commit;
+  std::string prefix;
+  if (files_from_git(project, commit, scratch, &prefix))
+    return "git " + commit.substr(0, 12) + (prefix.empty() ? "" : ":" + prefix) +
+           (run.code.dirty ? " (the run had uncommitted changes)" : "");
+  const auto pipeline_files = find_pipeline_files(*project.disk);
+  std::set<std::string> files(pipeline_files.begin(), pipeline_files.end());
+  for (const auto& e : run.executions)
+    for (const auto& p : e.params) files.insert(p.file);
+  for (const std::string& f : files) {
+    std::string text;
+    if (f.empty() || !project.disk->read(f, &text)) continue;
+    scratch_disk.write_atomic(f, text);
+  }
+  return commit.empty() ? "the workspace (no git commit recorded)"
+                        : "the workspace (git commit " + commit.substr(0, 12) + " does not hold the project)";
+}
+
+// Each recorded input once, as pipe.lock would name it.
+std::vector<LockedArtifact> recorded_inputs(const RunRecord& run) {
+  std::vector<LockedArtifact> out;
+  std::set<std::string> done;
+  for (const auto& e : run.executions)
+    for (const auto& a : e.inputs) {
+      LockedArtifact want;
+      want.path = a.path;
+      want.is_dir = a.is_dir;
+      if (done.insert(a.path).second && Digest::parse(a.digest, &want.digest)) out.push_back(want);
+    }
+  return out;
+}
+
+// Copies workspace content into the cache without touching the workspace
+// (no links back to the objects, unlike a commit).
+bool cache_from_workspace(Project& project, const std::string& path, const ArtifactInfo& info) {
+  if (!project.cache) return false;
+  const std::string abs = project.root + "/" + path;
+  try {
+    if (!info.is_dir) {
+      project.cache->put_file(abs, info.digest);
+      return true;
+    }
+    if (!info.files) return false;
+    for (const auto& f : *info.files) project.cache->put_file(abs + "/" + f.path, f.digest);
+    project.cache->put_manifest(info.digest, *info.files);
+    return true;
+  } catch (const Error&) {
+    return false;  // it changed since it was hashed, or the disk is full
+  }
+}
+
+std::string short_digest(const std::string& hex) { return hex.substr(0, 12); }
+
+}  // namespace
+
+bool values_close(const std::string& a, const std::string& b, double tolerance) {
+  char* end_a = nullptr;
+  char* end_b = nullptr;
+  const double x = std::strtod(a.c_str(), &end_a), y = std::strtod(b.c_str(), &end_b);
+  if (*end_a || *end_b || a.empty() || b.empty()) return a == b;
+  return std::fabs(x - y) <= tolerance * std::max(1.0, std::max(std::fabs(x), std::fabs(y)));
+}
+
+std::vector<std::string> materialise_inputs(Project& project, Project& scratch, const RunRecord& run) {
+  std::vector<std::string> missing;
+  ArtifactHasher here(*project.disk, project.state.get());
+  ArtifactHasher there(*scratch.disk, nullptr);
+  for (const LockedArtifact& want : recorded_inputs(run)) {
+    if (const auto& got = there.hash(want.path); got.exists && got.digest == want.digest) continue;
+    bool cached = scratch.cache && restorable(scratch, want);
+    if (!cached)
+      if (const auto& info = here.hash(want.path); info.exists && info.digest == want.digest)
+        cached = cache_from_workspace(project, want.path, info);
+    if (cached) {
+      try {
+        restore_output(scratch, want);
+        continue;
+      } catch (const Error&) {
+      }
+    }
+    missing.push_back(want.path + " (" + short_digest(want.digest.hex()) + ")");
+  }
+  return missing;
+}
+
+std::vector<StageVerdict> compare_outputs(Disk& scratch, const RunRecord& run, double tolerance, bool ran,
+                                          bool inputs_missing) {
+  std::vector<StageVerdict> out;
+  ArtifactHasher there(scratch, nullptr);
+  for (const auto& e : run.executions) {
+    StageVerdict v{e.stage, "exact", ""};
+    std::set<std::string> metrics_files;
+    for (const auto& m : e.metrics) metrics_files.insert(m.file);
+    for (const auto& a : e.outputs) {
+      Digest want;
+      Digest::parse(a.digest, &want);
+      const auto& got = there.hash(a.path);
+      if (got.exists && got.digest == want) continue;
+      // A metrics file that differs only in the last digits of its numbers
+      // reproduces within tolerance.
+      std::string text;
+      bool close = got.exists && metrics_files.count(a.path) && scratch.read(a.path, &text);
+      if (close) {
+        const auto values = read_metrics(a.path, text);
+        for (const auto& m : e.metrics) {
+          if (m.file != a.path) continue;
+          bool found = false;
+          for (const auto& g : values)
+            if (g.key == m.key) found = true, close = close && values_close(m.value, g.value, tolerance);
+          close = close && found;
+        }
+      }
+      if (close) {
+        v.result = "within tolerance";
+        continue;
+      }
+      v.result = "not reproduced";
+      v.first_difference = a.path + (got.exists ? " differs (recorded " + short_digest(a.digest) + ", got " +
+                                                      short_digest(got.digest.hex()) + ")"
+                                                : " was not produced");
+      break;
+    }
+    if (inputs_missing) {
+      v.result = "not run";
+      v.first_difference = "inputs missing";
+    } else if (!ran && v.result == "exact" && !e.outputs.empty()) {
+      v.result = "not reproduced";
+      v.first_difference = "the re-execution failed";
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+Reproduction reproduce_version(Project& project, LineageStore& store, const ModelVersion& v,
+                               const ReproduceOptions& options, Runner& runner) {
+  if (!project.cache) throw Error(Exit::kFailed, "reproducing a version needs the project's cache");
+  Reproduction r;
+  const RunRecord run = store.run(v.run_id);
+  r.scratch = project.state_path("reproduce/" + v.model + "-" + v.version() + "-" + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::remove_all(r.scratch, ec);
+  fs::create_directories(r.scratch + "/.pipe", ec);
+  if (ec) throw Error(Exit::kIo, "cannot create '" + r.scratch + "': " + ec.message());
+  // The scratch project shares the cache, so outputs the run made before
+  // are restored, not recomputed, only where the re-execution says so.
+  write_file_atomically(r.scratch + "/.pipe/config", "[cache]\ndir = " + Value::string(project.cache->dir()).canonical() + "\n",
+                        0644);
+  auto sandbox = open_project(r.scratch);
+  r.source = populate(project, *sandbox.disk, run, r.scratch);
+
+  // Inputs the cache lacks come from the remote, when there is one.
+  std::vector<LockedArtifact> absent;
+  for (const LockedArtifact& a : recorded_inputs(run))
+    if (!restorable(project, a)) absent.push_back(a);
+  if (!absent.empty() && options.remote)
+    r.fetched = fetch_artifacts(project, *options.remote, absent, options.jobs, {}).transferred;
+
+  r.missing = materialise_inputs(project, sandbox, run);
+  if (r.missing.empty()) {
+    Job job;
+    job.stage = "reproduce";
+    job.cmds = {shell_quote(options.pipe_binary) + " repro --force"};
+    job.dir = r.scratch;
+    job.log_path = r.scratch + "/.pipe/reproduce.log";
+    runner.start(job);
+    r.ran = runner.wait().ok();
+    read_file(job.log_path, &r.log);
+  }
+  r.stages = compare_outputs(*sandbox.disk, run, options.tolerance, r.ran, !r.missing.empty());
+  r.reproduced = r.missing.empty();
+  for (const auto& s : r.stages) r.reproduced = r.reproduced && s.ok();
+
+  ModelEvent event;
+  event.model = v.model;
+  event.version = v.version();
+  event.action = "reproduce";
+  event.user = current_user();
+  event.host = current_host();
+  event.at_ns = now_ns();
+  event.reason = r.reproduced ? "reproduced" : "not reproduced";
+  Value stages = Value::list();
+  for (const auto& s : r.stages) {
+    Value one = Value::map();
+    one.set("stage", Value::string(s.stage));
+    one.set("result", Value::string(s.result));
+    if (!s.first_difference.empty()) one.set("first_difference", Value::string(s.first_difference));
+    stages.push(one);
+  }
+  Value details = Value::map();
+  details.set("stages", stages);
+  details.set("source", Value::string(r.source));
+  details.set("tolerance", Value::number(options.tolerance));
+  event.details = details.canonical();
+  store.add_event(event);
+  return r;
+}
+
+}  // namespace pipeline

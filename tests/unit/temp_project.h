@@ -1,0 +1,57 @@
+// A real project in a fresh temporary directory, with its cache and
+// lineage store: for use cases that need the object store and SQLite
+// (reproduce, provenance), which have no fake.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "artifact.h"
+#include "lineage.h"
+#include "project.h"
+
+namespace pipeline::testing {
+
+struct TempProject {
+  std::string root;
+  Project project;
+
+  TempProject() {
+    char d[] = "/tmp/pipe-project-XXXXXX";
+    REQUIRE(mkdtemp(d));
+    root = d;
+    project = open_project(root);
+  }
+  ~TempProject() { std::filesystem::remove_all(root); }
+
+  void write(const std::string& path, const std::string& text) const { write_abs(root + "/" + path, text); }
+  static void write_abs(const std::string& abs, const std::string& text) {
+    std::filesystem::create_directories(std::filesystem::path(abs).parent_path());
+    std::ofstream(abs, std::ios::binary) << text;
+  }
+  static std::string read_abs(const std::string& abs) {
+    std::ifstream in(abs, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  // The digest of a workspace file or directory, as pipe.lock records it.
+  std::string digest(const std::string& path) {
+    ArtifactHasher hasher(*project.disk, nullptr);
+    const auto& info = hasher.hash(path);
+    REQUIRE(info.exists);
+    return info.digest.hex();
+  }
+  // Puts a workspace file into the cache.
+  void cache(const std::string& path) {
+    Digest d;
+    REQUIRE(Digest::parse(digest(path), &d));
+    project.cache->put_file(root + "/" + path, d);
+  }
+  std::string lineage_path() const { return project.state_path(kLineageFile); }
+};
+
+}  // namespace pipeline::testing

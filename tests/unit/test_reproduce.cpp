@@ -1,0 +1,200 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "fake_disk.h"
+#include "fake_runner.h"
+#include "lineage.h"
+#include "reproduce.h"
+#include "temp_project.h"
+
+using namespace pipeline;
+using pipeline::testing::FakeRunner;
+using pipeline::testing::TempProject;
+
+namespace {
+
+// A project whose `train` stage read data.txt and wrote model.bin and
+// metrics.json, recorded as a run that made model clf 1.0.0.
+struct Recorded {
+  TempProject t;
+  std::string data_digest, model_digest, metrics_digest;
+  ModelVersion version;
+
+  Recorded() {
+    t.write("pipe.yaml", "stages:\n  train:\n    cmd: ./train\n    deps: [data.txt]\n    outs: [model.bin]\n");
+    t.write("data.txt", "rows\n");
+    t.write("model.bin", "weights 1\n");
+    t.write("metrics.json", "{\"acc\": 0.9000001}\n");
+    data_digest = t.digest("data.txt");
+    model_digest = t.digest("model.bin");
+    metrics_digest = t.digest("metrics.json");
+    std::filesystem::remove(t.root + "/model.bin");
+    std::filesystem::remove(t.root + "/metrics.json");
+
+    RunRecord run;
+    run.command = "[\"pipe\",\"repro\"]";
+    run.environment = "{}";
+    ExecutionRecord e;
+    e.stage = "train";
+    e.cmd = "[\"./train\"]";
+    e.status = "ran";
+    e.inputs = {{"data.txt", data_digest, 5, false, "data"}};
+    e.outputs = {{"model.bin", model_digest, 10, false, "output"}, {"metrics.json", metrics_digest, 20, false, "output"}};
+    e.metrics = {{"metrics.json", "acc", "0.9000001"}};
+    run.executions.push_back(e);
+    ModelVersion v;
+    v.model = "clf";
+    v.major = 1;
+    v.path = "model.bin";
+    v.digest = model_digest;
+    v.stage = "train";
+    v.bump = "first";
+    v.basis = "{}";
+    run.models.push_back(v);
+    LineageStore store(t.lineage_path());
+    const int64_t id = store.record(run);
+    version = store.model_versions("clf").at(0);
+    CHECK(version.run_id == id);
+  }
+
+  // A runner that plays `pipe repro --force` in the scratch workspace,
+  // writing these outputs there.
+  FakeRunner runner(const std::string& model, const std::string& metrics, int exit_code = 0) {
+    FakeRunner r;
+    r.action = [model, metrics, exit_code](const Job& job) {
+      CHECK(job.cmds.at(0).find("repro --force") != std::string::npos);
+      // The recorded input is in place before the re-execution starts.
+      CHECK(TempProject::read_abs(job.dir + "/data.txt") == "rows\n");
+      TempProject::write_abs(job.dir + "/model.bin", model);
+      TempProject::write_abs(job.dir + "/metrics.json", metrics);
+      return exit_code;
+    };
+    return r;
+  }
+
+  Reproduction reproduce(Runner& runner) {
+    LineageStore store(t.lineage_path());
+    ReproduceOptions options;
+    options.pipe_binary = "/usr/bin/pipe";
+    Reproduction r = reproduce_version(t.project, store, version, options, runner);
+    std::filesystem::remove_all(r.scratch);
+    return r;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a re-execution that writes the recorded outputs reproduces, and the check is recorded as an event") {
+  Recorded rec;
+  FakeRunner runner = rec.runner("weights 1\n", "{\"acc\": 0.9000001}\n");
+  const Reproduction r = rec.reproduce(runner);
+  CHECK(r.missing.empty());
+  CHECK(r.ran);
+  CHECK(runner.ran.size() == 1);
+  REQUIRE(r.stages.size() == 1);
+  CHECK(r.stages[0].result == "exact");
+  CHECK(r.reproduced);
+  CHECK(r.source == "the workspace (no git commit recorded)");
+  LineageStore store(rec.t.lineage_path());
+  const auto events = store.events("clf");
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].action == "reproduce");
+  CHECK(events[0].reason == "reproduced");
+  CHECK(events[0].details.find("\"exact\"") != std::string::npos);
+}
+
+TEST_CASE("the scratch workspace gets the pipeline file and the recorded inputs, not the workspace's outputs") {
+  Recorded rec;
+  FakeRunner runner;
+  std::string pipeline_text;
+  runner.action = [&](const Job& job) {
+    pipeline_text = TempProject::read_abs(job.dir + "/pipe.yaml");
+    CHECK_FALSE(std::filesystem::exists(job.dir + "/model.bin"));
+    return 0;
+  };
+  const Reproduction r = rec.reproduce(runner);
+  CHECK(pipeline_text.find("train:") != std::string::npos);
+  CHECK_FALSE(r.reproduced);
+  CHECK(r.stages.at(0).first_difference.find("was not produced") != std::string::npos);
+}
+
+TEST_CASE("an output that differs is named with both digests") {
+  Recorded rec;
+  FakeRunner runner = rec.runner("weights 2\n", "{\"acc\": 0.9000001}\n");
+  const Reproduction r = rec.reproduce(runner);
+  CHECK_FALSE(r.reproduced);
+  CHECK(r.stages.at(0).result == "not reproduced");
+  CHECK(r.stages.at(0).first_difference.find("model.bin differs (recorded " + rec.model_digest.substr(0, 12)) == 0);
+}
+
+TEST_CASE("metrics that differ in their last digits reproduce within tolerance; further off they do not") {
+  Recorded rec;
+  FakeRunner close = rec.runner("weights 1\n", "{\"acc\": 0.9000002}\n");
+  const Reproduction r = rec.reproduce(close);
+  CHECK(r.stages.at(0).result == "within tolerance");
+  CHECK(r.reproduced);
+  FakeRunner far = rec.runner("weights 1\n", "{\"acc\": 0.95}\n");
+  CHECK(rec.reproduce(far).stages.at(0).result == "not reproduced");
+}
+
+TEST_CASE("a failed re-execution is reported as such, with its log") {
+  Recorded rec;
+  FakeRunner runner = rec.runner("weights 1\n", "{\"acc\": 0.9000001}\n", 2);
+  const Reproduction r = rec.reproduce(runner);
+  CHECK_FALSE(r.ran);
+  CHECK_FALSE(r.reproduced);
+}
+
+TEST_CASE("an input neither cached nor in the workspace is listed as missing, and nothing runs") {
+  Recorded rec;
+  rec.t.write("data.txt", "other rows\n");  // the recorded content is gone
+  FakeRunner runner;
+  const Reproduction r = rec.reproduce(runner);
+  CHECK(runner.ran.empty());
+  REQUIRE(r.missing.size() == 1);
+  CHECK(r.missing[0] == "data.txt (" + rec.data_digest.substr(0, 12) + ")");
+  CHECK(r.stages.at(0).result == "not run");
+  CHECK_FALSE(r.reproduced);
+}
+
+TEST_CASE("an input the workspace no longer holds is restored from the cache") {
+  Recorded rec;
+  rec.t.cache("data.txt");
+  rec.t.write("data.txt", "edited since\n");
+  FakeRunner runner = rec.runner("weights 1\n", "{\"acc\": 0.9000001}\n");
+  const Reproduction r = rec.reproduce(runner);
+  CHECK(r.missing.empty());
+  CHECK(r.reproduced);
+}
+
+TEST_CASE("an input taken from the workspace goes into the cache, and the workspace file is left as it was") {
+  Recorded rec;
+  FakeRunner runner = rec.runner("weights 1\n", "{\"acc\": 0.9000001}\n");
+  rec.reproduce(runner);
+  Digest d;
+  REQUIRE(Digest::parse(rec.data_digest, &d));
+  CHECK(rec.t.project.cache->has(d));
+  CHECK(TempProject::read_abs(rec.t.root + "/data.txt") == "rows\n");
+  CHECK(std::filesystem::hard_link_count(rec.t.root + "/data.txt") == 1);
+}
+
+TEST_CASE("compare_outputs: stages without outputs are exact when the re-execution failed, others are not") {
+  testing::FakeDisk disk;
+  RunRecord run;
+  ExecutionRecord check;
+  check.stage = "check";
+  run.executions.push_back(check);
+  const auto verdicts = compare_outputs(disk, run, 1e-6, false, false);
+  REQUIRE(verdicts.size() == 1);
+  CHECK(verdicts[0].result == "exact");
+}
+
+TEST_CASE("values_close compares numbers relatively and anything else exactly") {
+  CHECK(values_close("1.0", "1.0000000001", 1e-6));
+  CHECK_FALSE(values_close("1.0", "1.1", 1e-6));
+  CHECK(values_close("1000000", "1000000.5", 1e-6));
+  CHECK(values_close("\"a\"", "\"a\"", 1e-6));
+  CHECK_FALSE(values_close("\"a\"", "\"b\"", 1e-6));
+}
