@@ -43,10 +43,12 @@ std::string lock_path_for(const std::string& pipeline_file) {
 }
 
 LockSet::Part& LockSet::part(const std::string& lock_path, const std::string& folder) {
-  Part& p = parts_[lock_path];
+  auto [it, added] = parts_.try_emplace(lock_path);
+  Part& p = it->second;
+  if (added) p.folder = folder;
   if (!p.writer) {
-    p.folder = folder;
-    p.writer = std::make_unique<LockWriter>(LockFile{});
+    p.writer = std::make_unique<LockWriter>(p.on_disk);
+    p.on_disk = LockFile{};
   }
   return p;
 }
@@ -58,11 +60,10 @@ LockSet::LockSet(Disk& disk, const std::vector<std::string>& pipeline_files) {
     const std::string lock_path = lock_path_for(file);
     if (parts_.count(lock_path)) continue;
     const std::string folder = parent_path(file);
-    const LockFile on_disk = read_lock(disk, lock_path);
     Part& p = parts_[lock_path];
     p.folder = folder;
-    p.writer = std::make_unique<LockWriter>(on_disk);
-    for (const auto& [local, entry] : on_disk.stages)
+    p.on_disk = read_lock(disk, lock_path);
+    for (const auto& [local, entry] : p.on_disk.stages)
       merged_.stages[stage_address(file, local)] =
           translate(entry, [&](const std::string& path) { return to_project(folder, lock_path, path); });
   }

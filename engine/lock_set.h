@@ -39,6 +39,9 @@ class LockSet {
  private:
   struct Part {
     std::string folder;  // of the pipeline file: paths on disk are relative to it
+    LockFile on_disk;    // as read, until the first set() makes the writer
+    // Made on the first change only: rendering every stage's text is most
+    // of reading the locks, and most commands (status) change none.
     std::unique_ptr<LockWriter> writer;
     bool dirty = false;
   };
