@@ -69,6 +69,21 @@ Graph Graph::build(const Pipeline& p, Disk& disk) {
                           "' resolves outside the project through a symlink; outputs must stay inside the project");
     }
   }
+  // A pipeline file inside an output (DVC's StagePathAsOutputError): the
+  // stage that writes the output would replace the file that defines
+  // other stages. The walk does not read a file inside an output declared
+  // by a file it read earlier, so this finds the ones declared later.
+  for (const std::string& file : p.files)
+    for (std::string parent = parent_path(file); !parent.empty(); parent = parent_path(parent)) {
+      auto it = outs.find(parent);
+      if (it == outs.end()) continue;
+      const size_t owner = it->second.stage;
+      fail_pipeline(file_of(owner), it->second.out->mark,
+                    "pipeline file '" + file + "' is within output '" + parent + "' of stage '" +
+                        p.stages[owner].name + "'; move the file out of the output, or declare the outputs "
+                        "inside '" + parent + "' one by one");
+    }
+
   // Overlap: an output inside another output directory.
   for (const auto& [path, ref] : outs) {
     for (std::string parent = parent_path(path); !parent.empty(); parent = parent_path(parent)) {
@@ -80,7 +95,6 @@ Graph Graph::build(const Pipeline& p, Disk& disk) {
                         "'; outputs may not overlap");
     }
   }
-
   Graph g;
   g.up_.assign(n, {});
   g.down_.assign(n, {});

@@ -110,3 +110,28 @@ TEST_CASE("a stage whose params file another stage writes runs after it") {
   const pipeline::Graph g = pipeline::Graph::build(p, disk);
   CHECK(g.upstream(1) == std::vector<size_t>{0});
 }
+
+TEST_CASE("a pipeline file inside an output declared by a file read after it is an error at that output") {
+  FakeDisk disk;
+  disk.write("b/pipe.yaml", "stages:\n  inner: {cmd: x, outs: [o]}\n");
+  disk.write("z/pipe.yaml", "stages:\n  writer:\n    cmd: y\n    outs: [../b]\n");
+  try {
+    Graph::build(pipeline::load_pipeline(disk), disk);
+    FAIL("no error");
+  } catch (const pipeline::Error& e) {
+    const std::string msg = e.what();
+    INFO(msg);
+    CHECK(msg.find("z/pipe.yaml:4:") == 0);
+    CHECK(msg.find("pipeline file 'b/pipe.yaml' is within output 'b' of stage 'z/pipe.yaml:writer'") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("a pipeline file inside an output of a parent folder's file is not read, as in DVC") {
+  FakeDisk disk;
+  disk.write("pipe.yaml", "stages:\n  writer: {cmd: y, outs: [gen]}\n");
+  disk.write("gen/pipe.yaml", "stages:\n  made: {cmd: x}\n");
+  const auto p = pipeline::load_pipeline(disk);
+  CHECK(p.stages.size() == 1);
+  CHECK_NOTHROW(Graph::build(p, disk));
+}
