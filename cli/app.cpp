@@ -41,9 +41,13 @@ pipeline::Workspace open_workspace(const Context& ctx, pipeline::Project& projec
   std::string cwd = base.lexically_relative(std::filesystem::path(project.root)).string();
   std::string normalized, why;
   if (cwd == "." || !pipeline::project_path("", cwd, &normalized, &why)) normalized.clear();
+  connect_urls(project);
+  return pipeline::load_workspace(project, normalized);
+}
+
+void connect_urls(pipeline::Project& project) {
   if (!project.urls)
     project.urls = pipeline::make_url_stat(project.config, project.root + "/" + pipeline::kStateDir);
-  return pipeline::load_workspace(project, normalized);
 }
 
 std::unique_ptr<pipeline::ProjectLock> lock_project(const pipeline::Project& project) {

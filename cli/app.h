@@ -85,6 +85,8 @@ void for_each_remote(pipeline::Workspace& ws, const std::string& chosen, const s
 // the command; `cwd` is where -C points, relative to the root. Load it
 // after taking the project lock, so that it reads what a finished run wrote.
 pipeline::Workspace open_workspace(const Context& ctx, pipeline::Project& project);
+// Lets the project ask servers about deps by URL (the remotes' settings).
+void connect_urls(pipeline::Project& project);
 
 // Holds the project lock for a command that writes pipe.lock, .pipe files
 // or the workspace, waiting (and saying so) while a `pipe repro` runs.

@@ -55,6 +55,7 @@ void add_audit(CLI::App& app, Context& ctx) {
       return;
     }
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    connect_urls(project);
     auto store = open_lineage(ctx);
     const auto check = store->verify();
     nlohmann::json out = {{"ok", check.ok}, {"runs", check.runs}, {"model_events", check.events}};
@@ -110,6 +111,7 @@ void add_audit(CLI::App& app, Context& ctx) {
   report->add_option("-o,--output", opt->output, "Write to this file (atomically) instead of stdout");
   report->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    connect_urls(project);
     auto store = open_lineage(ctx);
     const nlohmann::json r = audit_report(project, *store, pipeline::find_version(*store, opt->ref));
     const std::string text = opt->format == "json" ? r.dump(2) + "\n"

@@ -10,6 +10,7 @@
 #include "remote.h"
 #include "subprocess.h"
 #include "transfer.h"
+#include "url_deps.h"
 
 namespace pipeline {
 namespace {
@@ -40,6 +41,29 @@ bool in_git(const std::string& root, const std::string& commit, const std::strin
          Digest::of(blob) == d;
 }
 
+// A dep outside the project (an absolute path or a URL: DVC's external
+// deps) is never cached, so the only check is whether it is still what the
+// run read: the file's content, or the version the server reports.
+ArtifactCheck check_external(ArtifactHasher& hasher, const LineageArtifact& a, const Digest& d) {
+  ArtifactCheck c{a, "", ""};
+  const bool url = is_url(a.path);
+  const char* kind = url ? "external URL" : "external file";
+  try {
+    const ArtifactInfo& info = hasher.hash(a.path);
+    if (info.exists && info.digest == d)
+      c.where = url ? "external URL, the server reports the version the run read" : "external file";
+    else if (!info.exists)
+      c.problem = std::string("missing: ") + kind + " no longer there; pipe keeps no copy of external deps";
+    else
+      c.problem = std::string("altered: ") + kind + (url ? " now serves another version than the run read"
+                                                         : " changed since the run") +
+                  "; pipe keeps no copy of external deps";
+  } catch (const Error& e) {
+    c.problem = std::string("missing: ") + kind + " cannot be checked: " + e.what();
+  }
+  return c;
+}
+
 }  // namespace
 
 std::vector<ArtifactCheck> verify_artifacts(Project& project, LineageStore& store, const ModelVersion& version,
@@ -51,13 +75,17 @@ std::vector<ArtifactCheck> verify_artifacts(Project& project, LineageStore& stor
     for (const auto* list : {&e.inputs, &e.outputs})
       for (const LineageArtifact& a : *list) named[{a.path, a.digest}] = a;
 
-  ArtifactHasher hasher(*project.disk, project.state.get());
+  ArtifactHasher hasher(*project.disk, project.state.get(), project.urls.get());
   std::vector<ArtifactCheck> out;
   std::vector<size_t> elsewhere;
   for (const auto& [key, a] : named) {
     ArtifactCheck c{a, "", ""};
     Digest d;
     std::string safe, why;
+    if (Digest::parse(a.digest, &d) && a.role != "output" && (is_url(a.path) || a.path.rfind('/', 0) == 0)) {
+      out.push_back(check_external(hasher, a, d));
+      continue;
+    }
     if (!Digest::parse(a.digest, &d) || !project_path("", a.path, &safe, &why)) {
       c.problem = "the record names it oddly (digest '" + a.digest + "'); not checked";
       out.push_back(c);

@@ -9,6 +9,7 @@
 
 #include "artifact.h"
 #include "checkout.h"
+#include "config.h"
 #include "disk.h"
 #include "error.h"
 #include "file_io.h"
@@ -21,6 +22,7 @@
 #include "runner.h"
 #include "subprocess.h"
 #include "transfer.h"
+#include "url_deps.h"
 #include "value.h"
 
 namespace pipeline {
@@ -73,12 +75,16 @@ std::string populate(Project& project, Disk& scratch_disk, const RunRecord& run,
                         : "the workspace (git commit " + commit.substr(0, 12) + " does not hold the project)";
 }
 
-// Each recorded input once, as pipe.lock would name it.
+bool is_external(const std::string& path) { return is_url(path) || path.rfind('/', 0) == 0; }
+
+// Each recorded input inside the project once, as pipe.lock would name it.
+// External deps (absolute paths, URLs) are read where they are.
 std::vector<LockedArtifact> recorded_inputs(const RunRecord& run) {
   std::vector<LockedArtifact> out;
   std::set<std::string> done;
   for (const auto& e : run.executions)
     for (const auto& a : e.inputs) {
+      if (is_external(a.path)) continue;
       LockedArtifact want;
       want.path = a.path;
       want.is_dir = a.is_dir;
@@ -199,10 +205,18 @@ Reproduction reproduce_version(Project& project, LineageStore& store, const Mode
   fs::remove_all(r.scratch, ec);
   fs::create_directories(r.scratch + "/.pipe", ec);
   if (ec) throw Error(Exit::kIo, "cannot create '" + r.scratch + "': " + ec.message());
-  // The scratch project shares the cache, so outputs the run made before
-  // are restored, not recomputed, only where the re-execution says so.
-  write_file_atomically(r.scratch + "/.pipe/config", "[cache]\ndir = " + Value::string(project.cache->dir()).canonical() + "\n",
-                        0644);
+  // The scratch project has the project's settings (the remotes' ones
+  // let a stage's URL deps be asked about) and shares its cache, so the
+  // inputs put there by digest cost no copy.
+  for (const char* name : {kConfigFile, kLocalConfigFile}) {
+    std::error_code copy_ec;
+    if (fs::exists(project.state_path(name)))
+      fs::copy_file(project.state_path(name), r.scratch + "/.pipe/" + name, fs::copy_options::overwrite_existing, copy_ec);
+    if (copy_ec) throw Error(Exit::kIo, "cannot copy '" + project.state_path(name) + "': " + copy_ec.message());
+  }
+  const std::string cache_dir = project.cache->dir();
+  edit_config(r.scratch + "/.pipe/" + kLocalConfigFile, "cache.dir", nullptr);
+  edit_config(r.scratch + "/.pipe/" + kConfigFile, "cache.dir", &cache_dir);
   auto sandbox = open_project(r.scratch);
   r.source = populate(project, *sandbox.disk, run, r.scratch);
 
@@ -214,6 +228,10 @@ Reproduction reproduce_version(Project& project, LineageStore& store, const Mode
     r.fetched = fetch_artifacts(project, *options.remote, absent, options.jobs, {}).transferred;
 
   r.missing = materialise_inputs(project, sandbox, run);
+  std::set<std::string> external;
+  for (const auto& e : run.executions)
+    for (const auto& a : e.inputs)
+      if (is_external(a.path) && external.insert(a.path).second) r.external.push_back(a.path);
   if (r.missing.empty()) {
     Job job;
     job.stage = "reproduce";

@@ -40,6 +40,9 @@ struct Reproduction {
   std::string source;   // where the project's files came from, in words
   size_t fetched = 0;   // objects fetched from the remote
   std::vector<std::string> missing;  // inputs that could not be put in place
+  // Deps outside the project (absolute paths, URLs): pipe keeps no copy,
+  // so the re-execution reads them as they are now.
+  std::vector<std::string> external;
   bool ran = false;                  // the re-execution ran and succeeded
   std::string log;                   // its output
   std::vector<StageVerdict> stages;

@@ -70,6 +70,26 @@ expect_exit 0 pipe remote modify --local feeds password url-DEP-canary
 expect_exit 0 pipe dag
 assert_contains "dag needs no server" "$OUT" "ingest"
 
+# An audit checks a URL dep at its server: pipe keeps no copy of it.
+cat >>pipe.yaml <<EOF
+models:
+  feed:
+    path: ingested.txt
+EOF
+git init -q . && git config user.email t@t && git config user.name t
+git add -A && git commit -qm feed  # reproduce takes rec.sh from git
+expect_exit 0 pipe repro
+git add -A && git commit -qm ran
+expect_exit 0 pipe audit verify feed
+assert_contains "audit verify asks the server for the version the run read" "$OUT" "ok       $URL"
+assert_contains "and says it is external" "$OUT" "external URL, the server reports the version the run read"
+expect_exit 0 pipe audit reproduce feed
+assert_contains "reproduce reads a URL dep where it is" "$OUT" "external input $URL: read as it is now"
+assert_contains "and the version reproduces" "$OUT" "feed 1.0.0: reproduced"
+echo "day 4, another size" >"$WEB/data/feeds/daily.csv"
+WHAT="audit verify after the server's object changed" expect_exit 1 pipe audit verify feed
+assert_contains "a new version at the URL is reported altered" "$OUT" "ALTERED  $URL"
+
 # ------------------------------------------------------------ s3:// (Swift)
 if [ "$HAVE_SWIFT" = 0 ]; then
   skip "deps by s3:// URL" "Swift is not installed (.ci/install-deps.sh --test installs it)"

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 
+#include "config.h"
 #include "fake_disk.h"
 #include "fake_runner.h"
 #include "lineage.h"
@@ -22,7 +23,7 @@ struct Recorded {
   std::string data_digest, model_digest, metrics_digest;
   ModelVersion version;
 
-  Recorded() {
+  explicit Recorded(const std::vector<LineageArtifact>& extra_inputs = {}) {
     t.write("pipe.yaml", "stages:\n  train:\n    cmd: ./train\n    deps: [data.txt]\n    outs: [model.bin]\n");
     t.write("data.txt", "rows\n");
     t.write("model.bin", "weights 1\n");
@@ -41,6 +42,7 @@ struct Recorded {
     e.cmd = "[\"./train\"]";
     e.status = "ran";
     e.inputs = {{"data.txt", data_digest, 5, false, "data"}};
+    e.inputs.insert(e.inputs.end(), extra_inputs.begin(), extra_inputs.end());
     e.outputs = {{"model.bin", model_digest, 10, false, "output"}, {"metrics.json", metrics_digest, 20, false, "output"}};
     e.metrics = {{"metrics.json", "acc", "0.9000001"}};
     run.executions.push_back(e);
@@ -197,4 +199,34 @@ TEST_CASE("values_close compares numbers relatively and anything else exactly") 
   CHECK(values_close("1000000", "1000000.5", 1e-6));
   CHECK(values_close("\"a\"", "\"a\"", 1e-6));
   CHECK_FALSE(values_close("\"a\"", "\"b\"", 1e-6));
+}
+
+TEST_CASE("external deps (absolute paths, URLs) are read where they are, not copied, and are listed") {
+  const std::string digest(32, 'a');
+  Recorded rec({{"/srv/shared/ref.txt", digest, 1, false, "data"},
+                {"https://data.example.com/raw.csv", digest, 0, false, "data"}});
+  FakeRunner runner = rec.runner("weights 1\n", "{\"acc\": 0.9000001}\n");
+  const Reproduction r = rec.reproduce(runner);
+  CHECK(r.missing.empty());
+  CHECK(r.external == std::vector<std::string>{"/srv/shared/ref.txt", "https://data.example.com/raw.csv"});
+  CHECK(r.reproduced);
+}
+
+TEST_CASE("the scratch workspace has the project's settings, with the project's cache") {
+  Recorded rec;
+  const std::string url = "http://feeds.example";
+  edit_config(rec.t.project.state_path(kConfigFile), "remote.feeds.url", &url);
+  const std::string secret = "s3cret";
+  edit_config(rec.t.project.state_path(kLocalConfigFile), "remote.feeds.password", &secret);
+  FakeRunner runner;
+  std::string config, local;
+  runner.action = [&](const Job& job) {
+    config = TempProject::read_abs(job.dir + "/.pipe/config");
+    local = TempProject::read_abs(job.dir + "/.pipe/config.local");
+    return 0;
+  };
+  rec.reproduce(runner);
+  CHECK(config.find("http://feeds.example") != std::string::npos);
+  CHECK(config.find(rec.t.project.cache->dir()) != std::string::npos);
+  CHECK(local.find("s3cret") != std::string::npos);
 }
