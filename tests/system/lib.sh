@@ -208,6 +208,17 @@ assert_ran() {
   reset_runs
 }
 
+# A TCP port nothing listens on now, for a test server.
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Skips the whole script (exit 125) unless nginx and htpasswd are installed.
+need_nginx() {
+  if ! command -v nginx >/dev/null || ! command -v htpasswd >/dev/null; then
+    skip "$1" "nginx-light and apache2-utils are not installed (.ci/install-deps.sh --test installs them)"
+    finish
+  fi
+}
+
 # Starts CMD... in the background in its own process group (job control on, so
 # SIGINT is not ignored and the whole group can be cleaned up). Sets $BG_PID.
 start_bg() {

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh" "$@"
 
 SERVERS=$(cd "$(dirname "$0")/../servers" && pwd)
-PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 STORE=$SCRATCH/store
 PLAN=$SCRATCH/plan.json
 LOG=$SCRATCH/faults.log

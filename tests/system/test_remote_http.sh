@@ -5,11 +5,7 @@
 source "$(dirname "$0")/lib.sh" "$@"
 
 SERVERS=$(cd "$(dirname "$0")/../servers" && pwd)
-if ! command -v nginx >/dev/null || ! command -v htpasswd >/dev/null; then
-  skip "HTTP remote" "nginx-light and apache2-utils are not installed (.ci/install-deps.sh --test installs them)"
-  finish
-fi
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+need_nginx "HTTP remote"
 RW=$SCRATCH/nginx-rw
 RO=$SCRATCH/nginx-ro
 PORT=$(free_port)

@@ -7,11 +7,7 @@
 source "$(dirname "$0")/lib.sh" "$@"
 
 SERVERS=$(cd "$(dirname "$0")/../servers" && pwd)
-if ! command -v nginx >/dev/null || ! command -v htpasswd >/dev/null; then
-  skip "deps by URL" "nginx-light and apache2-utils are not installed (.ci/install-deps.sh --test installs them)"
-  finish
-fi
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+need_nginx "deps by URL"
 WEB=$SCRATCH/nginx
 PORT=$(free_port)
 trap 'bash "$SERVERS/nginx.sh" stop "$WEB"; _cleanup' EXIT

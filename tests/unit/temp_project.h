@@ -52,6 +52,26 @@ struct TempProject {
     project.cache->put_file(root + "/" + path, d);
   }
   std::string lineage_path() const { return project.state_path(kLineageFile); }
+
+  // Records `run` (its executions filled in) as the run that made model
+  // clf 1.0.0 from the output at `model_path`; returns that version.
+  ModelVersion record_version(RunRecord run, const std::string& model_path) {
+    if (run.command.empty()) run.command = "[]";
+    if (run.environment.empty()) run.environment = "{}";
+    ModelVersion v;
+    v.model = "clf";
+    v.major = 1;
+    v.path = model_path;
+    for (const auto& e : run.executions)
+      for (const auto& o : e.outputs)
+        if (o.path == model_path) v.digest = o.digest, v.stage = e.stage;
+    v.bump = "first";
+    v.basis = "{}";
+    run.models = {v};
+    LineageStore store(lineage_path());
+    store.record(run);
+    return store.model_versions("clf").at(0);
+  }
 };
 
 }  // namespace pipeline::testing

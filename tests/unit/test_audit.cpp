@@ -41,8 +41,6 @@ struct External {
 
     ArtifactHasher hasher(*t.project.disk, nullptr, t.project.urls.get());
     RunRecord run;
-    run.command = "[]";
-    run.environment = "{}";
     ExecutionRecord e;
     e.stage = "train";
     e.status = "ran";
@@ -50,18 +48,7 @@ struct External {
                 {kUrl, hasher.hash(kUrl).digest.hex(), 0, false, "data"}};
     e.outputs = {{"model.bin", t.digest("model.bin"), 1, false, "output"}};
     run.executions = {e};
-    ModelVersion v;
-    v.model = "clf";
-    v.major = 1;
-    v.path = "model.bin";
-    v.digest = e.outputs[0].digest;
-    v.stage = "train";
-    v.bump = "first";
-    v.basis = "{}";
-    run.models = {v};
-    LineageStore store(t.lineage_path());
-    store.record(run);
-    version = store.model_versions("clf").at(0);
+    version = t.record_version(run, "model.bin");
   }
 
   std::map<std::string, ArtifactCheck> verify() {

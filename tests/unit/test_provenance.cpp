@@ -40,18 +40,7 @@ struct Made {
     e.params = {{"params.yaml", "lr", "0.1"}};
     e.metrics = {{"m.json", "acc", "0.9"}};
     run.executions = {e};
-    ModelVersion v;
-    v.model = "clf";
-    v.major = 1;
-    v.path = "model.bin";
-    v.digest = e.outputs[0].digest;
-    v.stage = "train";
-    v.bump = "first";
-    v.basis = "{}";
-    run.models = {v};
-    LineageStore store(t.lineage_path());
-    store.record(run);
-    version = store.model_versions("clf").at(0);
+    version = t.record_version(run, "model.bin");
   }
   std::string statement() {
     LineageStore store(t.lineage_path());

@@ -35,8 +35,6 @@ struct Recorded {
     std::filesystem::remove(t.root + "/metrics.json");
 
     RunRecord run;
-    run.command = "[\"pipe\",\"repro\"]";
-    run.environment = "{}";
     ExecutionRecord e;
     e.stage = "train";
     e.cmd = "[\"./train\"]";
@@ -46,19 +44,7 @@ struct Recorded {
     e.outputs = {{"model.bin", model_digest, 10, false, "output"}, {"metrics.json", metrics_digest, 20, false, "output"}};
     e.metrics = {{"metrics.json", "acc", "0.9000001"}};
     run.executions.push_back(e);
-    ModelVersion v;
-    v.model = "clf";
-    v.major = 1;
-    v.path = "model.bin";
-    v.digest = model_digest;
-    v.stage = "train";
-    v.bump = "first";
-    v.basis = "{}";
-    run.models.push_back(v);
-    LineageStore store(t.lineage_path());
-    const int64_t id = store.record(run);
-    version = store.model_versions("clf").at(0);
-    CHECK(version.run_id == id);
+    version = t.record_version(run, "model.bin");
   }
 
   // A runner that plays `pipe repro --force` in the scratch workspace,
