@@ -70,9 +70,9 @@ void add_dag(CLI::App& app, Context& ctx) {
     for (const std::string& file : p.tracked) tracked.emplace_back(file, pipeline::read_tracked(*project.disk, file).path);
     const auto data = pipeline::data_nodes(p, tracked);
     if (opt->json) fmt::print("{}", dag_json(p, g, keep, data));
-    else if (opt->dot) fmt::print("{}", pipeline::dag_dot(p, g, keep, data));
-    else if (opt->mermaid) fmt::print("{}", pipeline::dag_mermaid(p, g, keep, data));
-    else fmt::print("{}", pipeline::dag_text(p, g, keep, data));
+    else if (opt->dot) fmt::print("{}", pipeline::dag_dot(p, g, keep, data, ws.cwd));
+    else if (opt->mermaid) fmt::print("{}", pipeline::dag_mermaid(p, g, keep, data, ws.cwd));
+    else fmt::print("{}", pipeline::dag_text(p, g, keep, data, ws.cwd));
   });
 }
 

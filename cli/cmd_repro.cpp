@@ -20,6 +20,7 @@
 #include "transfer.h"
 #include "repro.h"
 #include "signals.h"
+#include "targets.h"
 
 namespace pipe_cli {
 namespace {
@@ -41,6 +42,9 @@ class TerminalReporter : public pipeline::ReproReporter {
   // With --json, progress goes to stderr and stdout carries only the summary.
   TerminalReporter(bool explain, bool json) : explain_(explain), out_(json ? stderr : stdout) {}
 
+  // Stage names are shown as typed from this folder (project-relative).
+  void set_cwd(const std::string& cwd) { cwd_ = cwd; }
+
   // One entry per stage the run decided about, for --json.
   nlohmann::json summary() const {
     std::lock_guard lock(mutex_);
@@ -61,17 +65,17 @@ class TerminalReporter : public pipeline::ReproReporter {
 
   void up_to_date(const pipeline::Stage& s) override {
     std::lock_guard lock(mutex_);
-    fmt::print(out_, "Stage '{}' didn't change, skipping\n", s.name);
+    fmt::print(out_, "Stage '{}' didn't change, skipping\n", name(s));
     record(s, "up_to_date");
   }
   void frozen(const pipeline::Stage& s) override {
     std::lock_guard lock(mutex_);
-    fmt::print(out_, "Stage '{}' is frozen, skipping\n", s.name);
+    fmt::print(out_, "Stage '{}' is frozen, skipping\n", name(s));
     record(s, "frozen");
   }
   void will_run(const pipeline::Stage& s, const std::vector<pipeline::Reason>& reasons, bool dry) override {
     std::lock_guard lock(mutex_);
-    fmt::print(out_, "{} stage '{}':\n", dry ? "Would run" : "Running", s.name);
+    fmt::print(out_, "{} stage '{}':\n", dry ? "Would run" : "Running", name(s));
     if (explain_ || dry)
       for (const auto& r : reasons) fmt::print(out_, "  because {}\n", r.describe());
     for (const auto& c : s.cmds) fmt::print(out_, "> {}\n", c);
@@ -84,7 +88,7 @@ class TerminalReporter : public pipeline::ReproReporter {
     std::lock_guard lock(mutex_);
     --running_;
     const double seconds = static_cast<double>(r.end_ns - r.start_ns) / 1e9;
-    fmt::print(out_, "Stage '{}' finished in {:.2f} s\n", s.name, seconds);
+    fmt::print(out_, "Stage '{}' finished in {:.2f} s\n", name(s), seconds);
     std::fflush(out_);
     nlohmann::json& entry = record(s, "ran");
     entry["seconds"] = seconds;
@@ -92,28 +96,29 @@ class TerminalReporter : public pipeline::ReproReporter {
   void failed(const pipeline::Stage& s, const pipeline::JobResult&, const std::string& why) override {
     std::lock_guard lock(mutex_);
     --running_;  // every failed stage was announced by will_run
-    fmt::print(stderr, "pipe: error: stage '{}' failed: {} (log: {})\n", s.name, why, pipeline::stage_log_path(s.name));
+    fmt::print(stderr, "pipe: error: stage '{}' failed: {} (log: {})\n", name(s), why, pipeline::stage_log_path(s.name));
     nlohmann::json& entry = record(s, "failed");
     entry["error"] = why;
     entry["log"] = pipeline::stage_log_path(s.name);
   }
   void restored(const pipeline::Stage& s) override {
     std::lock_guard lock(mutex_);
-    fmt::print(out_, "Stage '{}' restored from run-cache\n", s.name);
+    fmt::print(out_, "Stage '{}' restored from run-cache\n", name(s));
     record(s, "restored");
   }
   void blocked(const pipeline::Stage& s, const std::string& upstream) override {
     std::lock_guard lock(mutex_);
-    fmt::print(stderr, "Stage '{}' not run: upstream stage '{}' failed\n", s.name, upstream);
+    fmt::print(stderr, "Stage '{}' not run: upstream stage '{}' failed\n", name(s), upstream);
     record(s, "blocked")["failed_upstream"] = upstream;
   }
   void not_started(const pipeline::Stage& s) override {
     std::lock_guard lock(mutex_);
-    fmt::print(stderr, "Stage '{}' not run: stopped after a failure (-k keeps independent stages going)\n", s.name);
+    fmt::print(stderr, "Stage '{}' not run: stopped after a failure (-k keeps independent stages going)\n", name(s));
     record(s, "not_started");
   }
 
  private:
+  std::string name(const pipeline::Stage& s) const { return pipeline::display_name(s, cwd_); }
   // Callers hold mutex_.
   nlohmann::json& record(const pipeline::Stage& s, const char* state) {
     nlohmann::json& entry = stages_[s.name];
@@ -127,6 +132,7 @@ class TerminalReporter : public pipeline::ReproReporter {
   std::FILE* out_;
   nlohmann::json stages_ = nlohmann::json::object();
   int running_ = 0;
+  std::string cwd_;
 };
 
 }  // namespace
@@ -199,6 +205,7 @@ void add_repro(CLI::App& app, Context& ctx) {
     // Loaded once the lock is held, so it sees what an earlier run wrote;
     // the lineage record and --push use this same state.
     pipeline::Workspace ws = open_workspace(ctx, project);
+    reporter.set_cwd(ws.cwd);
     pipeline::ReproSummary summary;
     try {
       summary = pipeline::repro(ws, opt->repro, *runner, reporter, watcher.received());

@@ -7,6 +7,7 @@
 #include "app.h"
 #include "remote.h"
 #include "status.h"
+#include "targets.h"
 #include "transfer.h"
 
 namespace pipe_cli {
@@ -91,7 +92,7 @@ void add_status(CLI::App& app, Context& ctx) {
       }
       js["state"] = st.reasons.empty() ? "up_to_date" : "changed";
       js["reasons"] = nlohmann::json::array();
-      if (!st.reasons.empty()) text += s.name + ":\n";
+      if (!st.reasons.empty()) text += pipeline::display_name(s, ws.cwd) + ":\n";
       for (const auto& r : st.reasons) {
         text += "    " + r.describe() + "\n";
         nlohmann::json jr = {{"type", r.category()}, {"change", r.change()}, {"text", r.describe()}};

@@ -4,6 +4,8 @@
 
 #include "graph.h"
 #include "paths.h"
+#include "pipeline.h"
+#include "targets.h"
 
 namespace pipeline {
 namespace {
@@ -24,14 +26,21 @@ bool shown(const DataNode& d, const std::vector<bool>& keep) {
   return std::any_of(d.consumers.begin(), d.consumers.end(), [&](size_t c) { return keep[c]; });
 }
 
+// Every stage's name as typed from `cwd`.
+std::vector<std::string> stage_names(const Pipeline& p, const std::string& cwd) {
+  std::vector<std::string> out;
+  for (const Stage& s : p.stages) out.push_back(display_name(s, cwd));
+  return out;
+}
+
 // Upstream names of stage i: data nodes first, then stages.
-std::vector<std::string> upstream_names(const Pipeline& p, const Graph& g, const std::vector<bool>& keep,
-                                        const std::vector<DataNode>& data, size_t i) {
+std::vector<std::string> upstream_names(const std::vector<std::string>& names, const Graph& g,
+                                        const std::vector<bool>& keep, const std::vector<DataNode>& data, size_t i) {
   std::vector<std::string> out;
   for (const DataNode& d : data)
     if (std::find(d.consumers.begin(), d.consumers.end(), i) != d.consumers.end()) out.push_back(d.name);
   for (size_t u : g.upstream(i))
-    if (keep[u]) out.push_back(p.stages[u].name);
+    if (keep[u]) out.push_back(names[u]);
   return out;
 }
 
@@ -53,45 +62,48 @@ std::vector<DataNode> data_nodes(const Pipeline& p, const std::vector<std::pair<
 }
 
 std::string dag_text(const Pipeline& p, const Graph& g, const std::vector<bool>& keep,
-                     const std::vector<DataNode>& data) {
+                     const std::vector<DataNode>& data, const std::string& cwd) {
+  const std::vector<std::string> names = stage_names(p, cwd);
   size_t width = 0;
   for (size_t i : g.order())
-    if (keep[i]) width = std::max(width, p.stages[i].name.size());
+    if (keep[i]) width = std::max(width, names[i].size());
   std::string out;
   for (const DataNode& d : data)
     if (shown(d, keep)) out += d.name + "\n";
   for (size_t i : g.order()) {
     if (!keep[i]) continue;
     std::string ups;
-    for (const std::string& u : upstream_names(p, g, keep, data, i)) ups += (ups.empty() ? "" : ", ") + u;
-    if (ups.empty()) out += fmt::format("{}\n", p.stages[i].name);
-    else out += fmt::format("{:<{}}  <- {}\n", p.stages[i].name, width, ups);
+    for (const std::string& u : upstream_names(names, g, keep, data, i)) ups += (ups.empty() ? "" : ", ") + u;
+    if (ups.empty()) out += fmt::format("{}\n", names[i]);
+    else out += fmt::format("{:<{}}  <- {}\n", names[i], width, ups);
   }
   return out;
 }
 
 std::string dag_dot(const Pipeline& p, const Graph& g, const std::vector<bool>& keep,
-                    const std::vector<DataNode>& data) {
+                    const std::vector<DataNode>& data, const std::string& cwd) {
+  const std::vector<std::string> names = stage_names(p, cwd);
   std::string out = "strict digraph {\n";
   for (const DataNode& d : data)
     if (shown(d, keep)) out += fmt::format("  {} [shape=note];\n", quoted(d.name));
   for (size_t i : g.order())
-    if (keep[i]) out += fmt::format("  {};\n", quoted(p.stages[i].name));
+    if (keep[i]) out += fmt::format("  {};\n", quoted(names[i]));
   for (size_t i : g.order()) {
     if (!keep[i]) continue;
-    for (const std::string& u : upstream_names(p, g, keep, data, i))
-      out += fmt::format("  {} -> {};\n", quoted(u), quoted(p.stages[i].name));
+    for (const std::string& u : upstream_names(names, g, keep, data, i))
+      out += fmt::format("  {} -> {};\n", quoted(u), quoted(names[i]));
   }
   return out + "}\n";
 }
 
 std::string dag_mermaid(const Pipeline& p, const Graph& g, const std::vector<bool>& keep,
-                        const std::vector<DataNode>& data) {
+                        const std::vector<DataNode>& data, const std::string& cwd) {
+  const std::vector<std::string> names = stage_names(p, cwd);
   std::string out = "flowchart TD\n";
   for (size_t k = 0; k < data.size(); ++k)
     if (shown(data[k], keep)) out += fmt::format("  data{}[/{}/]\n", k, quoted(data[k].name));
   for (size_t i : g.order())
-    if (keep[i]) out += fmt::format("  node{}[{}]\n", i, quoted(p.stages[i].name));
+    if (keep[i]) out += fmt::format("  node{}[{}]\n", i, quoted(names[i]));
   for (size_t i : g.order()) {
     if (!keep[i]) continue;
     for (size_t k = 0; k < data.size(); ++k)

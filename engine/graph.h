@@ -48,11 +48,12 @@ std::vector<DataNode> data_nodes(const Pipeline& p, const std::vector<std::pair<
 
 // Renderings for `pipe dag`, limited to stages where `keep` is true; data
 // nodes appear when a kept stage consumes them, or when all stages are kept.
+// Stage names read as typed from folder `cwd` (see display_name).
 std::string dag_text(const Pipeline& p, const Graph& g, const std::vector<bool>& keep,
-                     const std::vector<DataNode>& data = {});
+                     const std::vector<DataNode>& data = {}, const std::string& cwd = "");
 std::string dag_dot(const Pipeline& p, const Graph& g, const std::vector<bool>& keep,
-                    const std::vector<DataNode>& data = {});
+                    const std::vector<DataNode>& data = {}, const std::string& cwd = "");
 std::string dag_mermaid(const Pipeline& p, const Graph& g, const std::vector<bool>& keep,
-                        const std::vector<DataNode>& data = {});
+                        const std::vector<DataNode>& data = {}, const std::string& cwd = "");
 
 }  // namespace pipeline

@@ -178,4 +178,11 @@ bool Selection::wants(size_t stage, const std::string& output) const {
   return only.empty() || std::find(only.begin(), only.end(), output) != only.end();
 }
 
+std::string display_name(const Stage& stage, const std::string& cwd) {
+  if (cwd.empty() || stage.file.empty()) return stage.name;
+  const std::string& local = stage.local.empty() ? stage.name : stage.local;
+  if (parent_path(stage.file) == cwd) return local;
+  return relative_to(cwd, stage.file) + ":" + local;
+}
+
 }  // namespace pipeline

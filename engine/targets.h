@@ -27,6 +27,13 @@ struct TargetOptions {
 std::vector<size_t> resolve_targets(const Pipeline& p, const std::vector<std::string>& targets,
                                     const std::string& cwd = "", const TargetOptions& options = {});
 
+struct Stage;
+
+// A stage's address as typed from folder `cwd`, as DVC prints it: the bare
+// name for a stage of cwd's own pipeline file, else the file's path from
+// cwd and the name ("../dvc.yaml:report"). From the root, the address.
+std::string display_name(const Stage& stage, const std::string& cwd);
+
 struct Target {
   std::string text;  // as typed: a stage name is taken as is
   std::string path;  // project-relative form of it as a path; "" if none

@@ -72,6 +72,11 @@ expect_exit 0 pipe status
 assert_contains "params.yaml is the one beside the pipeline file" "$OUT" "param modified: lr (train/params.yaml) 0.1 -> 0.2"
 expect_exit 0 pipe params diff
 assert_contains "params diff reads every file's lock and params" "$OUT" "train/params.yaml:lr  0.1 -> 0.2"
+assert_contains "status names this folder's stages bare, as DVC does" "$OUT$(pipe status)" "fit:"
+assert_not_contains "not by their address from the root" "$(pipe status)" "train/pipe.yaml:fit:"
+expect_exit 0 pipe dag
+assert_contains "dag names other files' stages from here" "$(echo "$OUT" | tr -s ' ')" "fit <- ../prep/dvc.yaml:clean"
+assert_contains "and the root's by its file from here" "$(echo "$OUT" | tr -s ' ')" "../pipe.yaml:report <- fit"
 expect_exit 0 pipe repro
 assert_ran "repro in a folder runs that folder's pipeline, not the stages downstream of it" "fit fit-a fit-b"
 expect_exit 0 pipe repro fit

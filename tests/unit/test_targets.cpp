@@ -66,3 +66,21 @@ TEST_CASE("a bare name in a folder without a pipeline file says how to name it")
   Repo r;
   CHECK_THROWS_WITH_AS(r.names({"fit"}, "data"), doctest::Contains("'sub/dvc.yaml:fit'"), Error);
 }
+
+TEST_CASE("names are shown as typed from the current folder, and each reads back as that stage") {
+  Repo r;
+  auto shown = [&](const std::string& cwd) {
+    Names out;
+    for (const Stage& s : r.p.stages) out.push_back(display_name(s, cwd));
+    return out;
+  };
+  CHECK(shown("") == Names{"report", "train/dvc.yaml:fit", "train/dvc.yaml:tune@a", "train/dvc.yaml:tune@b",
+                           "train/deep/dvc.yaml:fit"});
+  CHECK(shown("train") == Names{"../pipe.yaml:report", "fit", "tune@a", "tune@b", "deep/dvc.yaml:fit"});
+  CHECK(shown("train/deep") ==
+        Names{"../../pipe.yaml:report", "../dvc.yaml:fit", "../dvc.yaml:tune@a", "../dvc.yaml:tune@b", "fit"});
+  CHECK(shown("notes")[1] == "../train/dvc.yaml:fit");
+  for (const std::string cwd : {"", "train", "train/deep", "notes"})
+    for (size_t i = 0; i < r.p.stages.size(); ++i)
+      CHECK(r.names({display_name(r.p.stages[i], cwd)}, cwd) == Names{r.p.stages[i].name});
+}
