@@ -17,17 +17,23 @@
 
 namespace pipeline::testing {
 
-struct TempProject {
-  std::string root;
-  Project project;
-
-  TempProject() {
-    char d[] = "/tmp/pipe-project-XXXXXX";
+// A fresh directory, removed with everything in it at the end.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char d[] = "/tmp/pipe-test-XXXXXX";
     REQUIRE(mkdtemp(d));
-    root = d;
-    project = open_project(root);
+    path = d;
   }
-  ~TempProject() { std::filesystem::remove_all(root); }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+struct TempProject {
+  TempDir dir;
+  std::string root = dir.path;
+  Project project = open_project(root);
 
   void write(const std::string& path, const std::string& text) const { write_abs(root + "/" + path, text); }
   static void write_abs(const std::string& abs, const std::string& text) {

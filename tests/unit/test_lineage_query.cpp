@@ -11,6 +11,7 @@
 #include "lineage.h"
 #include "lineage_query.h"
 #include "repro.h"
+#include "temp_project.h"
 #include "workspace.h"
 
 using namespace pipeline;
@@ -20,14 +21,8 @@ using pipeline::testing::FakeRunner;
 namespace {
 
 struct TempStore {
-  std::string dir;
-  TempStore() {
-    char d[] = "/tmp/pipe-query-XXXXXX";
-    REQUIRE(mkdtemp(d));
-    dir = d;
-  }
-  ~TempStore() { std::filesystem::remove_all(dir); }
-  std::string path() const { return dir + "/lineage.db"; }
+  pipeline::testing::TempDir dir;
+  std::string path() const { return dir.path + "/lineage.db"; }
 };
 
 std::string hex(char c) { return std::string(32, c); }
