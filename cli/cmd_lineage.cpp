@@ -196,18 +196,22 @@ void add_params(CLI::App& app, Context& ctx) {
   diff->add_flag("--json", opt->json, "Machine-readable output");
   diff->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    // Two recorded versions need only the lineage store, not a pipeline
+    // that loads.
+    if (!opt->target.empty() && !opt->other.empty()) {
+      pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
+      const auto a = pipeline::find_version(store, opt->target), b = pipeline::find_version(store, opt->other);
+      return print_diff("params", version_name(a), pipeline::recorded_values(store, a, false), version_name(b),
+                        pipeline::recorded_values(store, b, false), opt->json);
+    }
     auto ws = open_workspace(ctx, project);
     if (opt->target.empty())
       return print_diff("params", "pipe.lock", pipeline::locked_params(ws), "workspace", pipeline::workspace_params(ws),
                         opt->json);
     pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
     const auto a = pipeline::find_version(store, opt->target);
-    if (opt->other.empty())
-      return print_diff("params", version_name(a), pipeline::recorded_values(store, a, false), "workspace",
-                        pipeline::workspace_params(ws), opt->json);
-    const auto b = pipeline::find_version(store, opt->other);
-    print_diff("params", version_name(a), pipeline::recorded_values(store, a, false), version_name(b),
-               pipeline::recorded_values(store, b, false), opt->json);
+    print_diff("params", version_name(a), pipeline::recorded_values(store, a, false), "workspace",
+               pipeline::workspace_params(ws), opt->json);
   });
 }
 

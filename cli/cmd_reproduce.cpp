@@ -4,6 +4,8 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <memory>
 
@@ -14,6 +16,7 @@
 #include "remote.h"
 #include "reproduce.h"
 #include "runner.h"
+#include "signals.h"
 
 namespace pipe_cli {
 namespace {
@@ -43,16 +46,28 @@ void add_reproduce(CLI::App* audit, Context& ctx) {
   cmd->add_option("--tolerance", opt->tolerance, "Relative tolerance for metrics (default 1e-6)");
   cmd->add_flag("--json", opt->json_out, "Machine-readable output");
   cmd->callback([&ctx, opt] {
+    // Before any other thread: Ctrl-C stops the re-execution (its own
+    // process group), and the scratch workspace is removed as on any end.
+    std::atomic<pipeline::Runner*> runner_ptr{nullptr};
+    pipeline::SignalWatcher watcher([&](int, int count) {
+      if (pipeline::Runner* runner = runner_ptr.load()) runner->signal_all(count == 1 ? SIGTERM : SIGKILL);
+    });
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
     const pipeline::ModelVersion v = pipeline::find_version(store, opt->ref);
-    auto remote = optional_remote(project, opt->remote);
+    std::unique_ptr<pipeline::Remote> remote;
     pipeline::ReproduceOptions options;
     options.tolerance = opt->tolerance;
-    options.remote = remote.get();
+    options.remote = [&]() {
+      remote = optional_remote(project, opt->remote);
+      return remote.get();
+    };
     options.pipe_binary = self_path();
+    options.keep = opt->keep;
     auto runner = pipeline::make_local_runner([](const std::string&, std::string_view) {});
+    runner_ptr = runner.get();
     const auto r = pipeline::reproduce_version(project, store, v, options, *runner);
+    runner_ptr = nullptr;
 
     if (opt->json_out) {
       nlohmann::json stages = nlohmann::json::array();
@@ -68,7 +83,7 @@ void add_reproduce(CLI::App* audit, Context& ctx) {
     } else {
       fmt::print("Reproducing {} {} (run {}) in {}\n", v.model, v.version(), v.run_id, r.scratch);
       fmt::print("  files from {}\n", r.source);
-      if (r.fetched) fmt::print("  fetched {} objects from {}\n", r.fetched, remote->describe());
+      if (r.fetched) fmt::print("  fetched {} objects from {}\n", r.fetched, r.fetched_from);
       for (const auto& x : r.external) fmt::print("  external input {}: read as it is now (pipe keeps no copy)\n", x);
       for (const auto& m : r.missing)
         fmt::print("  cannot materialise input {}: not in the cache, the workspace or a remote\n", m);
@@ -80,6 +95,7 @@ void add_reproduce(CLI::App* audit, Context& ctx) {
     std::error_code ec;
     if (opt->keep) fmt::print(stderr, "pipe: kept the scratch workspace {}\n", r.scratch);
     else std::filesystem::remove_all(r.scratch, ec);
+    if (watcher.received()) throw pipeline::Error(pipeline::Exit::kInterrupted, "interrupted");
     if (!r.reproduced) ctx.exit_code = 1;
   });
 }

@@ -93,19 +93,22 @@ std::vector<LockedArtifact> recorded_inputs(const RunRecord& run) {
   return out;
 }
 
-// Copies workspace content into the cache without touching the workspace
-// (no links back to the objects, unlike a commit).
+// Copies workspace content into the cache without touching the workspace:
+// never a hard link (that would make the user's file read-only and share
+// its inode with the object), whatever the cache's link order says.
 bool cache_from_workspace(Project& project, const std::string& path, const ArtifactInfo& info) {
   if (!project.cache) return false;
+  ObjectStore copier(project.cache->dir());
+  copier.set_link_types({LinkType::kReflink, LinkType::kCopy});
   const std::string abs = project.root + "/" + path;
   try {
     if (!info.is_dir) {
-      project.cache->put_file(abs, info.digest);
+      copier.put_file(abs, info.digest);
       return true;
     }
     if (!info.files) return false;
-    for (const auto& f : *info.files) project.cache->put_file(abs + "/" + f.path, f.digest);
-    project.cache->put_manifest(info.digest, *info.files);
+    for (const auto& f : *info.files) copier.put_file(abs + "/" + f.path, f.digest);
+    copier.put_manifest(info.digest, *info.files);
     return true;
   } catch (const Error&) {
     return false;  // it changed since it was hashed, or the disk is full
@@ -195,37 +198,38 @@ std::vector<StageVerdict> compare_outputs(Disk& scratch, const RunRecord& run, d
   return out;
 }
 
-Reproduction reproduce_version(Project& project, LineageStore& store, const ModelVersion& v,
-                               const ReproduceOptions& options, Runner& runner) {
-  if (!project.cache) throw Error(Exit::kFailed, "reproducing a version needs the project's cache");
-  Reproduction r;
-  const RunRecord run = store.run(v.run_id);
-  r.scratch = project.state_path("reproduce/" + v.model + "-" + v.version() + "-" + std::to_string(::getpid()));
-  std::error_code ec;
-  fs::remove_all(r.scratch, ec);
-  fs::create_directories(r.scratch + "/.pipe", ec);
-  if (ec) throw Error(Exit::kIo, "cannot create '" + r.scratch + "': " + ec.message());
-  // The scratch project has the project's settings (the remotes' ones
-  // let a stage's URL deps be asked about) and shares its cache, so the
-  // inputs put there by digest cost no copy.
+namespace {
+
+// The project's files, then its settings: the remotes' ones let a stage's
+// URL deps be asked about, and cache.dir goes in config.local, which wins
+// over the config file and is never in git, so the scratch shares the
+// project's cache whatever the archive held.
+Project prepare_scratch(Project& project, const RunRecord& run, Reproduction& r) {
+  auto files = make_real_disk(r.scratch);
+  r.source = populate(project, *files, run, r.scratch);
   for (const char* name : {kConfigFile, kLocalConfigFile}) {
-    std::error_code copy_ec;
+    std::error_code ec;
     if (fs::exists(project.state_path(name)))
-      fs::copy_file(project.state_path(name), r.scratch + "/.pipe/" + name, fs::copy_options::overwrite_existing, copy_ec);
-    if (copy_ec) throw Error(Exit::kIo, "cannot copy '" + project.state_path(name) + "': " + copy_ec.message());
+      fs::copy_file(project.state_path(name), r.scratch + "/.pipe/" + name, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw Error(Exit::kIo, "cannot copy '" + project.state_path(name) + "': " + ec.message());
   }
   const std::string cache_dir = project.cache->dir();
-  edit_config(r.scratch + "/.pipe/" + kLocalConfigFile, "cache.dir", nullptr);
-  edit_config(r.scratch + "/.pipe/" + kConfigFile, "cache.dir", &cache_dir);
-  auto sandbox = open_project(r.scratch);
-  r.source = populate(project, *sandbox.disk, run, r.scratch);
+  edit_config(r.scratch + "/.pipe/" + kLocalConfigFile, "cache.dir", &cache_dir);
+  return open_project(r.scratch);
+}
 
+void run_in_scratch(Project& project, LineageStore& store, const ModelVersion& v, const RunRecord& run,
+                    const ReproduceOptions& options, Runner& runner, Reproduction& r) {
+  auto sandbox = prepare_scratch(project, run, r);
   // Inputs the cache lacks come from the remote, when there is one.
   std::vector<LockedArtifact> absent;
   for (const LockedArtifact& a : recorded_inputs(run))
     if (!restorable(project, a)) absent.push_back(a);
   if (!absent.empty() && options.remote)
-    r.fetched = fetch_artifacts(project, *options.remote, absent, options.jobs, {}).transferred;
+    if (Remote* remote = options.remote()) {
+      r.fetched = fetch_artifacts(project, *remote, absent, options.jobs, {}).transferred;
+      r.fetched_from = remote->describe();
+    }
 
   r.missing = materialise_inputs(project, sandbox, run);
   std::set<std::string> external;
@@ -268,6 +272,27 @@ Reproduction reproduce_version(Project& project, LineageStore& store, const Mode
   details.set("tolerance", Value::number(options.tolerance));
   event.details = details.canonical();
   store.add_event(event);
+}
+
+}  // namespace
+
+Reproduction reproduce_version(Project& project, LineageStore& store, const ModelVersion& v,
+                               const ReproduceOptions& options, Runner& runner) {
+  if (!project.cache) throw Error(Exit::kFailed, "reproducing a version needs the project's cache");
+  Reproduction r;
+  const RunRecord run = store.run(v.run_id);
+  r.scratch = project.state_path("reproduce/" + v.model + "-" + v.version() + "-" + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::remove_all(r.scratch, ec);
+  fs::create_directories(r.scratch + "/.pipe", ec);
+  if (ec) throw Error(Exit::kIo, "cannot create '" + r.scratch + "': " + ec.message());
+  try {
+    run_in_scratch(project, store, v, run, options, runner, r);
+  } catch (...) {
+    // Nothing is left behind on failure: the scratch holds config.local.
+    if (!options.keep) fs::remove_all(r.scratch, ec);
+    throw;
+  }
   return r;
 }
 

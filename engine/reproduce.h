@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,12 @@ class Disk;
 
 struct ReproduceOptions {
   double tolerance = 1e-6;     // relative, for metrics that differ in their last digits
-  Remote* remote = nullptr;    // fetches inputs the cache lacks; may be null
+  // The remote that fetches inputs the cache lacks, asked for only when
+  // one is needed; it may return null (none configured).
+  std::function<Remote*()> remote;
   size_t jobs = 16;            // parallel transfers from it
   std::string pipe_binary;     // the pipe that re-executes (absolute)
+  bool keep = false;           // keep the scratch workspace even when this fails
 };
 
 struct StageVerdict {
@@ -39,6 +43,7 @@ struct Reproduction {
   std::string scratch;  // absolute; left in place, the caller removes it
   std::string source;   // where the project's files came from, in words
   size_t fetched = 0;   // objects fetched from the remote
+  std::string fetched_from;
   std::vector<std::string> missing;  // inputs that could not be put in place
   // Deps outside the project (absolute paths, URLs): pipe keeps no copy,
   // so the re-execution reads them as they are now.

@@ -179,10 +179,11 @@ bool Selection::wants(size_t stage, const std::string& output) const {
 }
 
 std::string display_name(const Stage& stage, const std::string& cwd) {
-  if (cwd.empty() || stage.file.empty()) return stage.name;
+  if (cwd.empty()) return stage.name;
+  const std::string file = stage.file.empty() ? "pipe.yaml" : stage.file;  // engine tests leave it empty
   const std::string& local = stage.local.empty() ? stage.name : stage.local;
-  if (parent_path(stage.file) == cwd) return local;
-  return relative_to(cwd, stage.file) + ":" + local;
+  if (parent_path(file) == cwd) return local;
+  return relative_to(cwd, file) + ":" + local;
 }
 
 }  // namespace pipeline

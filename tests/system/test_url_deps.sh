@@ -82,6 +82,8 @@ assert_contains "and says it is external" "$OUT" "external URL, the server repor
 expect_exit 0 pipe audit reproduce feed
 assert_contains "reproduce reads a URL dep where it is" "$OUT" "external input $URL: read as it is now"
 assert_contains "and the version reproduces" "$OUT" "feed 1.0.0: reproduced"
+assert_not_contains "the remote's password appears nowhere" "$OUT$ERR" "url-DEP-canary"
+assert_eq "and no scratch workspace is left behind" "" "$(ls .pipe/reproduce 2>/dev/null)"
 echo "day 4, another size" >"$WEB/data/feeds/daily.csv"
 WHAT="audit verify after the server's object changed" expect_exit 1 pipe audit verify feed
 assert_contains "a new version at the URL is reported altered" "$OUT" "ALTERED  $URL"

@@ -110,6 +110,7 @@ TEST_CASE("a signed statement verifies with its key, not with another, and not o
   const size_t p = tampered.find("\"payload\": \"") + 12;
   tampered[p + 20] = tampered[p + 20] == 'A' ? 'B' : 'A';
   CHECK_FALSE(verify_envelope(tampered, pub, &what));
+  CHECK(what.find("no signature in it verifies") != std::string::npos);
 }
 
 TEST_CASE("text that is no DSSE envelope is a usage error, not a failed check") {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "config.h"
+#include "error.h"
 #include "fake_disk.h"
 #include "fake_runner.h"
 #include "lineage.h"
@@ -129,10 +130,26 @@ TEST_CASE("metrics that differ in their last digits reproduce within tolerance; 
 
 TEST_CASE("a failed re-execution is reported as such, with its log") {
   Recorded rec;
-  FakeRunner runner = rec.runner("weights 1\n", "{\"acc\": 0.9000001}\n", 2);
+  FakeRunner runner;
+  runner.action = [](const Job& job) {
+    TempProject::write_abs(job.log_path, "train.py: out of memory\n");
+    return 2;
+  };
   const Reproduction r = rec.reproduce(runner);
   CHECK_FALSE(r.ran);
   CHECK_FALSE(r.reproduced);
+  CHECK(r.log == "train.py: out of memory\n");
+}
+
+TEST_CASE("a reproduction that fails part way leaves no scratch workspace (it holds config.local)") {
+  Recorded rec;
+  FakeRunner runner;
+  runner.action = [](const Job&) -> int { throw Error(Exit::kIo, "disk full"); };
+  LineageStore store(rec.t.lineage_path());
+  ReproduceOptions options;
+  options.pipe_binary = "/usr/bin/pipe";
+  CHECK_THROWS_AS(reproduce_version(rec.t.project, store, rec.version, options, runner), Error);
+  CHECK(std::filesystem::is_empty(rec.t.project.state_path("reproduce")));
 }
 
 TEST_CASE("an input neither cached nor in the workspace is listed as missing, and nothing runs") {
@@ -166,6 +183,16 @@ TEST_CASE("an input taken from the workspace goes into the cache, and the worksp
   CHECK(rec.t.project.cache->has(d));
   CHECK(TempProject::read_abs(rec.t.root + "/data.txt") == "rows\n");
   CHECK(std::filesystem::hard_link_count(rec.t.root + "/data.txt") == 1);
+}
+
+TEST_CASE("with hard links first in the cache's link order, the workspace input is still copied, not linked") {
+  Recorded rec;
+  rec.t.project.cache->set_link_types({LinkType::kHardlink, LinkType::kCopy});
+  FakeRunner runner = rec.runner("weights 1\n", "{\"acc\": 0.9000001}\n");
+  CHECK(rec.reproduce(runner).reproduced);
+  CHECK(std::filesystem::hard_link_count(rec.t.root + "/data.txt") == 1);
+  const auto perms = std::filesystem::status(rec.t.root + "/data.txt").permissions();
+  CHECK((perms & std::filesystem::perms::owner_write) != std::filesystem::perms::none);
 }
 
 TEST_CASE("compare_outputs: stages without outputs are exact when the re-execution failed, others are not") {
@@ -213,6 +240,7 @@ TEST_CASE("the scratch workspace has the project's settings, with the project's 
   };
   rec.reproduce(runner);
   CHECK(config.find("http://feeds.example") != std::string::npos);
-  CHECK(config.find(rec.t.project.cache->dir()) != std::string::npos);
   CHECK(local.find("s3cret") != std::string::npos);
+  // In config.local, which wins over a config file from git.
+  CHECK(local.find(rec.t.project.cache->dir()) != std::string::npos);
 }
