@@ -82,7 +82,7 @@ std::vector<ArtifactCheck> verify_artifacts(Project& project, LineageStore& stor
     ArtifactCheck c{a, "", ""};
     Digest d;
     std::string safe, why;
-    if (Digest::parse(a.digest, &d) && a.role != "output" && (is_url(a.path) || a.path.rfind('/', 0) == 0)) {
+    if (Digest::parse(a.digest, &d) && a.role != "output" && is_external_dep(a.path)) {
       out.push_back(check_external(hasher, a, d));
       continue;
     }

@@ -12,7 +12,7 @@ namespace {
 // Paths between the lock's folder and the project root. Absolute paths
 // and URLs (external deps) are the same in both.
 std::string to_project(const std::string& folder, const std::string& lock_file, const std::string& path) {
-  if (folder.empty() || path.empty() || path[0] == '/' || is_url(path)) return path;
+  if (folder.empty() || path.empty() || is_external_dep(path)) return path;
   std::string out, why;
   if (!project_path(folder, path, &out, &why))
     throw Error(Exit::kBadPipeline, lock_file + ": path '" + path + "': " + why +
@@ -21,7 +21,7 @@ std::string to_project(const std::string& folder, const std::string& lock_file, 
 }
 
 std::string to_folder(const std::string& folder, const std::string& path) {
-  if (folder.empty() || path.empty() || path[0] == '/' || is_url(path)) return path;
+  if (folder.empty() || path.empty() || is_external_dep(path)) return path;
   return relative_to(folder, path);
 }
 

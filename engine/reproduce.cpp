@@ -75,8 +75,6 @@ std::string populate(Project& project, Disk& scratch_disk, const RunRecord& run,
                         : "the workspace (git commit " + commit.substr(0, 12) + " does not hold the project)";
 }
 
-bool is_external(const std::string& path) { return is_url(path) || path.rfind('/', 0) == 0; }
-
 // Each recorded input inside the project once, as pipe.lock would name it.
 // External deps (absolute paths, URLs) are read where they are.
 std::vector<LockedArtifact> recorded_inputs(const RunRecord& run) {
@@ -84,7 +82,7 @@ std::vector<LockedArtifact> recorded_inputs(const RunRecord& run) {
   std::set<std::string> done;
   for (const auto& e : run.executions)
     for (const auto& a : e.inputs) {
-      if (is_external(a.path)) continue;
+      if (is_external_dep(a.path)) continue;
       LockedArtifact want;
       want.path = a.path;
       want.is_dir = a.is_dir;
@@ -235,7 +233,7 @@ void run_in_scratch(Project& project, LineageStore& store, const ModelVersion& v
   std::set<std::string> external;
   for (const auto& e : run.executions)
     for (const auto& a : e.inputs)
-      if (is_external(a.path) && external.insert(a.path).second) r.external.push_back(a.path);
+      if (is_external_dep(a.path) && external.insert(a.path).second) r.external.push_back(a.path);
   if (r.missing.empty()) {
     Job job;
     job.stage = "reproduce";

@@ -14,6 +14,9 @@ namespace pipeline {
 
 // "s3://bucket/key", "https://host/x": a scheme, then "://".
 bool is_url(const std::string& path);
+// A dep outside the project, read where it is and never cached: a URL or
+// an absolute path (DVC's external deps).
+inline bool is_external_dep(const std::string& path) { return is_url(path) || (!path.empty() && path[0] == '/'); }
 
 // The seam to the servers; remotes/url_stat.cpp has the real one.
 class UrlStat {
