@@ -50,10 +50,8 @@ void connect_urls(pipeline::Project& project) {
     project.urls = pipeline::make_url_stat(project.config, project.root + "/" + pipeline::kStateDir);
 }
 
-std::unique_ptr<pipeline::ProjectLock> lock_project(const pipeline::Project& project) {
-  return std::make_unique<pipeline::ProjectLock>(project.state_path("repro.lock"), -1.0, [](const std::string& m) {
-    fmt::print(stderr, "pipe: {}\n", m);
-  });
+std::unique_ptr<pipeline::ProjectLock> lock_project(const pipeline::Project& project, const std::string& command) {
+  return pipeline::lock_project(project, command, -1.0, [](const std::string& m) { fmt::print(stderr, "pipe: {}\n", m); });
 }
 
 int run(int argc, char** argv) {

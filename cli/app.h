@@ -89,7 +89,8 @@ pipeline::Workspace open_workspace(const Context& ctx, pipeline::Project& projec
 void connect_urls(pipeline::Project& project);
 
 // Holds the project lock for a command that writes pipe.lock, .pipe files
-// or the workspace, waiting (and saying so) while a `pipe repro` runs.
-std::unique_ptr<pipeline::ProjectLock> lock_project(const pipeline::Project& project);
+// or the workspace, waiting (and saying so) while a `pipe repro` runs;
+// `command` ("pipe add") is what a waiting command is told holds it.
+std::unique_ptr<pipeline::ProjectLock> lock_project(const pipeline::Project& project, const std::string& command);
 
 }  // namespace pipe_cli

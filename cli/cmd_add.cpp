@@ -16,7 +16,7 @@ void add_add(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, paths] {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
-    const auto lock = lock_project(project);
+    const auto lock = lock_project(project, "pipe add");
     auto ws = open_workspace(ctx, project);
     std::vector<std::string> relative;
     for (const std::string& p : *paths) relative.push_back(project_relative(ctx, root, p, "add"));

@@ -26,7 +26,7 @@ void add_checkout(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, opt] {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
-    const auto lock = lock_project(project);
+    const auto lock = lock_project(project, "pipe checkout");
     auto ws = open_workspace(ctx, project);
     const auto report = pipeline::checkout(ws, to_targets(ctx, root, opt->targets), opt->force);
     for (const auto& p : report.restored) fmt::print("restored {}\n", p);

@@ -25,7 +25,7 @@ void add_commit(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, opt] {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
-    const auto lock = lock_project(project);
+    const auto lock = lock_project(project, "pipe commit");
     auto ws = open_workspace(ctx, project);
     const auto report = pipeline::commit(ws, to_targets(ctx, root, opt->targets), opt->force);
     for (const auto& name : report.committed) fmt::print("committed {}\n", name);

@@ -146,7 +146,7 @@ void add_model(CLI::App& app, Context& ctx) {
   bump->add_option("--reason", opt->reason, "Why (recorded)")->required();
   bump->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    const auto lock = lock_project(project);
+    const auto lock = lock_project(project, "pipe model bump");
     pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
     pipeline::ModelVersion v = pipeline::find_version(store, opt->ref);
     if (opt->major) ++v.major, v.minor = 0, v.patch = 0, v.bump = "major";

@@ -70,7 +70,7 @@ void add_promote(CLI::App* model, Context& ctx) {
   promote->add_flag("--json", opt->json, "Machine-readable output");
   promote->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    const auto lock = lock_project(project);
+    const auto lock = lock_project(project, "pipe model promote");
     pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
     const pipeline::ModelVersion v = pipeline::find_version(store, opt->ref);
     const pipeline::ModelDef def = model_def(project, v.model);
@@ -98,7 +98,7 @@ void add_promote(CLI::App* model, Context& ctx) {
   rollback->add_option("--reason", opt->reason, "Why (recorded)");
   rollback->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    const auto lock = lock_project(project);
+    const auto lock = lock_project(project, "pipe model rollback");
     pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
     const pipeline::ModelDef def = model_def(project, opt->ref);
     const std::string restored =

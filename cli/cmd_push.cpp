@@ -102,7 +102,7 @@ void add_push(CLI::App& app, Context& ctx) {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
     const auto targets = to_targets(ctx, root, opt->targets);
-    const auto lock = lock_project(project);
+    const auto lock = lock_project(project, "pipe pull");
     auto ws = open_workspace(ctx, project);
     for_each_remote(ws, opt->remote, targets, [&](pipeline::Remote& remote, const pipeline::RemoteScope& scope) {
       finish(ctx, "Fetched", pipeline::fetch(ws, remote, scope, targets, opt->jobs, progress_line("fetching")));

@@ -179,9 +179,8 @@ void add_repro(CLI::App& app, Context& ctx) {
     });
     std::unique_ptr<pipeline::ProjectLock> lock;
     if (!opt->repro.dry)
-      lock = std::make_unique<pipeline::ProjectLock>(
-          project.state_path("repro.lock"), opt->wait_for_lock,
-          [&](const std::string& m) { reporter.message(m); }, &watcher.received(), run_id);
+      lock = pipeline::lock_project(project, "pipe repro", opt->wait_for_lock,
+                                    [&](const std::string& m) { reporter.message(m); }, &watcher.received(), run_id);
     auto runner = pipeline::make_local_runner(
         [&](const std::string& stage, std::string_view line) { reporter.output(stage, line); });
     runner_ptr = runner.get();

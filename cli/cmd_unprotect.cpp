@@ -16,7 +16,7 @@ void add_unprotect(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, paths] {
     const std::string root = pipeline::find_project_root(ctx.directory);
     auto project = pipeline::open_project(root);
-    const auto lock = lock_project(project);
+    const auto lock = lock_project(project, "pipe unprotect");
     for (const std::string& p : *paths) {
       const std::string rel = project_relative(ctx, root, p, "unprotect");
       const size_t n = pipeline::unprotect(project, rel);

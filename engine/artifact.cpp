@@ -11,6 +11,7 @@
 #include "lineage.h"
 #include "paths.h"
 #include "state_db.h"
+#include "temp_files.h"
 #include "url_deps.h"
 
 namespace pipeline {
@@ -55,6 +56,9 @@ void ArtifactHasher::walk(const std::string& dir, const std::string& rel, std::v
       walk(child, child_rel, found, open_dirs);
       open_dirs.pop_back();
     } else if (e.info.is_file()) {
+      // Left by a pipe killed while writing here (see temp_files.h): never
+      // part of the data.
+      if (is_temp_beside_name(e.name)) continue;
       found.push_back({std::move(child_rel), {}, e.info.size, e.info.executable, e.info.mtime_ns, e.info.inode});
     }
   }
@@ -89,12 +93,20 @@ void ArtifactHasher::digest_all(const std::string& base, std::vector<ManifestEnt
   std::atomic<bool> failed{false};
   std::string failed_path;
   std::mutex failed_mutex;
+  std::vector<char> vanished(entries.size(), 0);
   auto work = [&] {
     for (size_t k; !failed && (k = next++) < misses.size();) {
       ManifestEntry& e = entries[misses[k]];
       const std::string path = under(base, e.path);
       uint64_t size = 0;
       if (disk_.hash_file(path, &e.digest, &size)) continue;
+      // Removed since it was listed: something (a running stage) is
+      // rewriting this directory. The file is simply not there any more,
+      // so the digest differs and the artifact shows as changed.
+      if (!disk_.stat(path).exists()) {
+        vanished[misses[k]] = 1;
+        continue;
+      }
       std::lock_guard lock(failed_mutex);
       failed = true;
       failed_path = path;
@@ -116,8 +128,13 @@ void ArtifactHasher::digest_all(const std::string& base, std::vector<ManifestEnt
     const ManifestEntry& e = entries[i];
     // A file modified within the timestamp granularity could change again
     // without its mtime moving; caching it would hide that change.
-    if (state_ && e.mtime_ns < settled_before) state_->record(under(base, e.path), cached_info(e), e.digest);
+    if (state_ && !vanished[i] && e.mtime_ns < settled_before)
+      state_->record(under(base, e.path), cached_info(e), e.digest);
   }
+  size_t kept = 0;
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (!vanished[i] && kept++ != i) entries[kept - 1] = std::move(entries[i]);
+  entries.resize(kept);
 }
 
 ArtifactInfo ArtifactHasher::hash_url(const std::string& url) {
@@ -145,6 +162,7 @@ const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
     a.exists = true;
     std::vector<ManifestEntry> one{{"", {}, info.size, info.executable, info.mtime_ns, info.inode}};
     digest_all(path, one);
+    if (one.empty()) return memo_.emplace(path, ArtifactInfo{}).first->second;  // removed while being hashed
     a.digest = one.front().digest;
     a.size = info.size;
     a.mtime_ns = info.mtime_ns;

@@ -59,7 +59,8 @@ class ArtifactHasher {
             std::vector<std::pair<uint64_t, uint64_t>>& open_dirs);
   // Fills in every digest of `entries` (sorted by path, under `base`):
   // from the hash cache where it is still valid, else by reading (on
-  // several threads for many files).
+  // several threads for many files). Drops the entries whose file was
+  // removed since it was listed (a directory being rewritten).
   void digest_all(const std::string& base, std::vector<ManifestEntry>& entries);
 
   ArtifactInfo hash_url(const std::string& url);

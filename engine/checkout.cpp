@@ -18,6 +18,7 @@
 #include "project.h"
 #include "repro.h"
 #include "targets.h"
+#include "temp_files.h"
 #include "tracked.h"
 #include "workspace.h"
 
@@ -30,16 +31,17 @@ const LockedArtifact* recorded(const LockedStage& s, const std::string& path) {
   return nullptr;
 }
 
-// Rebuilds a directory beside the old one, then swaps it in, so an
-// interrupted checkout leaves the old directory or the new one.
+// Rebuilds a directory out of sight (in .pipe/tmp, where the next run
+// sweeps it if this one is killed), then swaps it in, so an interrupted
+// checkout leaves the old directory or the new one.
 void restore_directory(Project& project, const LockedArtifact& a) {
   std::vector<ManifestEntry> entries;
   if (!project.cache->read_manifest(a.digest, &entries))
     throw Error(Exit::kFailed, "its directory manifest " + a.digest.hex() + " is missing or damaged");
   const std::string target = project.root + "/" + a.path;
-  const std::string staging = target + ".pipe-tmp." + std::to_string(::getpid());
   std::error_code ec;
-  std::filesystem::remove_all(staging, ec);
+  std::filesystem::create_directories(parent_path(target), ec);
+  const std::string staging = temp_path_for(project.state_path("tmp"), target);
   try {
     std::filesystem::create_directories(staging, ec);
     std::string made;  // entries are sorted, so one check per directory
@@ -147,8 +149,7 @@ size_t unprotect(Project& project, const std::string& path) {
     } else {
       target = st;
     }
-    const std::string tmp = f.string() + ".pipe-tmp." + std::to_string(::getpid());
-    ::unlink(tmp.c_str());
+    const std::string tmp = temp_path_for(project.state_path("tmp"), f.string());
     fs::copy_file(f, tmp, ec);  // follows the link: a file of its own
     if (ec) throw Error(Exit::kIo, "cannot copy '" + f.string() + "': " + ec.message());
     ::chmod(tmp.c_str(), (target.st_mode & 0111) ? 0755 : 0644);

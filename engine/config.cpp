@@ -8,7 +8,9 @@
 #include "disk.h"
 #include "document.h"
 #include "file_io.h"
+#include "paths.h"
 #include "suggest.h"
+#include "temp_files.h"
 
 namespace pipeline {
 namespace {
@@ -201,7 +203,8 @@ bool edit_config(const std::string& path, const std::string& key, const std::str
     }
   }
   const bool secret_file = path.size() >= 6 && path.compare(path.size() - 6, 6, ".local") == 0;
-  write_file_atomically(path, render_toml(root), secret_file ? 0600 : 0644);
+  write_file_atomically(path, render_toml(root), secret_file ? 0600 : 0644,
+                        temp_path_for(parent_path(path) + "/tmp", path));
   if (secret_file) ::chmod(path.c_str(), 0600);  // an older file may have been wider
   return true;
 }

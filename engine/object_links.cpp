@@ -9,11 +9,12 @@
 #include <cerrno>
 #include <random>
 
-#include "error.h"
 #include "config.h"
+#include "error.h"
 #include "file_io.h"
 #include "object_store.h"
 #include "suggest.h"
+#include "temp_files.h"
 
 namespace pipeline {
 namespace {
@@ -109,12 +110,6 @@ int open_object(const std::string& path, const std::string& target, const Digest
     throw Error(Exit::kFailed, "'" + target + "' is not in the cache (object " + d.hex() +
                                    " missing); rerun the stage that produces it with 'pipe repro'");
   fail_io("cannot read", path, errno);
-}
-
-// Random too, not only the pid: in a container every run may get the same
-// pid, and a killed restore leaves its temp file behind.
-std::string temp_beside(const std::string& target) {
-  return target + ".pipe-tmp." + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
 }
 
 // Renames `tmp` over `target`; removes `tmp` and throws on failure.
@@ -243,7 +238,7 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
   const bool staged = purpose == Purpose::kStaged;
   // In a staging directory nothing is at `target` and nobody looks: write
   // it directly; the caller syncs the whole directory once.
-  auto temp_for = [&] { return staged ? target : temp_beside(target); };
+  auto temp_for = [&] { return staged ? target : temp_path_for(workspace_temp_, target); };
   auto finish = [&](int fd, const std::string& tmp) {
     if (!staged) return commit_temp_file(fd, tmp, target);
     if (::close(fd) != 0) fail_io("cannot write", target, errno);

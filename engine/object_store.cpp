@@ -19,6 +19,7 @@
 #include "error.h"
 #include "file_io.h"
 #include "paths.h"
+#include "temp_files.h"
 
 namespace pipeline {
 namespace {
@@ -55,7 +56,7 @@ Digest sorted_manifest_digest(const std::vector<ManifestEntry>& entries) {
   return h.finish();
 }
 
-ObjectStore::ObjectStore(std::string dir) : dir_(std::move(dir)) {}
+ObjectStore::ObjectStore(std::string dir) : dir_(std::move(dir)), workspace_temp_(dir_ + "/tmp") {}
 
 std::string ObjectStore::object_path(const Digest& d) const {
   const std::string hex = d.hex();
@@ -68,13 +69,9 @@ bool ObjectStore::has(const Digest& d) const { return ::access(object_path(d).c_
 
 bool ObjectStore::has_manifest(const Digest& d) const { return ::access(manifest_path(d).c_str(), F_OK) == 0; }
 
-std::string ObjectStore::tmp_path() const {
-  static std::atomic<uint64_t> counter{0};
-  static const uint64_t salt = std::random_device{}();
-  static const std::string pid = std::to_string(::getpid());
-  return dir_ + "/tmp/" + pid + "-" + std::to_string(salt % 100000) + "-" +
-         std::to_string(counter++);
-}
+std::string ObjectStore::tmp_path() const { return dir_ + "/tmp/" + temp_name(); }
+
+SweepResult ObjectStore::sweep_temp() const { return sweep_temp_dir(dir_ + "/tmp", kStaleTempSeconds); }
 
 void ObjectStore::put_file(const std::string& source, const Digest& expected) { put_files({{source, expected}}); }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "digest.h"
+#include "temp_files.h"
 
 namespace pipeline {
 
@@ -56,6 +57,12 @@ class ObjectStore {
   explicit ObjectStore(std::string dir);
   const std::string& dir() const { return dir_; }
 
+  // Where temp files for workspace writes go (restore_file, relink_file),
+  // so that none lands inside a tracked or output directory; the project
+  // sets <root>/.pipe/tmp. Default: the cache's tmp/.
+  void set_workspace_temp(std::string dir) { workspace_temp_ = std::move(dir); }
+  const std::string& workspace_temp() const { return workspace_temp_; }
+
   // The order in which link types are tried; default reflink, copy.
   void set_link_types(std::vector<LinkType> order) { order_ = std::move(order); }
   const std::vector<LinkType>& link_types() const { return order_; }
@@ -91,6 +98,10 @@ class ObjectStore {
              const std::optional<Digest>& streamed = std::nullopt);
   // A fresh temp file name inside the cache (its directory exists).
   std::string new_temp_path() const;
+  // Removes the temp files that killed runs left in the cache's tmp/ (see
+  // temp_files.h: a dead maker on this host, or older than a day), so a
+  // cache shared by several projects or machines is swept safely.
+  SweepResult sweep_temp() const;
   // Reads a manifest back; false if missing or damaged.
   bool read_manifest(const Digest& digest, std::vector<ManifestEntry>* entries) const;
 
@@ -130,6 +141,7 @@ class ObjectStore {
   template <typename P>
   void stage_all(const std::vector<PutItem>& files, const std::vector<P>& pending, std::vector<bool>& linked) const;
   std::string dir_;
+  std::string workspace_temp_;
   std::vector<LinkType> order_{LinkType::kReflink, LinkType::kCopy};
   // Set when the filesystem refused a link type, so it is not tried again.
   // Objects this process has just hashed into the cache (downloads): a copy

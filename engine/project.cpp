@@ -94,6 +94,7 @@ Project open_project(const std::string& root) {
   p.config = Config::load(p.root + "/" + kStateDir);
   const Config& config = p.config;
   p.cache = std::make_unique<ObjectStore>(cache_dir(p, config));
+  p.cache->set_workspace_temp(p.state_path("tmp"));
   std::vector<LinkType> order;
   std::string why;
   if (const ConfigValue* type = config.find("cache.type")) {

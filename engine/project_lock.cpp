@@ -9,8 +9,12 @@
 #include <cstring>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "error.h"
 #include "leftovers.h"
+#include "project.h"
+#include "temp_files.h"
 
 namespace pipeline {
 namespace {
@@ -30,7 +34,7 @@ std::string read_holder(int fd) {
 
 }  // namespace
 
-ProjectLock::ProjectLock(const std::string& path, double wait_seconds,
+ProjectLock::ProjectLock(const std::string& path, const std::string& command, double wait_seconds,
                          const std::function<void(const std::string&)>& on_message,
                          const std::atomic<bool>* cancel, const std::string& run_id) {
   // O_CLOEXEC: stage processes must not inherit (and so keep) the lock.
@@ -73,7 +77,7 @@ ProjectLock::ProjectLock(const std::string& path, double wait_seconds,
       if (killed > 0) on_message("stopped " + std::to_string(killed) + " leftover stage process(es) of that run");
     }
   }
-  std::string me = "pid " + std::to_string(::getpid()) + " on " + host + " (pipe repro)\n";
+  std::string me = "pid " + std::to_string(::getpid()) + " on " + host + " (" + command + ")\n";
   if (!run_id.empty()) me += "run " + run_id + "\n";
   if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, me.data(), me.size(), 0) < 0) {
     // The description is a courtesy; the flock is what excludes.
@@ -86,6 +90,23 @@ ProjectLock::~ProjectLock() {
   }
   ::flock(fd_, LOCK_UN);
   ::close(fd_);
+}
+
+std::unique_ptr<ProjectLock> lock_project(const Project& project, const std::string& command, double wait_seconds,
+                                          const std::function<void(const std::string& message)>& on_message,
+                                          const std::atomic<bool>* cancel, const std::string& run_id) {
+  auto lock = std::make_unique<ProjectLock>(project.state_path("repro.lock"), command, wait_seconds, on_message,
+                                            cancel, run_id);
+  SweepResult swept = sweep_temp_dir(project.state_path("tmp"), kStaleTempSeconds);
+  if (project.cache) {
+    const SweepResult cache = project.cache->sweep_temp();
+    swept.removed += cache.removed;
+    swept.bytes += cache.bytes;
+  }
+  if (swept.removed > 0)
+    on_message(fmt::format("removed {} temp file(s), {} bytes, that interrupted runs left", swept.removed,
+                           swept.bytes));
+  return lock;
 }
 
 }  // namespace pipeline

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace pipeline {
@@ -16,7 +17,8 @@ class ProjectLock {
   // lock. Throws Error(kLocked) on timeout. `run_id` (see leftovers.h) is
   // recorded so that whoever takes over after a crash can stop our stages.
   // Throws Error(kInterrupted) as soon as `*cancel` becomes true.
-  ProjectLock(const std::string& path, double wait_seconds,
+  // `command` ("pipe add") names the holder to whoever waits.
+  ProjectLock(const std::string& path, const std::string& command, double wait_seconds,
               const std::function<void(const std::string& message)>& on_message,
               const std::atomic<bool>* cancel = nullptr, const std::string& run_id = "");
   ~ProjectLock();
@@ -26,5 +28,15 @@ class ProjectLock {
  private:
   int fd_ = -1;
 };
+
+struct Project;
+
+// What every command that writes the workspace does first: takes the lock
+// (arguments as above), then removes what killed runs left in .pipe/tmp and
+// in the cache's tmp/ (see temp_files.h), telling `on_message` how much.
+std::unique_ptr<ProjectLock> lock_project(const Project& project, const std::string& command, double wait_seconds,
+                                          const std::function<void(const std::string& message)>& on_message,
+                                          const std::atomic<bool>* cancel = nullptr,
+                                          const std::string& run_id = "");
 
 }  // namespace pipeline

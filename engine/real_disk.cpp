@@ -14,6 +14,8 @@
 #include "disk.h"
 #include "error.h"
 #include "file_io.h"
+#include "project.h"
+#include "temp_files.h"
 
 namespace pipeline {
 namespace {
@@ -88,7 +90,10 @@ class RealDisk : public Disk {
   bool read(const std::string& path, std::string* out) override { return read_file(full(path), out); }
 
   void write_atomic(const std::string& path, const std::string& data) override {
-    write_file_atomically(full(path), data, 0644);
+    // The temp file goes to .pipe/tmp, where the next run sweeps it if
+    // this one is killed; never beside pipe.lock or inside a dataset.
+    const std::string target = full(path);
+    write_file_atomically(target, data, 0644, temp_path_for(root_ + "/" + kStateDir + "/tmp", target));
   }
 
   void remove_all(const std::string& path) override {

@@ -153,6 +153,7 @@ TransferReport push(Workspace& ws, Remote& remote, const RemoteScope& scope, con
                     size_t jobs, const TransferProgress& progress) {
   Project& project = ws.project;
   ObjectStore& cache = *project.cache;
+  cache.sweep_temp();  // push and fetch take no project lock, yet write tmp/
   TransferReport report;
   // Every object, run-cache entry and lineage record to upload. Those that
   // name others (manifests, run-cache entries, lineage) go after the data
@@ -233,6 +234,7 @@ TransferReport push(Workspace& ws, Remote& remote, const RemoteScope& scope, con
 TransferReport fetch(Workspace& ws, Remote& remote, const RemoteScope& scope, const std::vector<Target>& targets,
                      size_t jobs, const TransferProgress& progress) {
   Project& project = ws.project;
+  project.cache->sweep_temp();
   const std::vector<LockedArtifact> artifacts = recorded_artifacts(ws, targets, scope, false);
   TransferReport report = fetch_artifacts(project, remote, artifacts, jobs, progress);
   if (scope.is_default)

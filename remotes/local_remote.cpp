@@ -1,17 +1,21 @@
 // A remote that is a directory: a network share, a mounted bucket, or a
 // second disk. Objects are written crash-safely (temp file, fsync, rename),
-// as in the cache itself.
+// as in the cache itself. Temp files go to <dir>/tmp/, never beside an
+// object; the first upload of each process sweeps what killed pushes left
+// there (see temp_files.h: only dead makers' files on this host, or any
+// older than a day, since other machines may be pushing too).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <random>
+#include <mutex>
 
 #include "error.h"
 #include "file_io.h"
 #include "backends.h"
+#include "temp_files.h"
 
 namespace pipeline {
 namespace {
@@ -83,7 +87,8 @@ class LocalRemote : public Remote {
     } catch (const Error& e) {
       return {RemoteResult::Status::kFailed, e.what()};
     }
-    const std::string tmp = target + ".tmp." + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
+    std::call_once(swept_, [&] { sweep_temp_dir(dir_ + "/tmp", kStaleTempSeconds); });
+    const std::string tmp = temp_path_for(dir_ + "/tmp", target);
     const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return failed("cannot read", source, errno);
     const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
@@ -116,6 +121,7 @@ class LocalRemote : public Remote {
 
  private:
   std::string dir_;
+  std::once_flag swept_;
 };
 
 }  // namespace

@@ -156,4 +156,35 @@ else
   fail "(setup) the slow stage starts" "$(cat "$SCRATCH/l.out" "$SCRATCH/l.err")"
 fi
 
+
+# ============================================================ status while a stage rewrites its output
+# A stage deletes and rewrites a directory that pipe.lock records, over and
+# over, while `status -q` runs: status must report the output as changed
+# (exit 1), never fail to read a file that vanished under it (exit 5).
+new_project
+cat >pipe.yaml <<'EOF'
+stages:
+  churn:
+    cmd: for r in $(seq 1 ${rounds}); do rm -rf d; mkdir d; for i in $(seq 1 200); do echo $r > d/f$i; done; done
+    params: [rounds]
+    outs: [d]
+EOF
+echo "rounds: 1" >params.yaml
+expect_exit 0 pipe repro
+echo "rounds: 400" >params.yaml
+start_bg "$SCRATCH/c.out" "$SCRATCH/c.err" "$PIPE" repro
+churn_pid=$BG_PID
+codes=""
+for i in $(seq 1 40); do
+  "$PIPE" status -q >/dev/null 2>"$SCRATCH/c.status.err"
+  codes="$codes $?"
+  [ -d d ] || true
+done
+kill -TERM "$churn_pid" 2>/dev/null
+wait "$churn_pid" 2>/dev/null
+case " $codes " in
+  *" 5 "*) fail "status -q during a rewrite of an output never exits 5" "codes:$codes; $(cat "$SCRATCH/c.status.err")" ;;
+  *) pass "status -q during a rewrite of an output never exits 5 (codes:$(echo $codes | tr ' ' '\n' | sort | uniq -c | tr '\n' ' '))" ;;
+esac
+
 finish

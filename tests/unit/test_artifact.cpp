@@ -4,6 +4,7 @@
 #include <map>
 
 #include "artifact.h"
+#include "error.h"
 #include "fake_disk.h"
 #include "state_db.h"
 
@@ -139,4 +140,54 @@ TEST_CASE("a directory hashed again in a new command reads nothing: the cache ro
   pipeline::ArtifactHasher again(disk, &state);
   CHECK(again.hash("d").digest == first);
   CHECK(again.files_read() == 0);
+}
+
+namespace {
+
+// A directory being rewritten while it is hashed: `doomed` is listed, then
+// removed before it can be read, as a running stage does to its output.
+struct RewrittenDisk : FakeDisk {
+  std::string doomed;
+  bool hash_file(const std::string& path, Digest* digest, uint64_t* size) override {
+    if (path == doomed) {
+      remove_all(path);
+      return false;
+    }
+    return FakeDisk::hash_file(path, digest, size);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a file removed while its directory is hashed makes the directory differ, not an I/O error") {
+  RewrittenDisk disk;
+  disk.write("d/a.txt", "A");
+  disk.write("d/b.txt", "B");
+  const Digest before = ArtifactHasher(disk, nullptr).hash("d").digest;
+  disk.doomed = "d/b.txt";
+  ArtifactHasher h(disk, nullptr);
+  const ArtifactInfo& a = h.hash("d");
+  CHECK(a.exists);
+  CHECK(a.digest != before);
+  CHECK(a.nfiles == 1);
+  CHECK(a.digest == Digest::of(Digest::of("A").hex() + "  a.txt\n"));
+  disk.doomed = "f";
+  disk.write("f", "F");
+  CHECK_FALSE(ArtifactHasher(disk, nullptr).hash("f").exists);
+}
+
+TEST_CASE("a file that cannot be read but is still there is an I/O error") {
+  struct Unreadable : FakeDisk {
+    bool hash_file(const std::string&, Digest*, uint64_t*) override { return false; }
+  } unreadable;
+  unreadable.write("d/a.txt", "A");
+  CHECK_THROWS_WITH_AS(ArtifactHasher(unreadable, nullptr).hash("d"), doctest::Contains("cannot read 'd/a.txt'"), Error);
+}
+
+TEST_CASE("a temp file a killed pipe left beside a target is not part of the directory") {
+  FakeDisk disk;
+  disk.write("d/a.txt", "A");
+  const Digest clean = ArtifactHasher(disk, nullptr).hash("d").digest;
+  disk.write("d/a.txt.pipe-tmp.pt-0a0b0c0d-42-1-0", "");
+  CHECK(ArtifactHasher(disk, nullptr).hash("d").digest == clean);
 }
