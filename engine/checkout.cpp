@@ -216,19 +216,4 @@ CheckoutReport checkout(Workspace& ws, const std::vector<Target>& targets, bool 
   return report;
 }
 
-std::vector<Digest> referenced_objects(Workspace& ws) {
-  Project& project = ws.project;
-  const LockFile& lock = ws.lock();
-  std::vector<Digest> out;
-  for (const auto& [name, s] : lock.stages) {
-    for (const LockedArtifact& a : s.outs) {
-      out.push_back(a.digest);
-      std::vector<ManifestEntry> entries;
-      if (a.is_dir && project.cache->read_manifest(a.digest, &entries))
-        for (const ManifestEntry& e : entries) out.push_back(e.digest);
-    }
-  }
-  return out;
-}
-
 }  // namespace pipeline

@@ -45,8 +45,5 @@ CheckoutReport checkout(Workspace& ws, const std::vector<Target>& targets, bool 
 // Returns how many files it copied.
 size_t unprotect(Project& project, const std::string& path);
 
-// Every digest pipe.lock records for cached outputs, and the files of
-// recorded directories: what `cache verify` checks by default.
-std::vector<Digest> referenced_objects(Workspace& ws);
 
 }  // namespace pipeline

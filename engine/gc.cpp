@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -35,9 +36,9 @@ void reference(const ObjectStore& store, const LockedArtifact& a, std::set<std::
     for (const ManifestEntry& e : entries) keep.insert(store.object_path(e.digest));
 }
 
-void reference_lock(const ObjectStore& store, const LockFile& lock, std::set<std::string>& keep) {
+void each_output(const LockFile& lock, const std::function<void(const LockedArtifact&)>& each) {
   for (const auto& [name, s] : lock.stages)
-    for (const LockedArtifact& a : s.outs) reference(store, a, keep);
+    for (const LockedArtifact& a : s.outs) each(a);
 }
 
 std::string read_text(const fs::path& p) {
@@ -46,25 +47,29 @@ std::string read_text(const fs::path& p) {
   return text;
 }
 
-// Everything the project at `root` references: its pipe.lock, run-cache
-// entries and .pipe files. A damaged one cannot say what it references, so
-// gc refuses rather than guess.
 void reference_project(const ObjectStore& store, const std::string& root_dir, std::set<std::string>& keep) {
+  each_referenced_artifact(root_dir, true, [&](const LockedArtifact& a) { reference(store, a, keep); });
+}
+
+}  // namespace
+
+void each_referenced_artifact(const std::string& root_dir, bool run_cache,
+                              const std::function<void(const LockedArtifact&)>& each) {
   const fs::path root(root_dir);
   auto disk = make_real_disk(root_dir);
-  reference_lock(store, LockSet(*disk, find_pipeline_files(*disk)).merged(), keep);
+  each_output(LockSet(*disk, find_pipeline_files(*disk)).merged(), each);
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root / kStateDir / "runs", ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+       run_cache && !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     try {
-      reference_lock(store, parse_lock(read_text(it->path())), keep);
+      each_output(parse_lock(read_text(it->path())), each);
     } catch (const Error& e) {
       throw Error(Exit::kBadPipeline, "run-cache entry " + it->path().string() + " is damaged (" + e.what() +
                                           "); delete it and run gc again");
     }
   }
-  for (const std::string& file : find_tracked_files(*disk)) reference(store, read_tracked(*disk, file), keep);
+  for (const std::string& file : find_tracked_files(*disk)) each(read_tracked(*disk, file));
   // Model versions are audit data: their objects, and everything their runs
   // read and wrote, are kept for good.
   const fs::path lineage = root / kStateDir / kLineageFile;
@@ -75,12 +80,23 @@ void reference_project(const ObjectStore& store, const std::string& root_dir, st
       if (!Digest::parse(a.digest, &locked.digest)) continue;
       locked.path = a.path;
       locked.is_dir = a.is_dir;
-      reference(store, locked, keep);
+      each(locked);
     }
   }
 }
 
-}  // namespace
+std::vector<Digest> referenced_objects(const Project& project) {
+  std::vector<Digest> out;
+  each_referenced_artifact(project.root, false, [&](const LockedArtifact& a) {
+    out.push_back(a.digest);
+    std::vector<ManifestEntry> entries;
+    if (a.is_dir && project.cache->read_manifest(a.digest, &entries))
+      for (const ManifestEntry& e : entries) out.push_back(e.digest);
+  });
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 
 GcReport collect_garbage(Project& project, const std::vector<std::string>& other_projects, int64_t grace_seconds,
                          bool force) {

@@ -6,12 +6,26 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "digest.h"
 
 namespace pipeline {
 
 struct Project;
+struct LockedArtifact;
+
+// Every artifact the project at `root` references: the outputs in its
+// pipe.lock files, its .pipe files, its model versions' artifacts and, with
+// `run_cache`, its run-cache entries. A damaged one cannot say what it
+// references, so this throws rather than guess.
+void each_referenced_artifact(const std::string& root, bool run_cache,
+                              const std::function<void(const LockedArtifact&)>& each);
+// The objects those name (without the run-cache), directories' files
+// included, each once: what `pipe cache verify` checks.
+std::vector<Digest> referenced_objects(const Project& project);
 
 struct GcReport {
   std::vector<std::string> removable;  // object paths relative to the cache root

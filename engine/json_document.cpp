@@ -5,18 +5,6 @@
 namespace pipeline {
 namespace {
 
-Mark mark_at(const std::string& text, size_t byte) {
-  Mark m{1, 1};
-  for (size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++m.line;
-      m.col = 1;
-    } else {
-      ++m.col;
-    }
-  }
-  return m;
-}
 
 Value convert(const nlohmann::ordered_json& j, int depth, const std::string& name) {
   if (depth > kMaxDocumentDepth)
@@ -56,8 +44,9 @@ Value parse_json(const std::string& name, const std::string& text) {
                                   std::to_string(kMaxDocumentDepth) + " levels deep");
     return true;
   };
+  check_document_text(name, text);
   try {
-    return convert(nlohmann::ordered_json::parse(text, guard), 0, name);
+    return checked_strings(name, convert(nlohmann::ordered_json::parse(text, guard), 0, name));
   } catch (const nlohmann::json::parse_error& e) {
     std::string what = e.what();
     const auto pos = what.find("parse error");

@@ -1,6 +1,7 @@
 #include "lock_set.h"
 
 #include "disk.h"
+#include "document.h"
 #include "error.h"
 #include "paths.h"
 #include "pipeline.h"
@@ -9,14 +10,35 @@
 namespace pipeline {
 namespace {
 
-// Paths between the lock's folder and the project root. Absolute paths
-// and URLs (external deps) are the same in both.
-std::string to_project(const std::string& folder, const std::string& lock_file, const std::string& path) {
-  if (folder.empty() || path.empty() || is_external_dep(path)) return path;
+// Where `path` first appears in the lock file, for the error: the fast
+// reader keeps no marks, and this runs only when something is wrong.
+Mark locate(Disk& disk, const std::string& lock_file, const std::string& path) {
+  std::string text;
+  if (!disk.read(lock_file, &text)) return {};
+  for (const std::string& form : {"path: " + path, "\"" + path + "\"", path}) {
+    const size_t at = text.find(form);
+    if (at != std::string::npos) return mark_at(text, at + (form[0] == 'p' ? 6 : 0));
+  }
+  return {};
+}
+
+// Paths between the lock's folder and the project root. Every path is
+// checked as those of a pipeline file are: inside the project (a lock
+// edited by hand or by an attacker must not make checkout write, or audit
+// read, outside it); only deps may be external (absolute or a URL).
+std::string to_project(Disk& disk, const std::string& folder, const std::string& lock_file, const std::string& stage,
+                       const std::string& path, bool may_be_external) {
+  if (may_be_external && is_external_dep(path)) return path;
   std::string out, why;
-  if (!project_path(folder, path, &out, &why))
-    throw Error(Exit::kBadPipeline, lock_file + ": path '" + path + "': " + why +
-                                        "; restore it from version control, or delete it to rerun its stages");
+  if (path.empty()) why = "it is empty";
+  else if (!project_path(folder, path, &out, &why)) {
+  } else if (out.empty() && !may_be_external) {
+    why = "it is the project root itself";  // a dep may be the whole project; an output may not
+  }
+  if (!why.empty())
+    fail_pipeline(lock_file, locate(disk, lock_file, path),
+                  "stage '" + stage + "': path '" + path + "': " + why +
+                      "; restore " + lock_file + " from version control, or delete it to rerun its stages");
   return out;
 }
 
@@ -25,13 +47,14 @@ std::string to_folder(const std::string& folder, const std::string& path) {
   return relative_to(folder, path);
 }
 
+// `map(path, may_be_external)` gives each path its new form.
 template <typename Map>
 LockedStage translate(const LockedStage& in, Map&& map) {
   LockedStage out = in;
-  for (auto& a : out.deps) a.path = map(a.path);
-  for (auto& a : out.outs) a.path = map(a.path);
+  for (auto& a : out.deps) a.path = map(a.path, true);
+  for (auto& a : out.outs) a.path = map(a.path, false);
   out.params.clear();
-  for (const auto& [file, values] : in.params) out.params[map(file)] = values;
+  for (const auto& [file, values] : in.params) out.params[map(file, false)] = values;
   return out;
 }
 
@@ -64,8 +87,9 @@ LockSet::LockSet(Disk& disk, const std::vector<std::string>& pipeline_files) {
     p.folder = folder;
     p.on_disk = read_lock(disk, lock_path);
     for (const auto& [local, entry] : p.on_disk.stages)
-      merged_.stages[stage_address(file, local)] =
-          translate(entry, [&](const std::string& path) { return to_project(folder, lock_path, path); });
+      merged_.stages[stage_address(file, local)] = translate(entry, [&](const std::string& path, bool external) {
+        return to_project(disk, folder, lock_path, local, path, external);
+      });
   }
 }
 
@@ -79,7 +103,7 @@ void LockSet::set(const Stage& stage, const LockedStage& entry) {
   const std::string folder = parent_path(file);
   Part& p = part(lock_path_for(file), folder);
   p.writer->set(stage.local.empty() ? stage.name : stage.local,
-                translate(entry, [&](const std::string& path) { return to_folder(folder, path); }));
+                translate(entry, [&](const std::string& path, bool) { return to_folder(folder, path); }));
   p.dirty = true;
   merged_.stages[stage.name] = entry;
 }

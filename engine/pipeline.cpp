@@ -219,6 +219,8 @@ class Loader {
       const Value* body = def.find("do");
       if (!body || !body->is_map()) fail(def.mark(), "foreach stage '" + name + "' needs a 'do:' mapping");
       const Value items = interpolate(*each, context, file_);
+      const size_t n = items.is_list() ? items.items().size() : items.is_map() ? items.entries().size() : 0;
+      check_expansion(name, "foreach", std::to_string(n) + " items", n, out.size(), each->mark());
       expand_foreach(name, items, *body, context, out, is_reference(*each));
       return;
     }
@@ -231,6 +233,17 @@ class Loader {
     }
     if (def.find("do")) fail(def.find("do")->mark(), "'do' needs a 'foreach' in stage '" + name + "'");
     out.push_back(make_stage(name, def, context));
+  }
+
+  // Expansion is bounded, as aliases are (document.h): past the limit a
+  // file is a mistake or an attack, and would exhaust memory first.
+  void check_expansion(const std::string& name, const char* what, const std::string& sizes, size_t n,
+                       size_t already, Mark m) const {
+    if (n <= kMaxExpandedStages && already + n <= kMaxExpandedStages) return;
+    fail(m, std::string("'") + what + "' in stage '" + name + "' (" + sizes + ") makes " +
+                (n > kMaxExpandedStages ? "more than " + std::to_string(kMaxExpandedStages) : std::to_string(n)) +
+                " stages, and a pipeline file may define at most " + std::to_string(kMaxExpandedStages) +
+                "; split the sweep over several files or shrink it");
   }
 
   // "${params.list}": a value read through a reference. DVC names the
@@ -286,6 +299,16 @@ class Loader {
       axes.emplace_back(axis, std::move(list));
       referenced.push_back(is_reference(values));
     }
+    // The product is checked before anything is made: 9 axes of 10 values
+    // would otherwise build a billion stages.
+    size_t total = 1;
+    std::string sizes;
+    for (const auto& [axis, list] : axes) {
+      total = list.items().size() > kMaxExpandedStages ? kMaxExpandedStages + 1
+                                                        : std::min(total * list.items().size(), kMaxExpandedStages + 1);
+      sizes += (sizes.empty() ? "" : " x ") + std::to_string(list.items().size());
+    }
+    check_expansion(name, "matrix", sizes, total, out.size(), matrix_def.mark());
     Value body = Value::map(def.mark());
     for (size_t i = 0; i < def.entries().size(); ++i)
       if (def.entries()[i].first != "matrix") body.add_entry(def.entries()[i].first, def.entries()[i].second, def.key_mark(i));

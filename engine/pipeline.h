@@ -36,6 +36,10 @@ struct Output {
   Mark mark;
 };
 
+// The most stages one pipeline file may define, after foreach and matrix
+// expansion (docs/pipelines.md).
+inline constexpr size_t kMaxExpandedStages = 10'000;
+
 struct Stage {
   // The address: the name in the file ("train", "train@cnn"), prefixed
   // with the file as DVC writes it ("sub/dvc.yaml:train") for a file not

@@ -71,9 +71,10 @@ std::string render_toml(const Value& map) {
 }
 
 Value parse_toml(const std::string& name, const std::string& text) {
+  check_document_text(name, text);
   try {
     toml::table t = toml::parse(text, name);
-    return convert(t);
+    return checked_strings(name, convert(t));
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
     fail_pipeline(name, {static_cast<int>(b.line), static_cast<int>(b.column)},

@@ -168,6 +168,7 @@ class Converter {
 }  // namespace
 
 Value parse_yaml(const std::string& name, const std::string& text) {
+  check_document_text(name, text);
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -178,7 +179,7 @@ Value parse_yaml(const std::string& name, const std::string& text) {
     fail_pipeline(name, mark_of(e.mark), "invalid YAML: " + e.msg);
   }
   try {
-    return Converter(name, text).convert(root, 0);
+    return checked_strings(name, Converter(name, text).convert(root, 0));
   } catch (const YAML::Exception& e) {
     fail_pipeline(name, mark_of(e.mark), "invalid YAML: " + e.msg);
   }

@@ -305,6 +305,52 @@ assert_contains "corrupt pipe.lock: message says how to recover" "$ERR" "delete 
 assert_eq "corrupt pipe.lock: left as it was" "$lock_before" "$(file_sum pipe.lock)"
 assert_no_file "corrupt pipe.lock: nothing ran" ok.txt
 
+# ============================================================ expansion, size, NUL and UTF-8
+new_project
+{ printf '%s\n  sweep:\n    matrix:\n' "$OK_STAGE"
+  for axis in a b c d e f g h i; do echo "      $axis: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"; done
+  printf '    cmd: echo ${item.a}\n'; } >pipe.yaml
+bad_pipeline "matrix of 9 axes x 10 values (bounded)" 3 'pipe\.yaml:7:[0-9]+: ' \
+  "'matrix' in stage 'sweep' (10 x 10 x 10 x 10 x 10 x 10 x 10 x 10 x 10)" "at most 10000"
+/usr/bin/time -f %M -o "$SCRATCH/rss" "$PIPE" dag >/dev/null 2>&1
+assert_true "the matrix bomb is refused in under 100 MB" test "$(tail -1 "$SCRATCH/rss")" -lt 100000
+
+new_project
+"$PY" -c 'import sys; sys.stdout.write("%s\n  big:\n    cmd: \"%s\"\n" % (sys.argv[1], "x" * (100 << 20)))' "$OK_STAGE" >pipe.yaml
+start=$(date +%s%N)
+bad_pipeline "a 100 MB scalar" 3 'pipe\.yaml: ' "may be at most 16 MiB"
+assert_true "a 100 MB file is refused in under 2 s" test $(( ($(date +%s%N) - start) / 1000000 )) -lt 2000
+
+new_project
+printf '%s\n  nul:\n    cmd: echo safe\0; rm -rf data\n' "$OK_STAGE" >pipe.yaml
+bad_pipeline "a raw NUL inside cmd" 3 'pipe\.yaml:6:[0-9]+: ' "a NUL byte"
+printf '%s\n  "bad\\0name":\n    cmd: echo x\n' "$OK_STAGE" >pipe.yaml
+bad_pipeline "an escaped NUL in a stage name" 3 'pipe\.yaml:5:[0-9]+: ' "holds a NUL character"
+printf '%s\n  nulout:\n    cmd: echo x\n    outs: ["o\\0/../../x"]\n' "$OK_STAGE" >pipe.yaml
+bad_pipeline "an escaped NUL in an output path" 3 'pipe\.yaml:7:[0-9]+: ' "holds a NUL character"
+printf '%s\n  caf\xe9:\n    cmd: echo x\n' "$OK_STAGE" >pipe.yaml
+bad_pipeline "a Latin-1 stage name (invalid UTF-8)" 3 'pipe\.yaml:5:6: ' "invalid UTF-8 (byte 0xe9)"
+printf '%s\n  s:\n    cmd: echo ${p}\n' "$OK_STAGE" >pipe.yaml
+printf 'p: "\xc0\xaf"\n' >params.yaml
+bad_pipeline "an overlong UTF-8 form in params.yaml" 3 'params\.yaml:1:5: ' "invalid UTF-8 (byte 0xc0)"
+rm -f params.yaml
+
+# ============================================================ pipe.lock paths
+new_project
+printf '%s\n' "$OK_STAGE" >pipe.yaml
+expect_exit 0 pipe repro
+rm -f runs.log
+sed -i 's|path: "ok.txt"|path: "../../victim"|' pipe.lock
+run "$PIPE" checkout --force
+assert_eq "pipe.lock output '../../victim': checkout exits 3" 3 "$RC"
+assert_match "pipe.lock output '../../victim': message has the location" "$ERR" 'pipe\.lock:7:[0-9]+: '
+assert_contains "pipe.lock output '../../victim': says what and how to fix it" "$ERR" \
+  "path '../../victim': path escapes the project directory; restore pipe.lock"
+expect_exit 3 pipe status
+sed -i 's|path: "../../victim"|path: "/etc/passwd"|' pipe.lock
+run "$PIPE" status
+assert_contains "pipe.lock output '/etc/passwd': refused" "$ERR" "absolute paths are not allowed"
+
 # ============================================================ command line
 new_project
 printf '%s\n  other:\n    cmd: echo > other.txt\n    outs: [other.txt]\n' "$OK_STAGE" >pipe.yaml

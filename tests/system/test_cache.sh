@@ -75,6 +75,21 @@ rm model.txt
 expect_exit 1 pipe checkout
 assert_contains "checkout says what is missing from the cache" "$ERR" "not in the cache"
 
+# ============================================================ cache verify covers .pipe files
+# A project with only data tracked by `pipe add` (no pipe.lock): verify
+# with no flags checks those objects too.
+new_project
+"$PIPE" init >/dev/null
+mkdir -p data/raw && echo one >data/raw/a.txt && echo two >data/raw/b.txt && echo solo >single.txt
+expect_exit 0 pipe add data/raw single.txt
+expect_exit 0 pipe cache verify
+assert_contains "verify checks every object .pipe files name (2 files, 1 manifest, 1 file)" "$OUT" "4 objects checked, 0 damaged"
+h=$(grep -o '[0-9a-f]\{32\}' single.txt.pipe | head -1)
+obj=".pipe/cache/v1/${h:0:2}/${h:2}"
+chmod u+w "$obj" && echo corrupt >>"$obj"
+expect_exit 1 pipe cache verify
+assert_contains "verify finds a damaged object a .pipe file names" "$ERR" "${h:2}"
+
 # ============================================================ checkout never writes through a symlink out of the project
 new_project
 cat >pipe.yaml <<'EOF'

@@ -124,3 +124,22 @@ TEST_CASE("deep flow nesting says it is nested too deeply") {
   const std::string deep = std::string(10000, '[');
   CHECK(error_of([&] { pipeline::parse_yaml("deep.yaml", deep); }).find("nested too deeply") != std::string::npos);
 }
+
+TEST_CASE("NUL bytes, invalid UTF-8 and oversized files are refused with their location") {
+  using pipeline::parse_document;
+  CHECK(error_of([] { parse_document("p.yaml", std::string("a: b\nc: d\0e\n", 12)); }).find("p.yaml:2:5: a NUL byte") == 0);
+  CHECK(error_of([] { parse_document("p.yaml", "a: \"x\\0y\"\n"); }).find("p.yaml:1:4: a string holds a NUL") == 0);
+  CHECK(error_of([] { parse_document("p.yaml", "\"k\\0\": 1\n"); }).find("a key holds a NUL") != std::string::npos);
+  CHECK(error_of([] { parse_document("p.json", "{\"a\": \"x\\u0000\"}"); }).find("holds a NUL") != std::string::npos);
+  CHECK(error_of([] { parse_document("p.toml", "a = \"x\\u0000\"\n"); }).find("holds a NUL") != std::string::npos);
+  CHECK(error_of([] { parse_document("p.yaml", "caf\xe9: 1\n"); }).find("p.yaml:1:4: invalid UTF-8 (byte 0xe9)") == 0);
+  // Overlong forms, UTF-16 surrogates and truncated sequences are invalid too.
+  for (const char* bad : {"a: \xc0\xaf\n", "a: \xed\xa0\x80\n", "a: \xf4\x90\x80\x80\n", "a: \xe2\x82"})
+    CHECK(error_of([&] { parse_document("p.yaml", bad); }).find("invalid UTF-8") != std::string::npos);
+  CHECK(parse_document("p.yaml", "name: \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"\n").find("name")->as_string() ==
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  const auto start = std::chrono::steady_clock::now();
+  const std::string big = "a: \"" + std::string(pipeline::kMaxDocumentBytes, 'x') + "\"\n";
+  CHECK(error_of([&] { parse_document("p.yaml", big); }).find("may be at most 16 MiB") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+}

@@ -89,3 +89,18 @@ TEST_CASE("a dep by URL is written to a subfolder's lock as it is") {
   CHECK(disk.content("sub/pipe.lock").find("path: \"s3://bucket/k\"") != std::string::npos);
   CHECK(LockSet(disk, {"sub/pipe.yaml"}).find("sub/pipe.yaml:s")->deps.at(0).path == "s3://bucket/k");
 }
+
+TEST_CASE("every path of the root's pipe.lock is checked too, with the location of the bad one") {
+  FakeDisk disk;
+  const std::string head = "schema: 1\nstages:\n  s:\n    cmd: x\n    outs:\n    - path: ";
+  const std::string tail = "\n      hash: \"00000000000000000000000000000000\"\n      size: 1\n";
+  disk.write("pipe.lock", head + "\"../../victim\"" + tail);
+  CHECK_THROWS_WITH_AS(LockSet(disk, {"pipe.yaml"}), doctest::Contains("pipe.lock:6:13: stage 's': path '../../victim'"),
+                       Error);
+  disk.write("pipe.lock", head + "/etc/passwd" + tail);
+  CHECK_THROWS_WITH_AS(LockSet(disk, {"pipe.yaml"}), doctest::Contains("absolute paths are not allowed"), Error);
+  disk.write("pipe.lock", head + "\".\"" + tail);
+  CHECK_THROWS_WITH_AS(LockSet(disk, {"pipe.yaml"}), doctest::Contains("the project root itself"), Error);
+  disk.write("pipe.lock", head + "out/model.pkl" + tail);
+  CHECK(LockSet(disk, {"pipe.yaml"}).find("s")->outs.at(0).path == "out/model.pkl");
+}

@@ -435,3 +435,21 @@ TEST_CASE("foreach booleans read through a reference are named True/False, writt
   CHECK(p.find("inline@true"));
   CHECK(p.find("grid@True"));
 }
+
+TEST_CASE("a matrix or foreach past the stage limit is refused at its key before anything is built") {
+  FakeDisk disk;
+  std::string yaml = "stages:\n  sweep:\n    matrix:\n";
+  for (char axis = 'a'; axis <= 'i'; ++axis) yaml += std::string("      ") + axis + ": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n";
+  yaml += "    cmd: x\n";
+  const std::string msg = error_of(disk, yaml);
+  CHECK(msg.find("pipe.yaml:4:") == 0);
+  CHECK(msg.find("more than 10000 stages") != std::string::npos);
+  // Two sweeps of 6,000 each are within the limit alone, not together.
+  std::string list = "[";
+  for (int i = 0; i < 6000; ++i) list += (i ? "," : "") + std::to_string(i);
+  list += "]";
+  const std::string two = error_of(disk, "stages:\n  a:\n    foreach: " + list + "\n    do:\n      cmd: x\n"
+                                         "  b:\n    foreach: " + list + "\n    do:\n      cmd: y\n");
+  CHECK(two.find("'foreach' in stage 'b' (6000 items) makes 6000 stages") != std::string::npos);
+  CHECK(parse(disk, "stages:\n  a:\n    foreach: " + list + "\n    do:\n      cmd: x\n").stages.size() == 6000);
+}
