@@ -1,7 +1,6 @@
 #include "environment.h"
 
 #include <gnu/libc-version.h>
-#include <stdio.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -21,18 +20,12 @@ extern char** environ;
 namespace pipeline {
 namespace {
 
-// Runs a command (through /bin/sh, stderr discarded) and returns its output.
-std::string output_of(const std::string& cmd, bool* ok = nullptr) {
+// A program's output, run with an argument vector (never a shell: the
+// project path is part of some of them). `ok`: it ran and exited 0.
+std::string output_of(const std::vector<std::string>& argv, bool* ok = nullptr, bool with_stderr = false) {
   std::string out;
-  FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (!p) {
-    if (ok) *ok = false;
-    return out;
-  }
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int status = ::pclose(p);
-  if (ok) *ok = status == 0;
+  const bool ran = run_capture(argv, "", &out, with_stderr);
+  if (ok) *ok = ran;
   return out;
 }
 
@@ -106,11 +99,11 @@ std::string capture_environment(const std::vector<std::string>& cmds, const std:
   hw.set("memory", Value::string(proc_field("/proc/meminfo", "MemTotal")));
   bool have_gpu = false;
   const std::string gpus =
-      output_of("nvidia-smi --query-gpu=name,driver_version --format=csv,noheader", &have_gpu);
+      output_of({"nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"}, &have_gpu);
   if (have_gpu && !trim(gpus).empty()) {
     Value gpu = Value::map();
     gpu.set("devices", Value::string(trim(gpus)));
-    const std::string banner = output_of("nvidia-smi");
+    const std::string banner = output_of({"nvidia-smi"});
     const size_t cuda = banner.find("CUDA Version:");
     if (cuda != std::string::npos) gpu.set("cuda", Value::string(first_line(banner.substr(cuda + 13)).substr(0, 8)));
     hw.set("gpu", gpu);
@@ -122,18 +115,18 @@ std::string capture_environment(const std::vector<std::string>& cmds, const std:
   for (const char* tool : {"python3", "python", "Rscript", "node", "julia", "java", "gcc", "g++", "clang", "make"}) {
     if (!mentions(cmds, tool)) continue;
     bool ok = false;
-    const std::string version = output_of(std::string(tool) + " --version 2>&1", &ok);
+    const std::string version = output_of({tool, "--version"}, &ok, true);
     if (ok) tools.set(tool, Value::string(first_line(version)));
   }
   env.set("tools", tools);
   if (mentions(cmds, "python3") || mentions(cmds, "python")) {
     const char* py = mentions(cmds, "python3") ? "python3" : "python";
     bool ok = false;
-    const std::string packages = output_of(
-        std::string(py) +
-            " -c 'import importlib.metadata as m\n"
-            "for d in sorted({(d.metadata[\"Name\"] or \"?\", d.version) for d in m.distributions()}): print(*d)'",
-        &ok);
+    const std::string packages =
+        output_of({py, "-c",
+                   "import importlib.metadata as m\n"
+                   "for d in sorted({(d.metadata[\"Name\"] or \"?\", d.version) for d in m.distributions()}): print(*d)"},
+                  &ok);
     if (ok) env.set("python_packages", Value::string(packages));
   }
 
@@ -154,14 +147,17 @@ std::string capture_environment(const std::vector<std::string>& cmds, const std:
 
 CodeState capture_code_state(const std::string& root) {
   CodeState c;
-  const std::string git = "git -C " + shell_quote(root) + " ";
+  auto git = [&](std::vector<std::string> args, bool* ok = nullptr) {
+    args.insert(args.begin(), {"git", "-C", root});
+    return output_of(args, ok);
+  };
   bool ok = false;
-  c.git_commit = trim(output_of(git + "rev-parse HEAD", &ok));
+  c.git_commit = trim(git({"rev-parse", "HEAD"}, &ok));
   if (!ok) return {};
-  c.branch = trim(output_of(git + "rev-parse --abbrev-ref HEAD"));
-  c.remote_url = strip_credentials(trim(output_of(git + "config --get remote.origin.url")));
-  c.dirty = !trim(output_of(git + "status --porcelain --untracked-files=no")).empty();
-  if (c.dirty) c.diff_digest = sha256_hex(output_of(git + "diff HEAD"));
+  c.branch = trim(git({"rev-parse", "--abbrev-ref", "HEAD"}));
+  c.remote_url = strip_credentials(trim(git({"config", "--get", "remote.origin.url"})));
+  c.dirty = !trim(git({"status", "--porcelain", "--untracked-files=no"})).empty();
+  if (c.dirty) c.diff_digest = sha256_hex(git({"diff", "HEAD"}));
   return c;
 }
 

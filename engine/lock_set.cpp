@@ -86,10 +86,12 @@ LockSet::LockSet(Disk& disk, const std::vector<std::string>& pipeline_files) {
     Part& p = parts_[lock_path];
     p.folder = folder;
     p.on_disk = read_lock(disk, lock_path);
-    for (const auto& [local, entry] : p.on_disk.stages)
+    for (const auto& [name, entry] : p.on_disk.stages) {
+      const std::string& local = name;  // a structured binding cannot be captured before C++20 in clang 14
       merged_.stages[stage_address(file, local)] = translate(entry, [&](const std::string& path, bool external) {
         return to_project(disk, folder, lock_path, local, path, external);
       });
+    }
   }
 }
 

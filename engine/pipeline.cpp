@@ -33,7 +33,7 @@ const std::vector<std::string> kPlotOptions = {
 class Loader {
  public:
   Loader(Disk& disk, std::string file, const Config& config)
-      : disk_(disk), params_(disk), file_(std::move(file)), dir_(parent_path(file_)) {
+      : params_(disk), file_(std::move(file)), dir_(parent_path(file_)) {
     auto choice = [&](const char* key, const char* plain, const char* other) {
       const std::string v = config.get(key, plain);
       if (v != plain && v != other)
@@ -517,7 +517,6 @@ class Loader {
     return v.as_bool();
   }
 
-  Disk& disk_;
   ParamsReader params_;
   std::string file_;
   std::string dir_;  // the file's folder: "" for the root

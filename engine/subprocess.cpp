@@ -17,7 +17,7 @@ std::string shell_quote(const std::string& s) {
   return out + "'";
 }
 
-bool run_capture(const std::vector<std::string>& argv, const std::string& dir, std::string* out) {
+bool run_capture(const std::vector<std::string>& argv, const std::string& dir, std::string* out, bool with_stderr) {
   out->clear();
   if (argv.empty()) return false;
   int fds[2];
@@ -25,8 +25,9 @@ bool run_capture(const std::vector<std::string>& argv, const std::string& dir, s
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+  if (with_stderr) posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+  else posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  if (!dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

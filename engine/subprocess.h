@@ -7,9 +7,11 @@
 
 namespace pipeline {
 
-// Runs argv[0] (looked up on PATH) in `dir`, stderr discarded; fills `out`
-// with its stdout. True when it ran and exited 0.
-bool run_capture(const std::vector<std::string>& argv, const std::string& dir, std::string* out);
+// Runs argv[0] (looked up on PATH) in `dir` ("" : here), stderr discarded
+// or, with `with_stderr`, merged into stdout (`java --version` writes
+// there); fills `out` with the output. True when it ran and exited 0.
+bool run_capture(const std::vector<std::string>& argv, const std::string& dir, std::string* out,
+                 bool with_stderr = false);
 
 // `s` as one word for /bin/sh: single-quoted, with embedded quotes escaped.
 std::string shell_quote(const std::string& s);

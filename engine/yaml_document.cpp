@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <limits>
 #include <set>
 
 #include "document.h"
@@ -46,8 +47,8 @@ Value typed_scalar(const std::string& s, Mark m) {
     return Value::integer(static_cast<int64_t>(std::strtoull(s.c_str() + 2, nullptr, 8)), m);
   const std::string rest = s.substr(sign);
   if (rest == ".inf" || rest == ".Inf" || rest == ".INF")
-    return Value::number(c == '-' ? -INFINITY : INFINITY, m);
-  if (s == ".nan" || s == ".NaN" || s == ".NAN") return Value::number(NAN, m);
+    return Value::number(c == '-' ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity(), m);
+  if (s == ".nan" || s == ".NaN" || s == ".NAN") return Value::number(std::numeric_limits<double>::quiet_NaN(), m);
   // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
   size_t i = sign;
   size_t mantissa_digits = 0;

@@ -1,15 +1,15 @@
 #include "curl_common.h"
 
-#include <cctype>
-
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <sys/stat.h>
+
+#include "responses.h"
 
 namespace pipeline {
 
@@ -111,14 +111,8 @@ size_t CurlRequest::on_read(char* data, size_t size, size_t n, void* self) {
 
 size_t CurlRequest::on_header(char* data, size_t size, size_t n, void* self) {
   auto* r = static_cast<CurlRequest*>(self);
-  const std::string line(data, size * n);
-  const size_t colon = line.find(':');
-  if (colon == std::string::npos || colon == 0) return size * n;
-  std::string name = line.substr(0, colon);
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string v = line.substr(colon + 1);
-  v.erase(0, v.find_first_not_of(" \t"));
-  v.erase(v.find_last_not_of(" \t\r\n") + 1);
+  std::string name, v;
+  if (!parse_header_line(std::string(data, size * n), &name, &v)) return size * n;
   if (name == "etag") r->etag_ = v;
   if (r->answer_headers_.size() < 64) r->answer_headers_[name] = v;
   return size * n;

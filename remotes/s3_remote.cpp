@@ -16,6 +16,7 @@
 #include "curl_common.h"
 #include "error.h"
 #include "lineage.h"
+#include "responses.h"
 #include "sha256.h"
 
 namespace pipeline {
@@ -66,28 +67,6 @@ std::string ini_value(const std::string& file, const std::string& section, const
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
-}
-
-std::string xml_unescape(std::string s) {
-  const std::pair<const char*, const char*> entities[] = {
-      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
-  for (const auto& [from, to] : entities)
-    for (size_t pos; (pos = s.find(from)) != std::string::npos;) s.replace(pos, std::strlen(from), to);
-  return s;
-}
-
-// Every <tag>text</tag> in an XML body, in order.
-std::vector<std::string> xml_all(const std::string& body, const std::string& tag) {
-  std::vector<std::string> out;
-  const std::string open = "<" + tag + ">", close = "</" + tag + ">";
-  for (size_t pos = 0; (pos = body.find(open, pos)) != std::string::npos;) {
-    const size_t start = pos + open.size();
-    const size_t end = body.find(close, start);
-    if (end == std::string::npos) break;
-    out.push_back(xml_unescape(body.substr(start, end - start)));
-    pos = end + close.size();
-  }
-  return out;
 }
 
 // What a request sends, for S3Remote::request.

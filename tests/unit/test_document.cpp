@@ -143,3 +143,7 @@ TEST_CASE("NUL bytes, invalid UTF-8 and oversized files are refused with their l
   CHECK(error_of([&] { parse_document("p.yaml", big); }).find("may be at most 16 MiB") != std::string::npos);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
 }
+
+TEST_CASE("a JSON number too large for a double is a located error, not a crash (found by fuzzing)") {
+  CHECK(error_of([] { pipeline::parse_document("p.json", "{\"a\": 1e999}"); }).find("p.json: invalid JSON: number overflow") == 0);
+}
