@@ -11,6 +11,7 @@
 
 #include "artifact.h"
 #include "error.h"
+#include "file_io.h"
 #include "graph.h"
 #include "lockfile.h"
 #include "paths.h"
@@ -39,42 +40,36 @@ void restore_directory(Project& project, const LockedArtifact& a) {
   if (!project.cache->read_manifest(a.digest, &entries))
     throw Error(Exit::kFailed, "its directory manifest " + a.digest.hex() + " is missing or damaged");
   const std::string target = project.root + "/" + a.path;
-  std::error_code ec;
-  std::filesystem::create_directories(parent_path(target), ec);
+  FileSystem& fs = *project.files;
+  make_parent_dirs(fs, target);
   const std::string staging = temp_path_for(project.state_path("tmp"), target);
   try {
-    std::filesystem::create_directories(staging, ec);
+    make_dirs(fs, staging);
     std::string made;  // entries are sorted, so one check per directory
     for (const ManifestEntry& e : entries) {
       const std::string dir = parent_path(e.path);
       if (!dir.empty() && dir != made) {
-        std::filesystem::create_directories(staging + "/" + dir, ec);
-        if (ec) throw Error(Exit::kIo, "cannot create directories in '" + staging + "': " + ec.message());
+        make_dirs(fs, staging + "/" + dir);
         made = dir;
       }
       project.cache->restore_staged(e.digest, staging + "/" + e.path, e.executable);
     }
     // One sync for the whole directory before it becomes visible.
-    const int fd = ::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || ::syncfs(fd) != 0) {
-      const int err = errno;
-      if (fd >= 0) ::close(fd);
-      throw Error(Exit::kIo, "cannot flush '" + staging + "': " + std::strerror(err));
-    }
-    ::close(fd);
+    if (fs.sync_all(staging) != 0) fail_io("cannot flush", staging, errno);
   } catch (...) {
-    std::filesystem::remove_all(staging, ec);
+    fs.remove_all(staging);
     throw;
   }
   // Exchange, then delete the old one: at every moment the target path holds
   // a whole directory (or, for a brand-new output, nothing).
-  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
-    std::filesystem::remove_all(staging, ec);
+  if (fs.exchange(staging, target) == 0) {
+    fs.sync_dir(parent_path(target));
+    fs.remove_all(staging);
     return;
   }
-  if (std::filesystem::exists(std::filesystem::symlink_status(target, ec))) std::filesystem::remove_all(target, ec);
-  std::filesystem::rename(staging, target, ec);
-  if (ec) throw Error(Exit::kIo, "cannot move restored '" + a.path + "' into place: " + ec.message());
+  fs.remove_all(target);
+  if (fs.rename(staging, target) != 0) fail_io("cannot move restored directory into place", a.path, errno);
+  fs.sync_dir(parent_path(target));
 }
 
 // Whether restoring `a` over what is there now would lose something that is
@@ -150,12 +145,22 @@ size_t unprotect(Project& project, const std::string& path) {
       target = st;
     }
     const std::string tmp = temp_path_for(project.state_path("tmp"), f.string());
-    fs::copy_file(f, tmp, ec);  // follows the link: a file of its own
-    if (ec) throw Error(Exit::kIo, "cannot copy '" + f.string() + "': " + ec.message());
-    ::chmod(tmp.c_str(), (target.st_mode & 0111) ? 0755 : 0644);
-    if (::rename(tmp.c_str(), f.c_str()) != 0) {
-      ::unlink(tmp.c_str());
-      throw Error(Exit::kIo, "cannot replace '" + f.string() + "'");
+    // Follows the link: a file of its own. Not synced: until the stage
+    // rewrites it, the cache holds the same content.
+    const int in = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) fail_io("cannot read", f.string(), errno);
+    int out;
+    try {
+      out = copy_into_new_file(*project.files, in, tmp, (target.st_mode & 0111) ? 0755 : 0644);
+    } catch (...) {
+      ::close(in);
+      throw;
+    }
+    ::close(in);
+    if (project.files->close(out) != 0 || project.files->rename(tmp, f.string()) != 0) {
+      const int err = errno;
+      project.files->unlink(tmp);
+      fail_io("cannot replace", f.string(), err);
     }
     ++copied;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "digest.h"
+#include "file_system.h"
 
 namespace pipeline {
 
@@ -64,7 +65,8 @@ class Disk {
   virtual int64_t mtime_granularity_ns() const { return 2'000'000'000; }
 };
 
-// The real filesystem under an absolute root directory.
-std::unique_ptr<Disk> make_real_disk(const std::string& root);
+// The real filesystem under an absolute root directory; its writes go
+// through `fs`.
+std::unique_ptr<Disk> make_real_disk(const std::string& root, FileSystem& fs = real_file_system());
 
 }  // namespace pipeline

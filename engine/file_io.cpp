@@ -1,11 +1,13 @@
 #include "file_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "error.h"
 
@@ -36,15 +38,25 @@ bool read_file(const std::string& path, std::string* out) {
   return true;
 }
 
-void make_parent_dirs(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  if (ec) fail_io("cannot create directory for", path, ec.value());
+void make_dirs(FileSystem& fs, const std::string& dir) {
+  // Top down from the deepest folder that exists, each one through `fs`
+  // so a test sees (and can lose) every new directory entry.
+  std::vector<std::string> missing;
+  struct stat st;
+  for (std::string d = dir; !d.empty() && d != "/" && ::stat(d.c_str(), &st) != 0;
+       d = std::filesystem::path(d).parent_path().string())
+    missing.push_back(d);
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it)
+    if (fs.make_dir(*it, 0777) != 0 && errno != EEXIST) fail_io("cannot create directory", *it, errno);
 }
 
-void write_fully(int fd, const char* data, size_t size, const std::string& path) {
+void make_parent_dirs(FileSystem& fs, const std::string& path) {
+  make_dirs(fs, std::filesystem::path(path).parent_path().string());
+}
+
+void write_fully(FileSystem& fs, int fd, const char* data, size_t size, const std::string& path) {
   while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
+    const ssize_t n = fs.write(fd, data, size);
     if (n < 0) {
       if (errno == EINTR) continue;
       fail_io("cannot write", path, errno);
@@ -54,41 +66,75 @@ void write_fully(int fd, const char* data, size_t size, const std::string& path)
   }
 }
 
-void commit_temp_file(int fd, const std::string& tmp, const std::string& target) {
-  const bool synced = ::fsync(fd) == 0;
-  const int sync_err = errno;
-  if (::close(fd) != 0 || !synced) {
-    const int err = synced ? errno : sync_err;
-    ::unlink(tmp.c_str());
-    fail_io("cannot flush", tmp, err);
-  }
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+int copy_into_new_file(FileSystem& fs, int in, const std::string& tmp, mode_t mode) {
+  const int out = fs.create(tmp, mode);
+  if (out < 0) fail_io("cannot create", tmp, errno);
+  bool by_hand = false;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = 0;
+    if (!by_hand) {
+      n = fs.copy_range(in, out, 1 << 30);
+      if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
+        by_hand = true;  // nothing was copied yet by this call; go on by hand
+        continue;
+      }
+    } else {
+      n = ::read(in, buf, sizeof buf);
+      if (n > 0) {
+        try {
+          write_fully(fs, out, buf, static_cast<size_t>(n), tmp);
+        } catch (...) {
+          fs.close(out);
+          fs.unlink(tmp);
+          throw;
+        }
+      }
+    }
+    if (n > 0) continue;
+    if (n == 0) return out;
+    if (errno == EINTR) continue;
     const int err = errno;
-    ::unlink(tmp.c_str());
-    fail_io("cannot move into place", target, err);
-  }
-  // The rename is durable only once the directory entry is.
-  const std::string parent = std::filesystem::path(target).parent_path().string();
-  const int dfd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+    fs.close(out);
+    fs.unlink(tmp);
+    fail_io("cannot copy into", tmp, err);
   }
 }
 
-void write_file_atomically(const std::string& target, const std::string& data, mode_t mode, const std::string& tmp_in) {
+void commit_temp_file(FileSystem& fs, int fd, const std::string& tmp, const std::string& target) {
+  const bool synced = fs.fsync(fd) == 0;
+  const int sync_err = errno;
+  if (fs.close(fd) != 0 || !synced) {
+    const int err = synced ? errno : sync_err;
+    fs.unlink(tmp);
+    fail_io("cannot flush", tmp, err);
+  }
+  if (fs.rename(tmp, target) != 0) {
+    const int err = errno;
+    fs.unlink(tmp);
+    fail_io("cannot move into place", target, err);
+  }
+  // The rename is durable only once the directory entry is. The new file
+  // is in place already, so a failure here is not reported: the old
+  // content could come back after a crash, which is what a failed write
+  // promises anyway.
+  fs.sync_dir(std::filesystem::path(target).parent_path().string());
+}
+
+void write_file_atomically(FileSystem& fs, const std::string& target, const std::string& data, mode_t mode,
+                           const std::string& tmp_in) {
   const std::string tmp = tmp_in.empty() ? target + ".tmp." + std::to_string(::getpid()) : tmp_in;
-  ::unlink(tmp.c_str());  // a leftover from a killed run with the same pid
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  fs.unlink(tmp);  // a leftover from a killed run with the same pid
+  const int fd = fs.create(tmp, mode);
   if (fd < 0) fail_io("cannot create", tmp, errno);
   try {
-    write_fully(fd, data.data(), data.size(), tmp);
+    write_fully(fs, fd, data.data(), data.size(), tmp);
   } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
+    fs.close(fd);
+    fs.unlink(tmp);
     throw;
   }
-  commit_temp_file(fd, tmp, target);
+  commit_temp_file(fs, fd, tmp, target);
 }
 
 }  // namespace pipeline

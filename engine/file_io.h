@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "file_system.h"
+
 namespace pipeline {
 
 // Throws Error(kIo) naming `what` and `path`; ENOSPC gets a hint.
@@ -19,17 +21,35 @@ bool read_file(const std::string& path, std::string* out);
 // new one, never half, even after a crash. Throws Error(kIo); no temp file
 // is left behind. `tmp` must be on the same filesystem as `target`; empty
 // means "<target>.tmp.<pid>".
-void write_file_atomically(const std::string& target, const std::string& data, mode_t mode,
+void write_file_atomically(FileSystem& fs, const std::string& target, const std::string& data, mode_t mode,
                            const std::string& tmp = "");
+inline void write_file_atomically(const std::string& target, const std::string& data, mode_t mode,
+                                  const std::string& tmp = "") {
+  write_file_atomically(real_file_system(), target, data, mode, tmp);
+}
 
 // The second half of that: fsyncs open `fd` (which it closes), renames `tmp`
 // over `target`, fsyncs the directory. On failure removes `tmp` and throws.
-void commit_temp_file(int fd, const std::string& tmp, const std::string& target);
+void commit_temp_file(FileSystem& fs, int fd, const std::string& tmp, const std::string& target);
+inline void commit_temp_file(int fd, const std::string& tmp, const std::string& target) {
+  commit_temp_file(real_file_system(), fd, tmp, target);
+}
 
 // Creates the directories above `path`. Throws Error(kIo).
-void make_parent_dirs(const std::string& path);
+void make_parent_dirs(FileSystem& fs, const std::string& path);
+// Creates `dir` and the directories above it. Throws Error(kIo).
+void make_dirs(FileSystem& fs, const std::string& dir);
+inline void make_parent_dirs(const std::string& path) { make_parent_dirs(real_file_system(), path); }
+
+// Copies open file `in` into a new file `tmp` made with `mode`, in the
+// kernel where it can. Returns the new file's fd, open. Throws Error(kIo)
+// and leaves no `tmp`.
+int copy_into_new_file(FileSystem& fs, int in, const std::string& tmp, mode_t mode);
 
 // Writes all of `data` to `fd`, retrying short writes. Throws Error(kIo).
-void write_fully(int fd, const char* data, size_t size, const std::string& path);
+void write_fully(FileSystem& fs, int fd, const char* data, size_t size, const std::string& path);
+inline void write_fully(int fd, const char* data, size_t size, const std::string& path) {
+  write_fully(real_file_system(), fd, data, size, path);
+}
 
 }  // namespace pipeline

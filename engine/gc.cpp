@@ -143,7 +143,7 @@ GcReport collect_garbage(Project& project, const std::vector<std::string>& other
     report.bytes += static_cast<uint64_t>(st.st_size);
   }
   if (force)
-    for (const std::string& rel : report.removable) ::unlink((cache + "/" + rel).c_str());
+    for (const std::string& rel : report.removable) project.files->unlink(cache + "/" + rel);
   return report;
 }
 

@@ -1,8 +1,6 @@
 // How objects get into the cache and back into the workspace: by reflink,
 // hard link, symbolic link or copy, in the order `cache.type` gives.
 #include <fcntl.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,8 +26,8 @@ bool unsupported(int err) {
 }
 
 // Copies fd `in` to a new temp file, hashing on the way. Returns the temp fd.
-int copy_hashing(int in, const std::string& tmp, mode_t mode, Digest* digest) {
-  const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+int copy_hashing(FileSystem& fs, int in, const std::string& tmp, mode_t mode, Digest* digest) {
+  const int out = fs.create(tmp, mode);
   if (out < 0) fail_io("cannot create", tmp, errno);
   Hasher h;
   char buf[65536];
@@ -39,16 +37,16 @@ int copy_hashing(int in, const std::string& tmp, mode_t mode, Digest* digest) {
     if (n < 0) {
       if (errno == EINTR) continue;
       const int err = errno;
-      ::close(out);
-      ::unlink(tmp.c_str());
+      fs.close(out);
+      fs.unlink(tmp);
       fail_io("cannot read while caching", tmp, err);
     }
     h.update(buf, static_cast<size_t>(n));
     try {
-      write_fully(out, buf, static_cast<size_t>(n), tmp);
+      write_fully(fs, out, buf, static_cast<size_t>(n), tmp);
     } catch (...) {
-      ::close(out);
-      ::unlink(tmp.c_str());
+      fs.close(out);
+      fs.unlink(tmp);
       throw;
     }
   }
@@ -59,17 +57,17 @@ int copy_hashing(int in, const std::string& tmp, mode_t mode, Digest* digest) {
 // Copies fd `in` to a new temp file in the kernel (copy_file_range), for
 // an object already known good. Returns the temp fd, or -1 (nothing left
 // behind) when the filesystem cannot, so the caller copies by hand.
-int copy_in_kernel(int in, const std::string& tmp, mode_t mode) {
-  const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+int copy_in_kernel(FileSystem& fs, int in, const std::string& tmp, mode_t mode) {
+  const int out = fs.create(tmp, mode);
   if (out < 0) fail_io("cannot create", tmp, errno);
   for (;;) {
-    const ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+    const ssize_t n = fs.copy_range(in, out, 1 << 30);
     if (n > 0) continue;
     if (n == 0) return out;
     if (errno == EINTR) continue;
     const int err = errno;
-    ::close(out);
-    ::unlink(tmp.c_str());
+    fs.close(out);
+    fs.unlink(tmp);
     if (unsupported(err) || err == EXDEV || err == ENOSYS) return -1;
     fail_io("cannot copy into", tmp, err);
   }
@@ -78,19 +76,19 @@ int copy_in_kernel(int in, const std::string& tmp, mode_t mode) {
 // Clones open file `in` (closed here) into a new file `to` with a reflink.
 // Returns the new file's fd, or -1 with *err set and nothing left behind
 // when the filesystem cannot clone. Failing to create `to` throws.
-int clone_into(int in, const std::string& to, mode_t mode, int* err) {
-  const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+int clone_into(FileSystem& fs, int in, const std::string& to, mode_t mode, int* err) {
+  const int out = fs.create(to, mode);
   if (out < 0) {
     const int e = errno;
     ::close(in);
     fail_io("cannot create", to, e);
   }
-  const int rc = ::ioctl(out, FICLONE, in);
+  const int rc = fs.clone(out, in);
   *err = errno;
   ::close(in);
   if (rc == 0) return out;
-  ::close(out);
-  ::unlink(to.c_str());
+  fs.close(out);
+  fs.unlink(to);
   return -1;
 }
 
@@ -113,10 +111,10 @@ int open_object(const std::string& path, const std::string& target, const Digest
 }
 
 // Renames `tmp` over `target`; removes `tmp` and throws on failure.
-void move_over(const std::string& tmp, const std::string& target) {
-  if (::rename(tmp.c_str(), target.c_str()) == 0) return;
+void move_over(FileSystem& fs, const std::string& tmp, const std::string& target) {
+  if (fs.rename(tmp, target) == 0) return;
   const int err = errno;
-  ::unlink(tmp.c_str());
+  fs.unlink(tmp);
   fail_io("cannot move into place", target, err);
 }
 
@@ -162,7 +160,7 @@ const char* link_type_name(LinkType type) { return kNames[static_cast<int>(type)
 bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) const {
   // The temp file's directory exists (put_files made it).
   auto changed = [&] {
-    ::unlink(tmp.c_str());
+    fs_.unlink(tmp);
     throw Error(Exit::kIo, "'" + item.source + "' changed while it was being cached; run again once nothing writes it");
   };
   for (LinkType type : order_) {
@@ -170,9 +168,9 @@ bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) cons
       const int in = ::open(item.source.c_str(), O_RDONLY | O_CLOEXEC);
       if (in < 0) fail_io("cannot read", item.source, errno);
       int err = 0;
-      const int out = clone_into(in, tmp, 0444, &err);
+      const int out = clone_into(fs_, in, tmp, 0444, &err);
       if (out >= 0) {
-        ::close(out);
+        fs_.close(out);
         // The clone shares blocks, so it cannot differ from the source as
         // read now; hashing it checks the source still is what was hashed.
         Digest got;
@@ -182,7 +180,7 @@ bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) cons
       if (!unsupported(err)) fail_io("cannot reflink", item.source, err);
       no_reflink_ = true;
     } else if (type == LinkType::kHardlink && !no_hardlink_ && !item.executable) {
-      if (::link(item.source.c_str(), tmp.c_str()) == 0) {
+      if (fs_.link(item.source, tmp) == 0) {
         // One inode now: read-only for the workspace as for the cache.
         ::chmod(tmp.c_str(), 0444);
         struct stat st;
@@ -209,13 +207,13 @@ bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) cons
   int out;
   try {
     // Objects are read-only: a linked workspace file must not be editable in place.
-    out = copy_hashing(in, tmp, 0444, &got);
+    out = copy_hashing(fs_, in, tmp, 0444, &got);
   } catch (...) {
     ::close(in);
     throw;
   }
   ::close(in);
-  ::close(out);
+  fs_.close(out);
   if (got != item.digest) changed();
   return false;
 }
@@ -240,15 +238,15 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
   // it directly; the caller syncs the whole directory once.
   auto temp_for = [&] { return staged ? target : temp_path_for(workspace_temp_, target); };
   auto finish = [&](int fd, const std::string& tmp) {
-    if (!staged) return commit_temp_file(fd, tmp, target);
-    if (::close(fd) != 0) fail_io("cannot write", target, errno);
+    if (!staged) return commit_temp_file(fs_, fd, tmp, target);
+    if (fs_.close(fd) != 0) fail_io("cannot write", target, errno);
   };
   for (LinkType type : order_) {
     if (type == LinkType::kReflink && !no_reflink_) {
       const int in = open_object(object, target, d);
       const std::string tmp = temp_for();
       int err = 0;
-      const int out = clone_into(in, tmp, mode, &err);
+      const int out = clone_into(fs_, in, tmp, mode, &err);
       if (out >= 0) {
         ::fchmod(out, mode);  // the umask may have narrowed it
         finish(out, tmp);
@@ -266,8 +264,8 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
           return check_linked(d, object, purpose == Purpose::kRelink), type;
       }
       const std::string tmp = temp_for();
-      if (::link(object.c_str(), tmp.c_str()) == 0) {
-        if (!staged) move_over(tmp, target);
+      if (fs_.link(object, tmp) == 0) {
+        if (!staged) move_over(fs_, tmp, target);
         return type;
       }
       if (errno == ENOENT && staged) open_object(object, target, d);
@@ -282,8 +280,8 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
           return check_linked(d, object, purpose == Purpose::kRelink), type;
       }
       const std::string tmp = temp_for();
-      if (::symlink(object.c_str(), tmp.c_str()) == 0) {
-        if (!staged) move_over(tmp, target);
+      if (fs_.symlink(object, tmp) == 0) {
+        if (!staged) move_over(fs_, tmp, target);
         return type;
       }
       if (!unsupported(errno)) fail_io("cannot symlink", target, errno);
@@ -304,10 +302,10 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
   try {
     // A download hashed as it arrived is not hashed again; any other object
     // is, so a damaged cache is never copied out.
-    if (verified(d)) out = copy_in_kernel(in, tmp, mode);
+    if (verified(d)) out = copy_in_kernel(fs_, in, tmp, mode);
     if (out < 0) {
       ::lseek(in, 0, SEEK_SET);
-      out = copy_hashing(in, tmp, mode, &got);
+      out = copy_hashing(fs_, in, tmp, mode, &got);
     }
   } catch (...) {
     ::close(in);
@@ -315,8 +313,8 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
   }
   ::close(in);
   if (got != d) {
-    ::close(out);
-    ::unlink(tmp.c_str());
+    fs_.close(out);
+    fs_.unlink(tmp);
     throw Error(Exit::kFailed, "cache object " + d.hex() + " is corrupt; run 'pipe cache verify --repair'");
   }
   ::fchmod(out, mode);

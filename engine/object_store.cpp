@@ -56,7 +56,8 @@ Digest sorted_manifest_digest(const std::vector<ManifestEntry>& entries) {
   return h.finish();
 }
 
-ObjectStore::ObjectStore(std::string dir) : dir_(std::move(dir)), workspace_temp_(dir_ + "/tmp") {}
+ObjectStore::ObjectStore(std::string dir, FileSystem& fs)
+    : dir_(std::move(dir)), fs_(fs), workspace_temp_(dir_ + "/tmp") {}
 
 std::string ObjectStore::object_path(const Digest& d) const {
   const std::string hex = d.hex();
@@ -114,7 +115,7 @@ std::vector<bool> ObjectStore::put_files(const std::vector<PutItem>& files) {
   std::vector<Pending> pending;
   std::set<Digest> staged;
   auto discard = [&] {
-    for (const Pending& p : pending) ::unlink(p.tmp.c_str());
+    for (const Pending& p : pending) fs_.unlink(p.tmp);
   };
   try {
     for (size_t k = 0; k < files.size(); ++k) {
@@ -131,33 +132,28 @@ std::vector<bool> ObjectStore::put_files(const std::vector<PutItem>& files) {
       }
       // The same content twice in one batch: the first one stores it.
       if (!staged.insert(item.digest).second) continue;
-      if (pending.empty()) make_parent_dirs(tmp_path());
+      if (pending.empty()) make_parent_dirs(fs_, tmp_path());
       pending.push_back({tmp_path(), object_path(item.digest), k});
     }
     if (pending.empty()) return linked;
     stage_all(files, pending, linked);
     // Step 2 of the write order, for the whole batch: data durable before
     // any object gets its name.
-    const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || ::syncfs(dfd) != 0) {
-      const int err = errno;
-      if (dfd >= 0) ::close(dfd);
-      fail_io("cannot flush", dir_, err);
-    }
+    if (fs_.sync_all(dir_) != 0) fail_io("cannot flush", dir_, errno);
     std::set<std::string> made;  // one mkdir per fan-out directory, not per object
     for (size_t i = 0; i < pending.size(); ++i) {
       if (made.insert(pending[i].target.substr(0, pending[i].target.rfind('/'))).second)
-        make_parent_dirs(pending[i].target);
-      if (::rename(pending[i].tmp.c_str(), pending[i].target.c_str()) != 0) {
+        make_parent_dirs(fs_, pending[i].target);
+      if (fs_.rename(pending[i].tmp, pending[i].target) != 0) {
         const int err = errno;
-        ::close(dfd);
         pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(i));
         fail_io("cannot move into place", pending.front().target, err);
       }
     }
     pending.clear();
-    ::syncfs(dfd);  // the renames
-    ::close(dfd);
+    // The renames. Each object is whole already, so a failure only means
+    // a crash now could lose some of them: the next run stores them again.
+    fs_.sync_all(dir_);
   } catch (...) {
     discard();
     throw;
@@ -174,9 +170,9 @@ void ObjectStore::put_manifest(const Digest& digest, std::vector<ManifestEntry> 
   for (const auto& e : entries)
     text += e.digest.hex() + " " + std::to_string(e.size) + " " + (e.executable ? "x" : "-") + " " + e.path + "\n";
   const std::string tmp = tmp_path();
-  make_parent_dirs(tmp);
-  make_parent_dirs(manifest_path(digest));
-  write_file_atomically(manifest_path(digest), text, 0444, tmp);
+  make_parent_dirs(fs_, tmp);
+  make_parent_dirs(fs_, manifest_path(digest));
+  write_file_atomically(fs_, manifest_path(digest), text, 0444, tmp);
 }
 
 bool ObjectStore::read_manifest(const Digest& digest, std::vector<ManifestEntry>* entries) const {
@@ -230,15 +226,15 @@ bool ObjectStore::adopt(const std::string& tmp, const Digest& d, bool manifest, 
     if (fd >= 0) ::close(fd);
   }
   if (!good) {
-    ::unlink(tmp.c_str());
+    fs_.unlink(tmp);
     *why = "content does not match its name " + d.hex() + " (corrupt in transfer or on the remote); not cached";
     return false;
   }
   ::chmod(tmp.c_str(), 0444);
   const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
   const std::string target = manifest ? manifest_path(d) : object_path(d);
-  make_parent_dirs(target);
-  commit_temp_file(fd, tmp, target);
+  make_parent_dirs(fs_, target);
+  commit_temp_file(fs_, fd, tmp, target);
   if (!manifest) {
     std::lock_guard lock(verified_mutex_);
     verified_.insert(d);
@@ -253,7 +249,7 @@ bool ObjectStore::verified(const Digest& d) const {
 
 std::string ObjectStore::new_temp_path() const {
   const std::string tmp = tmp_path();
-  make_parent_dirs(tmp);
+  make_parent_dirs(fs_, tmp);
   return tmp;
 }
 
@@ -297,7 +293,7 @@ std::vector<ObjectStore::Damage> ObjectStore::verify(const std::vector<Digest>& 
     if (checked) ++*checked;
     if (problem.empty()) continue;
     damaged.push_back({rel, problem});
-    if (repair) ::unlink((dir_ + "/" + rel).c_str());
+    if (repair) fs_.unlink(dir_ + "/" + rel);
   }
   return damaged;
 }

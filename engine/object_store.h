@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "digest.h"
+#include "file_system.h"
 #include "temp_files.h"
 
 namespace pipeline {
@@ -53,8 +54,10 @@ struct PutItem {
 
 class ObjectStore {
  public:
-  // `dir` is the cache root (absolute), e.g. <project>/.pipe/cache.
-  explicit ObjectStore(std::string dir);
+  // `dir` is the cache root (absolute), e.g. <project>/.pipe/cache. Every
+  // write goes through `fs` (tests pass a faulty one).
+  explicit ObjectStore(std::string dir, FileSystem& fs = real_file_system());
+  FileSystem& file_system() const { return fs_; }
   const std::string& dir() const { return dir_; }
 
   // Where temp files for workspace writes go (restore_file, relink_file),
@@ -141,6 +144,7 @@ class ObjectStore {
   template <typename P>
   void stage_all(const std::vector<PutItem>& files, const std::vector<P>& pending, std::vector<bool>& linked) const;
   std::string dir_;
+  FileSystem& fs_;
   std::string workspace_temp_;
   std::vector<LinkType> order_{LinkType::kReflink, LinkType::kCopy};
   // Set when the filesystem refused a link type, so it is not tried again.

@@ -85,15 +85,16 @@ bool init_project(const std::string& root) {
   return created;
 }
 
-Project open_project(const std::string& root) {
+Project open_project(const std::string& root, FileSystem& fs) {
   init_project(root);
   Project p;
   p.root = root;
-  p.disk = make_real_disk(root);
+  p.files = &fs;
+  p.disk = make_real_disk(root, fs);
   p.state = std::make_unique<StateDb>(p.state_path("state.db"));
   p.config = Config::load(p.root + "/" + kStateDir);
   const Config& config = p.config;
-  p.cache = std::make_unique<ObjectStore>(cache_dir(p, config));
+  p.cache = std::make_unique<ObjectStore>(cache_dir(p, config), fs);
   p.cache->set_workspace_temp(p.state_path("tmp"));
   std::vector<LinkType> order;
   std::string why;

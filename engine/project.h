@@ -17,6 +17,7 @@ inline constexpr const char* kStateDir = ".pipe";
 
 struct Project {
   std::string root;  // absolute
+  FileSystem* files = &real_file_system();  // every write: the disk's, the cache's, checkout's and gc's
   std::unique_ptr<Disk> disk;
   std::unique_ptr<StateDb> state;
   std::unique_ptr<ObjectStore> cache;  // null: outputs are not cached (engine tests)
@@ -36,7 +37,8 @@ std::string stage_log_path(const std::string& stage);
 std::string find_project_root(const std::string& start);
 
 // Opens the project; creates .pipe/ (with its .gitignore) when missing.
-Project open_project(const std::string& root);
+// Writes go through `fs` (tests pass a faulty one).
+Project open_project(const std::string& root, FileSystem& fs = real_file_system());
 
 // `pipe init`: creates .pipe/ and its ignore file. Returns false if it existed.
 bool init_project(const std::string& root);

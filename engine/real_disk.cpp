@@ -35,7 +35,7 @@ FileInfo info_of(const struct stat& st) {
 
 class RealDisk : public Disk {
  public:
-  explicit RealDisk(std::string root) : root_(std::move(root)) {
+  RealDisk(std::string root, FileSystem& fs) : root_(std::move(root)), fs_(fs) {
     char buf[PATH_MAX];
     real_root_ = ::realpath(root_.c_str(), buf) ? buf : root_;
   }
@@ -93,20 +93,14 @@ class RealDisk : public Disk {
     // The temp file goes to .pipe/tmp, where the next run sweeps it if
     // this one is killed; never beside pipe.lock or inside a dataset.
     const std::string target = full(path);
-    write_file_atomically(target, data, 0644, temp_path_for(root_ + "/" + kStateDir + "/tmp", target));
+    write_file_atomically(fs_, target, data, 0644, temp_path_for(root_ + "/" + kStateDir + "/tmp", target));
   }
 
   void remove_all(const std::string& path) override {
-    std::error_code ec;
-    std::filesystem::remove_all(full(path), ec);
-    if (ec) throw Error(Exit::kIo, "cannot remove '" + path + "': " + ec.message());
+    if (fs_.remove_all(full(path)) != 0) fail_io("cannot remove", path, errno);
   }
 
-  void make_dirs(const std::string& path) override {
-    std::error_code ec;
-    std::filesystem::create_directories(full(path), ec);
-    if (ec) throw Error(Exit::kIo, "cannot create directory '" + path + "': " + ec.message());
-  }
+  void make_dirs(const std::string& path) override { pipeline::make_dirs(fs_, full(path)); }
 
   bool resolves_inside_root(const std::string& path) override {
     // Fast path: a relative path none of whose existing components is a
@@ -206,14 +200,15 @@ class RealDisk : public Disk {
   }
 
   std::string root_;
+  FileSystem& fs_;
   std::string real_root_;
   std::string cache_;  // real path; empty: no links allowed out
 };
 
 }  // namespace
 
-std::unique_ptr<Disk> make_real_disk(const std::string& root) {
-  return std::make_unique<RealDisk>(root);
+std::unique_ptr<Disk> make_real_disk(const std::string& root, FileSystem& fs) {
+  return std::make_unique<RealDisk>(root, fs);
 }
 
 }  // namespace pipeline

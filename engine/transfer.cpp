@@ -215,9 +215,16 @@ TransferReport push(Workspace& ws, Remote& remote, const RemoteScope& scope, con
     items[i].path = cache.new_temp_path();
     temps.push_back(items[i].path);
     // A scratch copy for the upload: no fsync needed.
-    std::FILE* f = std::fopen(items[i].path.c_str(), "we");
-    const bool written = f && std::fwrite(items[i].body.data(), 1, items[i].body.size(), f) == items[i].body.size();
-    if (!f || std::fclose(f) != 0 || !written) fail_io("cannot write", items[i].path, errno);
+    FileSystem& fs = cache.file_system();
+    const int fd = fs.create(items[i].path, 0644);
+    if (fd < 0) fail_io("cannot create", items[i].path, errno);
+    try {
+      write_fully(fs, fd, items[i].body.data(), items[i].body.size(), items[i].path);
+    } catch (...) {
+      fs.close(fd);
+      throw;
+    }
+    if (fs.close(fd) != 0) fail_io("cannot write", items[i].path, errno);
   }
   const size_t failed_before = report.failed;
   for (const std::vector<size_t>* todo : {&early, &late}) {
@@ -227,7 +234,7 @@ TransferReport push(Workspace& ws, Remote& remote, const RemoteScope& scope, con
         remote, todo->size(), jobs, [&](size_t k) { return TransferItem{true, items[(*todo)[k]].key, items[(*todo)[k]].path}; },
         {}, [&](size_t k, const RemoteResult& r) { tally.done(r, items[(*todo)[k]].key, file_size(items[(*todo)[k]].path)); });
   }
-  for (const std::string& t : temps) ::unlink(t.c_str());
+  for (const std::string& t : temps) cache.file_system().unlink(t);
   return report;
 }
 
@@ -253,7 +260,7 @@ TransferReport fetch(Workspace& ws, Remote& remote, const RemoteScope& scope, co
           const std::string tmp = project.cache->new_temp_path();
           RemoteResult r = with_retries([&] { return remote.get(key, tmp); });
           if (r.ok() && !read_file(tmp, body)) r = {RemoteResult::Status::kFailed, "cannot read '" + tmp + "'"};
-          ::unlink(tmp.c_str());
+          project.files->unlink(tmp);
           return r;
         },
         report);
@@ -275,7 +282,7 @@ TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vect
         [&](size_t i) { return TransferItem{false, objects[i].key(), cache.new_temp_path()}; },
         [&](const TransferItem& item, const RemoteResult& r) -> RemoteResult {
           if (!r.ok()) {
-            ::unlink(item.file.c_str());
+            cache.file_system().unlink(item.file);
             return r;
           }
           const ObjectKey& object = *by_key.at(item.key);
@@ -324,12 +331,12 @@ bool fetch_run(Project& project, Remote& remote, const Digest& run_key, size_t j
   const std::string remote_key = local.substr(std::string(kStateDir).size() + 1);
   const std::string tmp = project.cache->new_temp_path();
   if (!with_retries([&] { return remote.get(remote_key, tmp); }).ok()) {
-    ::unlink(tmp.c_str());
+    project.files->unlink(tmp);
     return false;
   }
   std::string text;
   const bool read = read_file(tmp, &text);
-  ::unlink(tmp.c_str());
+  project.files->unlink(tmp);
   LockFile entry;
   try {
     if (!read) return false;

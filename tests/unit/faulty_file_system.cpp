@@ -1,0 +1,241 @@
+#include "faulty_file_system.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+namespace pipeline::testing {
+namespace {
+
+std::string parent_of(const std::string& path) { return std::filesystem::path(path).parent_path().string(); }
+
+bool stat_fd(int fd, struct stat* st) { return ::fstat(fd, st) == 0; }
+
+}  // namespace
+
+FaultyFileSystem::FaultyFileSystem(std::string root, std::string backup_dir)
+    : real_(real_file_system()), root_(std::move(root)), backup_dir_(std::move(backup_dir)) {
+  std::filesystem::create_directories(backup_dir_);
+}
+
+void FaultyFileSystem::fail_nth(Op op, int n, int err) { failures_[op] = {n, err}; }
+
+bool FaultyFileSystem::fails(Op op) {
+  if (dead_) {
+    errno = EIO;
+    return true;
+  }
+  auto it = failures_.find(op);
+  if (it == failures_.end() || --it->second.first > 0) return false;
+  errno = it->second.second;
+  failures_.erase(it);
+  return true;
+}
+
+bool FaultyFileSystem::sync_point() {
+  ++syncs_;
+  if (syncs_ == cut_at_sync_) dead_ = true;
+  return dead_;
+}
+
+void FaultyFileSystem::written(int fd) {
+  struct stat st;
+  if (!stat_fd(fd, &st)) return;
+  const Inode key{st.st_dev, st.st_ino};
+  // A file this seam did not create counts as durable up to here.
+  durable_size_.emplace(key, static_cast<uint64_t>(st.st_size));
+  written_size_[key] = static_cast<uint64_t>(st.st_size);
+}
+
+std::string FaultyFileSystem::keep(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) return "";
+  const std::string backup = backup_dir_ + "/" + std::to_string(++backups_);
+  return ::link(path.c_str(), backup.c_str()) == 0 ? backup : "";
+}
+
+void FaultyFileSystem::made_durable(const std::string& dir) {
+  std::vector<Entry> still;
+  for (Entry& e : entries_) {
+    if (dir.empty() || parent_of(e.path) == dir) {
+      std::error_code ec;
+      if (!e.backup.empty()) std::filesystem::remove_all(e.backup, ec);
+    } else {
+      still.push_back(std::move(e));
+    }
+  }
+  entries_ = std::move(still);
+}
+
+int FaultyFileSystem::create(const std::string& path, mode_t mode) {
+  if (fails(Op::kCreate)) return -1;
+  const int fd = real_.create(path, mode);
+  if (fd < 0) return fd;
+  struct stat st;
+  if (stat_fd(fd, &st)) durable_size_[{st.st_dev, st.st_ino}] = 0;
+  entries_.push_back({Entry::Kind::kAdded, path, "", ""});
+  return fd;
+}
+
+ssize_t FaultyFileSystem::write(int fd, const void* data, size_t size) {
+  if (fails(Op::kWrite)) return -1;
+  written(fd);  // the size before this write, for a file not created here
+  const ssize_t n = real_.write(fd, data, size);
+  if (n > 0) written(fd);
+  return n;
+}
+
+ssize_t FaultyFileSystem::copy_range(int in, int out, size_t size) {
+  if (fails(Op::kWrite)) return -1;
+  written(out);
+  const ssize_t n = real_.copy_range(in, out, size);
+  if (n > 0) written(out);
+  return n;
+}
+
+int FaultyFileSystem::clone(int out, int in) {
+  if (fails(Op::kWrite)) return -1;
+  written(out);
+  const int rc = real_.clone(out, in);
+  if (rc == 0) written(out);
+  return rc;
+}
+
+int FaultyFileSystem::fsync(int fd) {
+  if (fails(Op::kFsync) || sync_point()) return errno = EIO, -1;
+  struct stat st;
+  if (stat_fd(fd, &st)) {
+    const Inode key{st.st_dev, st.st_ino};
+    durable_size_[key] = written_size_[key] = static_cast<uint64_t>(st.st_size);
+  }
+  return 0;  // the real fsync is not needed: nothing really loses power
+}
+
+int FaultyFileSystem::close(int fd) {
+  // Even with the power off: a test must not leak descriptors.
+  return dead_ ? (::close(fd), 0) : real_.close(fd);
+}
+
+int FaultyFileSystem::rename(const std::string& from, const std::string& to) {
+  if (fails(Op::kRename)) return -1;
+  const std::string backup = keep(to);
+  if (real_.rename(from, to) != 0) {
+    const int err = errno;
+    if (!backup.empty()) ::unlink(backup.c_str());
+    errno = err;
+    return -1;
+  }
+  entries_.push_back({Entry::Kind::kRenamed, to, from, backup});
+  return 0;
+}
+
+int FaultyFileSystem::link(const std::string& from, const std::string& to) {
+  if (fails(Op::kLink)) return -1;
+  if (real_.link(from, to) != 0) return -1;
+  entries_.push_back({Entry::Kind::kAdded, to, "", ""});
+  return 0;
+}
+
+int FaultyFileSystem::symlink(const std::string& target, const std::string& path) {
+  if (fails(Op::kLink)) return -1;
+  if (real_.symlink(target, path) != 0) return -1;
+  entries_.push_back({Entry::Kind::kAdded, path, "", ""});
+  return 0;
+}
+
+int FaultyFileSystem::unlink(const std::string& path) {
+  if (fails(Op::kUnlink)) return -1;
+  const std::string backup = keep(path);
+  if (real_.unlink(path) != 0) {
+    const int err = errno;
+    if (!backup.empty()) ::unlink(backup.c_str());
+    errno = err;
+    return -1;
+  }
+  entries_.push_back({Entry::Kind::kRemoved, path, "", backup});
+  return 0;
+}
+
+int FaultyFileSystem::remove_all(const std::string& path) {
+  if (fails(Op::kUnlink)) return -1;
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return 0;
+  // Out of sight in one step, so a power cut can bring all of it back.
+  const std::string backup = backup_dir_ + "/" + std::to_string(++backups_);
+  if (::rename(path.c_str(), backup.c_str()) != 0) return -1;
+  entries_.push_back({Entry::Kind::kRemoved, path, "", backup});
+  return 0;
+}
+
+int FaultyFileSystem::exchange(const std::string& a, const std::string& b) {
+  if (fails(Op::kRename)) return -1;
+  if (real_.exchange(a, b) != 0) return -1;
+  entries_.push_back({Entry::Kind::kExchanged, b, a, ""});
+  return 0;
+}
+
+int FaultyFileSystem::make_dir(const std::string& path, mode_t mode) {
+  if (fails(Op::kCreate)) return -1;
+  if (real_.make_dir(path, mode) != 0) return -1;
+  entries_.push_back({Entry::Kind::kAdded, path, "", ""});
+  return 0;
+}
+
+int FaultyFileSystem::sync_dir(const std::string& dir) {
+  if (fails(Op::kSync) || sync_point()) return errno = EIO, -1;
+  made_durable(dir);
+  return 0;
+}
+
+int FaultyFileSystem::sync_all(const std::string& path) {
+  (void)path;
+  if (fails(Op::kSync) || sync_point()) return errno = EIO, -1;
+  made_durable("");
+  durable_size_ = written_size_;
+  return 0;
+}
+
+void FaultyFileSystem::power_restored() {
+  // Data first, while every file is still where the test left it: cut off
+  // what was written after its last sync, under every name it has.
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(root_, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    struct stat st;
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    auto d = durable_size_.find({st.st_dev, st.st_ino});
+    if (d != durable_size_.end() && static_cast<uint64_t>(st.st_size) > d->second) {
+      ::chmod(it->path().c_str(), st.st_mode | S_IWUSR);
+      ::truncate(it->path().c_str(), static_cast<off_t>(d->second));
+      ::chmod(it->path().c_str(), st.st_mode);
+    }
+  }
+  // Then the directory changes that never became durable, newest first.
+  for (auto e = entries_.rbegin(); e != entries_.rend(); ++e) {
+    switch (e->kind) {
+      case Entry::Kind::kAdded:
+        std::filesystem::remove_all(e->path, ec);
+        break;
+      case Entry::Kind::kRenamed:
+        ::rename(e->path.c_str(), e->from.c_str());
+        if (!e->backup.empty()) ::rename(e->backup.c_str(), e->path.c_str());
+        break;
+      case Entry::Kind::kExchanged:
+        real_.exchange(e->path, e->from);
+        break;
+      case Entry::Kind::kRemoved:
+        if (!e->backup.empty()) ::rename(e->backup.c_str(), e->path.c_str());
+        break;
+    }
+  }
+  entries_.clear();
+  durable_size_.clear();
+  written_size_.clear();
+  failures_.clear();
+  dead_ = false;
+  cut_at_sync_ = 0;
+}
+
+}  // namespace pipeline::testing
