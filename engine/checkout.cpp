@@ -44,12 +44,12 @@ void restore_directory(Project& project, const LockedArtifact& a) {
   make_parent_dirs(fs, target);
   const std::string staging = temp_path_for(project.state_path("tmp"), target);
   try {
-    make_dirs(fs, staging);
+    make_dirs(fs, staging, false);  // the sync below covers the whole tree
     std::string made;  // entries are sorted, so one check per directory
     for (const ManifestEntry& e : entries) {
       const std::string dir = parent_path(e.path);
       if (!dir.empty() && dir != made) {
-        make_dirs(fs, staging + "/" + dir);
+        make_dirs(fs, staging + "/" + dir, false);
         made = dir;
       }
       project.cache->restore_staged(e.digest, staging + "/" + e.path, e.executable);

@@ -38,7 +38,7 @@ bool read_file(const std::string& path, std::string* out) {
   return true;
 }
 
-void make_dirs(FileSystem& fs, const std::string& dir) {
+void make_dirs(FileSystem& fs, const std::string& dir, bool durable) {
   // Top down from the deepest folder that exists, each one through `fs`
   // so a test sees (and can lose) every new directory entry.
   std::vector<std::string> missing;
@@ -48,10 +48,14 @@ void make_dirs(FileSystem& fs, const std::string& dir) {
     missing.push_back(d);
   for (auto it = missing.rbegin(); it != missing.rend(); ++it)
     if (fs.make_dir(*it, 0777) != 0 && errno != EEXIST) fail_io("cannot create directory", *it, errno);
+  if (durable)
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it)
+      if (fs.sync_dir(std::filesystem::path(*it).parent_path().string()) != 0)
+        fail_io("cannot flush directory for", *it, errno);
 }
 
-void make_parent_dirs(FileSystem& fs, const std::string& path) {
-  make_dirs(fs, std::filesystem::path(path).parent_path().string());
+void make_parent_dirs(FileSystem& fs, const std::string& path, bool durable) {
+  make_dirs(fs, std::filesystem::path(path).parent_path().string(), durable);
 }
 
 void write_fully(FileSystem& fs, int fd, const char* data, size_t size, const std::string& path) {

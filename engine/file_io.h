@@ -36,9 +36,12 @@ inline void commit_temp_file(int fd, const std::string& tmp, const std::string& 
 }
 
 // Creates the directories above `path`. Throws Error(kIo).
-void make_parent_dirs(FileSystem& fs, const std::string& path);
-// Creates `dir` and the directories above it. Throws Error(kIo).
-void make_dirs(FileSystem& fs, const std::string& dir);
+void make_parent_dirs(FileSystem& fs, const std::string& path, bool durable = true);
+// Creates `dir` and the directories above it. Throws Error(kIo). With
+// `durable`, each new directory's entry is synced too: a file synced into
+// a new directory is not durable until the directory itself is. Without,
+// the caller syncs the whole filesystem later.
+void make_dirs(FileSystem& fs, const std::string& dir, bool durable = true);
 inline void make_parent_dirs(const std::string& path) { make_parent_dirs(real_file_system(), path); }
 
 // Copies open file `in` into a new file `tmp` made with `mode`, in the

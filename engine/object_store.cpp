@@ -132,7 +132,7 @@ std::vector<bool> ObjectStore::put_files(const std::vector<PutItem>& files) {
       }
       // The same content twice in one batch: the first one stores it.
       if (!staged.insert(item.digest).second) continue;
-      if (pending.empty()) make_parent_dirs(fs_, tmp_path());
+      if (pending.empty()) make_parent_dirs(fs_, tmp_path(), false);  // synced with the batch
       pending.push_back({tmp_path(), object_path(item.digest), k});
     }
     if (pending.empty()) return linked;
@@ -143,7 +143,7 @@ std::vector<bool> ObjectStore::put_files(const std::vector<PutItem>& files) {
     std::set<std::string> made;  // one mkdir per fan-out directory, not per object
     for (size_t i = 0; i < pending.size(); ++i) {
       if (made.insert(pending[i].target.substr(0, pending[i].target.rfind('/'))).second)
-        make_parent_dirs(fs_, pending[i].target);
+        make_parent_dirs(fs_, pending[i].target, false);
       if (fs_.rename(pending[i].tmp, pending[i].target) != 0) {
         const int err = errno;
         pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(i));
