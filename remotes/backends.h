@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "file_system.h"
 #include "remote.h"
 
 namespace pipeline {
@@ -13,7 +14,8 @@ namespace pipeline {
 // pipe does not know.
 std::unique_ptr<Remote> open_remote(const RemoteSettings& settings);
 
-std::unique_ptr<Remote> make_local_remote(const std::string& dir);
+// Its writes go through `fs` (tests pass a faulty one).
+std::unique_ptr<Remote> make_local_remote(const std::string& dir, FileSystem& fs = real_file_system());
 std::unique_ptr<Remote> make_http_remote(const RemoteSettings& settings);
 std::unique_ptr<Remote> make_s3_remote(const RemoteSettings& settings);
 

@@ -24,30 +24,9 @@ RemoteResult failed(const std::string& what, const std::string& path, int err) {
   return {RemoteResult::Status::kFailed, what + " '" + path + "': " + std::strerror(err)};
 }
 
-// Copies an open file to a new one; false with errno on failure.
-bool copy_fd(int in, int out) {
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(in, buf, sizeof buf);
-    if (n == 0) return true;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    for (ssize_t done = 0; done < n;) {
-      const ssize_t w = ::write(out, buf + done, static_cast<size_t>(n - done));
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return false;
-      }
-      done += w;
-    }
-  }
-}
-
 class LocalRemote : public Remote {
  public:
-  explicit LocalRemote(std::string dir) : dir_(std::move(dir)) {}
+  LocalRemote(std::string dir, FileSystem& fs) : dir_(std::move(dir)), fs_(fs) {}
 
   std::string describe() const override { return dir_; }
 
@@ -82,31 +61,21 @@ class LocalRemote : public Remote {
   RemoteResult put(const std::string& key, const std::string& source) override {
     const std::string target = dir_ + "/" + key;
     if (::access(target.c_str(), F_OK) == 0) return {};  // same name, same content
-    try {
-      make_parent_dirs(target);
-    } catch (const Error& e) {
-      return {RemoteResult::Status::kFailed, e.what()};
-    }
     std::call_once(swept_, [&] { sweep_temp_dir(dir_ + "/tmp", kStaleTempSeconds); });
     const std::string tmp = temp_path_for(dir_ + "/tmp", target);
     const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return failed("cannot read", source, errno);
-    const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-    if (out < 0) {
-      const int err = errno;
-      ::close(in);
-      return failed("cannot create", tmp, err);
-    }
-    const bool ok = copy_fd(in, out);
-    const int err = errno;
-    ::close(in);
-    if (!ok) {
-      ::close(out);
-      ::unlink(tmp.c_str());
-      return failed("cannot write", tmp, err);
-    }
+    int out = -1;
     try {
-      commit_temp_file(out, tmp, target);
+      make_parent_dirs(fs_, target);
+      out = copy_into_new_file(fs_, in, tmp, 0444);
+    } catch (const Error& e) {
+      ::close(in);
+      return {RemoteResult::Status::kFailed, e.what()};
+    }
+    ::close(in);
+    try {
+      commit_temp_file(fs_, out, tmp, target);
     } catch (const Error& e) {
       return {RemoteResult::Status::kFailed, e.what()};
     }
@@ -115,17 +84,20 @@ class LocalRemote : public Remote {
 
   RemoteResult remove(const std::string& key) override {
     const std::string path = dir_ + "/" + key;
-    if (::unlink(path.c_str()) == 0 || errno == ENOENT) return {};
+    if (fs_.unlink(path) == 0 || errno == ENOENT) return {};
     return failed("cannot remove", path, errno);
   }
 
  private:
   std::string dir_;
+  FileSystem& fs_;
   std::once_flag swept_;
 };
 
 }  // namespace
 
-std::unique_ptr<Remote> make_local_remote(const std::string& dir) { return std::make_unique<LocalRemote>(dir); }
+std::unique_ptr<Remote> make_local_remote(const std::string& dir, FileSystem& fs) {
+  return std::make_unique<LocalRemote>(dir, fs);
+}
 
 }  // namespace pipeline

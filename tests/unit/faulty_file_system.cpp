@@ -20,7 +20,10 @@ FaultyFileSystem::FaultyFileSystem(std::string root, std::string backup_dir)
   std::filesystem::create_directories(backup_dir_);
 }
 
-void FaultyFileSystem::fail_nth(Op op, int n, int err) { failures_[op] = {n, err}; }
+void FaultyFileSystem::fail_nth(Op op, int n, int err) {
+  std::lock_guard lock(mutex_);
+  failures_[op] = {n, err};
+}
 
 bool FaultyFileSystem::fails(Op op) {
   if (dead_) {
@@ -70,6 +73,7 @@ void FaultyFileSystem::made_durable(const std::string& dir) {
 }
 
 int FaultyFileSystem::create(const std::string& path, mode_t mode) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kCreate)) return -1;
   const int fd = real_.create(path, mode);
   if (fd < 0) return fd;
@@ -80,6 +84,7 @@ int FaultyFileSystem::create(const std::string& path, mode_t mode) {
 }
 
 ssize_t FaultyFileSystem::write(int fd, const void* data, size_t size) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kWrite)) return -1;
   written(fd);  // the size before this write, for a file not created here
   const ssize_t n = real_.write(fd, data, size);
@@ -88,6 +93,7 @@ ssize_t FaultyFileSystem::write(int fd, const void* data, size_t size) {
 }
 
 ssize_t FaultyFileSystem::copy_range(int in, int out, size_t size) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kWrite)) return -1;
   written(out);
   const ssize_t n = real_.copy_range(in, out, size);
@@ -96,6 +102,7 @@ ssize_t FaultyFileSystem::copy_range(int in, int out, size_t size) {
 }
 
 int FaultyFileSystem::clone(int out, int in) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kWrite)) return -1;
   written(out);
   const int rc = real_.clone(out, in);
@@ -104,6 +111,7 @@ int FaultyFileSystem::clone(int out, int in) {
 }
 
 int FaultyFileSystem::fsync(int fd) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kFsync) || sync_point()) return errno = EIO, -1;
   struct stat st;
   if (stat_fd(fd, &st)) {
@@ -114,11 +122,13 @@ int FaultyFileSystem::fsync(int fd) {
 }
 
 int FaultyFileSystem::close(int fd) {
+  std::lock_guard lock(mutex_);
   // Even with the power off: a test must not leak descriptors.
   return dead_ ? (::close(fd), 0) : real_.close(fd);
 }
 
 int FaultyFileSystem::rename(const std::string& from, const std::string& to) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kRename)) return -1;
   const std::string backup = keep(to);
   if (real_.rename(from, to) != 0) {
@@ -132,6 +142,7 @@ int FaultyFileSystem::rename(const std::string& from, const std::string& to) {
 }
 
 int FaultyFileSystem::link(const std::string& from, const std::string& to) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kLink)) return -1;
   if (real_.link(from, to) != 0) return -1;
   entries_.push_back({Entry::Kind::kAdded, to, "", ""});
@@ -139,6 +150,7 @@ int FaultyFileSystem::link(const std::string& from, const std::string& to) {
 }
 
 int FaultyFileSystem::symlink(const std::string& target, const std::string& path) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kLink)) return -1;
   if (real_.symlink(target, path) != 0) return -1;
   entries_.push_back({Entry::Kind::kAdded, path, "", ""});
@@ -146,6 +158,7 @@ int FaultyFileSystem::symlink(const std::string& target, const std::string& path
 }
 
 int FaultyFileSystem::unlink(const std::string& path) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kUnlink)) return -1;
   const std::string backup = keep(path);
   if (real_.unlink(path) != 0) {
@@ -159,6 +172,7 @@ int FaultyFileSystem::unlink(const std::string& path) {
 }
 
 int FaultyFileSystem::remove_all(const std::string& path) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kUnlink)) return -1;
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return 0;
@@ -170,6 +184,7 @@ int FaultyFileSystem::remove_all(const std::string& path) {
 }
 
 int FaultyFileSystem::exchange(const std::string& a, const std::string& b) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kRename)) return -1;
   if (real_.exchange(a, b) != 0) return -1;
   entries_.push_back({Entry::Kind::kExchanged, b, a, ""});
@@ -177,6 +192,7 @@ int FaultyFileSystem::exchange(const std::string& a, const std::string& b) {
 }
 
 int FaultyFileSystem::make_dir(const std::string& path, mode_t mode) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kCreate)) return -1;
   if (real_.make_dir(path, mode) != 0) return -1;
   entries_.push_back({Entry::Kind::kAdded, path, "", ""});
@@ -184,12 +200,14 @@ int FaultyFileSystem::make_dir(const std::string& path, mode_t mode) {
 }
 
 int FaultyFileSystem::sync_dir(const std::string& dir) {
+  std::lock_guard lock(mutex_);
   if (fails(Op::kSync) || sync_point()) return errno = EIO, -1;
   made_durable(dir);
   return 0;
 }
 
 int FaultyFileSystem::sync_all(const std::string& path) {
+  std::lock_guard lock(mutex_);
   (void)path;
   if (fails(Op::kSync) || sync_point()) return errno = EIO, -1;
   made_durable("");
@@ -198,6 +216,7 @@ int FaultyFileSystem::sync_all(const std::string& path) {
 }
 
 void FaultyFileSystem::power_restored() {
+  std::lock_guard lock(mutex_);
   // Data first, while every file is still where the test left it: cut off
   // what was written after its last sync, under every name it has.
   std::error_code ec;

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,10 +38,18 @@ class FaultyFileSystem : public FileSystem {
   void fail_nth(Op op, int n, int err);
   // The `n`th sync point from now (fsync, sync_dir or sync_all) never
   // happens: the power goes instead.
-  void cut_power_at_sync(int n) { cut_at_sync_ = syncs_ + n; }
-  void cut_power() { dead_ = true; }
-  bool dead() const { return dead_; }
-  int sync_points() const { return syncs_; }
+  void cut_power_at_sync(int n) {
+    std::lock_guard lock(mutex_);
+    cut_at_sync_ = syncs_ + n;
+  }
+  void cut_power() {
+    std::lock_guard lock(mutex_);
+    dead_ = true;
+  }
+  bool dead() {
+    std::lock_guard lock(mutex_);
+    return dead_;
+  }
   // Rolls back what was not durable, and turns the power back on.
   void power_restored();
 
@@ -75,6 +84,8 @@ class FaultyFileSystem : public FileSystem {
   std::string keep(const std::string& path);  // hard link for a rollback; "" if none
   void made_durable(const std::string& dir);  // "" means everything
 
+  // The transfer engine writes from several threads.
+  std::recursive_mutex mutex_;
   FileSystem& real_;
   std::string root_, backup_dir_;
   std::map<Op, std::pair<int, int>> failures_;  // op -> (calls left until it fails, errno)
