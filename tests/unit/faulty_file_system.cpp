@@ -33,6 +33,10 @@ bool FaultyFileSystem::fails(Op op) {
   auto it = failures_.find(op);
   if (it == failures_.end() || --it->second.first > 0) return false;
   errno = it->second.second;
+  if (errno == kCrash) {
+    dead_ = true;
+    errno = EIO;
+  }
   failures_.erase(it);
   return true;
 }
@@ -213,6 +217,16 @@ int FaultyFileSystem::sync_all(const std::string& path) {
   made_durable("");
   durable_size_ = written_size_;
   return 0;
+}
+
+void FaultyFileSystem::restarted() {
+  std::lock_guard lock(mutex_);
+  made_durable("");  // nothing is lost: only the bookkeeping goes
+  durable_size_.clear();
+  written_size_.clear();
+  failures_.clear();
+  dead_ = false;
+  cut_at_sync_ = 0;
 }
 
 void FaultyFileSystem::power_restored() {

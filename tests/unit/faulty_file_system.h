@@ -36,6 +36,11 @@ class FaultyFileSystem : public FileSystem {
   enum class Op { kCreate, kWrite, kFsync, kRename, kLink, kUnlink, kSync };
   // The `n`th call (from 1) of `op` from now fails with `err` and does nothing.
   void fail_nth(Op op, int n, int err);
+  // The process dies at the `n`th call of `op`: it and every later call
+  // fail and do nothing. restarted() then keeps what was written (the page
+  // cache survives a crash); power_restored() rolls back as for a power cut.
+  void crash_at(Op op, int n) { fail_nth(op, n, kCrash); }
+  void restarted();
   // The `n`th sync point from now (fsync, sync_dir or sync_all) never
   // happens: the power goes instead.
   void cut_power_at_sync(int n) {
@@ -70,6 +75,7 @@ class FaultyFileSystem : public FileSystem {
   int sync_all(const std::string& path) override;
 
  private:
+  static constexpr int kCrash = -1;
   using Inode = std::pair<dev_t, ino_t>;
   struct Entry {  // a directory change not yet durable
     enum class Kind { kAdded, kRenamed, kRemoved, kExchanged } kind;
