@@ -87,7 +87,7 @@ int cut_at_every_sync_point(const char* what, const std::function<void(const std
     check_cache(root);
     if (finished) {
       // For docs/reliability.md: every cut above passed every check.
-      MESSAGE(what << ": power cut at each of " << cut - 1 << " sync points; all checks held");
+      MESSAGE(std::string(what) << ": power cut at each of " << cut - 1 << " sync points; all checks held");
       return cut - 1;
     }
   }
