@@ -14,16 +14,22 @@ std::string xml_unescape(std::string s) {
   return s;
 }
 
-std::vector<std::string> xml_all(const std::string& body, const std::string& tag) {
+std::vector<std::string> xml_elements(const std::string& body, const std::string& tag) {
   std::vector<std::string> out;
   const std::string open = "<" + tag + ">", close = "</" + tag + ">";
   for (size_t pos = 0; (pos = body.find(open, pos)) != std::string::npos;) {
     const size_t start = pos + open.size();
     const size_t end = body.find(close, start);
     if (end == std::string::npos) break;
-    out.push_back(xml_unescape(body.substr(start, end - start)));
+    out.push_back(body.substr(start, end - start));
     pos = end + close.size();
   }
+  return out;
+}
+
+std::vector<std::string> xml_all(const std::string& body, const std::string& tag) {
+  std::vector<std::string> out = xml_elements(body, tag);
+  for (std::string& s : out) s = xml_unescape(std::move(s));
   return out;
 }
 

@@ -14,6 +14,9 @@ std::string xml_unescape(std::string s);
 // Every <tag>text</tag> in an XML body, in order, unescaped. An element
 // left open at the end is ignored.
 std::vector<std::string> xml_all(const std::string& body, const std::string& tag);
+// The same, as raw XML: for an element that holds others (S3's <Upload>),
+// read further with xml_all.
+std::vector<std::string> xml_elements(const std::string& body, const std::string& tag);
 
 // Splits "Name: value\r\n" into the lower-cased name and the trimmed value.
 // False for a line without a name (the status line, the blank line).

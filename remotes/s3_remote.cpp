@@ -254,8 +254,32 @@ class S3Remote : public Remote {
       if (r.ok() && answer.find("<Error>") != std::string::npos)
         r = {RemoteResult::Status::kTransient, "completing " + shown_ + "/" + key + ": " + answer.substr(0, 200)};
     }
-    if (!r.ok()) request("DELETE", full, {{"uploadId", id}}, kEmptySha256, deleting());
+    if (r.ok()) {
+      abort_other_uploads(full, id);
+      return r;
+    }
+    request("DELETE", full, {{"uploadId", id}}, kEmptySha256, deleting());
+    // Another pusher of the same object may have completed first (and
+    // aborted this upload): then the object is there, which is success.
+    std::vector<bool> present;
+    if (exists_many({key}, &present).ok() && present.front()) return {};
     return r;
+  }
+
+  // A push killed during a multipart upload leaves the upload open, and
+  // the server keeps (and bills) its parts. Once this upload of the key
+  // has completed the object is there, and since a key names its content
+  // any other upload of it is redundant: abort those. Best effort; a
+  // concurrent pusher of the same object whose upload is aborted finds the
+  // object there when it retries.
+  void abort_other_uploads(const std::string& full, const std::string& own_id) {
+    std::string body;
+    if (!request("GET", "", {{"uploads", ""}, {"prefix", full}}, kEmptySha256, {}, &body).ok()) return;
+    for (const std::string& upload : xml_elements(body, "Upload")) {
+      const auto keys = xml_all(upload, "Key"), ids = xml_all(upload, "UploadId");
+      if (keys.empty() || ids.empty() || keys.front() != full || ids.front() == own_id) continue;
+      request("DELETE", full, {{"uploadId", ids.front()}}, kEmptySha256, deleting());
+    }
   }
 
   RemoteResult remove(const std::string& key) override {

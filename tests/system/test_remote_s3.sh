@@ -2,7 +2,8 @@
 # The S3 remote against a real OpenStack Swift with its S3 API, which checks
 # SigV4 strictly: push, status -c, pull into a fresh clone, a wrong secret,
 # credentials from ~/.aws with a profile, keys with spaces and non-ASCII
-# characters, and a listing paginated past 1,000 objects.
+# characters, a listing paginated past 1,000 objects, multipart uploads and
+# the open uploads a killed push leaves.
 source "$(dirname "$0")/lib.sh" "$@"
 
 if ! [ -x /usr/bin/swift-proxy-server ] || ! command -v memcached >/dev/null; then
@@ -85,6 +86,28 @@ rm -rf .pipe/cache big.bin
 expect_exit 0 pipe pull big.bin.pipe
 expect_exit 0 pipe status
 assert_not_contains "and pulls back byte for byte" "$OUT" "big.bin"
+# A push killed mid-upload leaves a multipart upload open, and the server
+# keeps (and bills) its parts. Made here as such a push leaves it (started,
+# one part sent), with the AWS CLI; the next push of that object aborts it.
+if [ -x /usr/bin/aws ]; then
+  s3api() { env -u AWS_CA_BUNDLE AWS_DEFAULT_REGION=us-east-1 /usr/bin/aws --endpoint-url "http://127.0.0.1:$PORT" s3api "$@"; }
+  head -c 7000000 /dev/urandom >left.bin
+  expect_exit 0 pipe add left.bin
+  h=$(xxhsum -H2 left.bin 2>/dev/null | cut -d' ' -f1)
+  key="team proj/données/v1/${h:0:2}/${h:2}"
+  upload=$(s3api create-multipart-upload --bucket pipe-bucket --key "$key" --query UploadId --output text)
+  head -c 5242880 left.bin >"$SCRATCH/part1"
+  s3api upload-part --bucket pipe-bucket --key "$key" --part-number 1 --upload-id "$upload" --body "$SCRATCH/part1" >/dev/null
+  run s3api list-multipart-uploads --bucket pipe-bucket --query 'Uploads[].UploadId' --output text
+  assert_contains "a killed push's upload is open on the server" "$OUT" "$upload"
+  expect_exit 0 pipe push left.bin.pipe
+  assert_match "the object is pushed" "$OUT" "Pushed 1 objects .* 0 failed"
+  run s3api list-multipart-uploads --bucket pipe-bucket --query 'Uploads[].UploadId' --output text
+  assert_not_contains "and the upload it left is aborted, its parts dropped" "$OUT" "$upload"
+else
+  skip "aborting a killed push's multipart upload" "the AWS CLI is not installed (.ci/install-deps.sh --test installs it)"
+fi
+
 expect_exit 0 pipe remote modify s3 multipart_chunksize "5 parsecs"
 expect_exit 2 pipe push big.bin.pipe
 assert_contains "a bad size is refused with its name" "$ERR" "multipart_chunksize"
