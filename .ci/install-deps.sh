@@ -9,7 +9,8 @@ packages=(build-essential cmake ninja-build pkg-config
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   doctest-dev libbenchmark-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(xxhash python3 procps util-linux python3-jsonschema python3-yaml sqlite3 git nginx-light apache2-utils curl swift-proxy swift-object swift-container swift-account memcached awscli chromium fonts-dejavu-core)
+  packages+=(xxhash python3 procps util-linux python3-jsonschema python3-yaml sqlite3 git nginx-light apache2-utils curl swift-proxy swift-object swift-container swift-account memcached awscli chromium fonts-dejavu-core
+    clang libclang-rt-14-dev)
 fi
 
 missing=()

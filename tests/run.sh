@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds pipe with ASan+UBSan and warnings as errors,
 # and runs every test: doctest unit tests and the system suites that drive
-# the real binary. Usage: bash tests/run.sh
+# the real binary. Then fuzzes every parser for a bounded time
+# (tests/fuzz/run.sh, clang) and runs the threaded code under
+# ThreadSanitizer (tests/tsan.sh). Usage: bash tests/run.sh
+# PIPE_CI_FUZZ=0 or PIPE_CI_TSAN=0 leave those two out (local runs only);
+# PIPE_FUZZ_SECONDS (default 20) is the time per fuzz target.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -19,4 +23,13 @@ ctest --output-on-failure -j "$(nproc)" --timeout 600 2>&1 | tee "$log"
 if grep -q '\*\*\*Skipped\|\*\*\*Not Run' "$log" && [ "${PIPE_ALLOW_SKIPS:-0}" != 1 ]; then
   echo "tests/run.sh: some tests were skipped (above); CI installs everything they need, so this fails" >&2
   exit 1
+fi
+cd "$root"
+if [ "${PIPE_CI_FUZZ:-1}" != 0 ]; then
+  echo "== fuzzing each parser for ${PIPE_FUZZ_SECONDS:-20} s (tests/fuzz/run.sh)"
+  FUZZ_SECONDS=${PIPE_FUZZ_SECONDS:-20} bash tests/fuzz/run.sh
+fi
+if [ "${PIPE_CI_TSAN:-1}" != 0 ]; then
+  echo "== ThreadSanitizer (tests/tsan.sh)"
+  bash tests/tsan.sh
 fi
