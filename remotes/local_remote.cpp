@@ -61,13 +61,19 @@ class LocalRemote : public Remote {
   RemoteResult put(const std::string& key, const std::string& source) override {
     const std::string target = dir_ + "/" + key;
     if (::access(target.c_str(), F_OK) == 0) return {};  // same name, same content
+    try {
+      // First: temp_path_for puts the temp file in tmp/ only when it can
+      // see that the target's folder is on the same filesystem.
+      make_parent_dirs(fs_, target);
+    } catch (const Error& e) {
+      return {RemoteResult::Status::kFailed, e.what()};
+    }
     std::call_once(swept_, [&] { sweep_temp_dir(dir_ + "/tmp", kStaleTempSeconds); });
     const std::string tmp = temp_path_for(dir_ + "/tmp", target);
     const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return failed("cannot read", source, errno);
     int out = -1;
     try {
-      make_parent_dirs(fs_, target);
       out = copy_into_new_file(fs_, in, tmp, 0444);
     } catch (const Error& e) {
       ::close(in);

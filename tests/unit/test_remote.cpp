@@ -2,12 +2,14 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "config.h"
 #include "error.h"
+#include "faulty_file_system.h"
 #include "object_store.h"
 #include "backends.h"
 
@@ -80,4 +82,18 @@ TEST_CASE("remote settings: the default, a named one, relative paths, and clear 
   Dir none;
   CHECK_THROWS_WITH_AS(remote_settings(Config::load(none.path), "", none.path),
                        doctest::Contains("pipe remote add -d NAME URL"), Error);
+}
+
+TEST_CASE("a directory remote's upload killed before its rename leaves the temp file in tmp/, never beside an object") {
+  Dir d;
+  pipeline::testing::FaultyFileSystem fs(d.path, d.path + "/backup");
+  auto remote = make_local_remote(d.path + "/remote", fs);
+  const std::string src = d.write("src", "payload");
+  fs.crash_at(pipeline::testing::FaultyFileSystem::Op::kRename, 1);
+  CHECK_FALSE(remote->put("v1/ab/cdef", src).ok());
+  fs.restarted();
+  CHECK(std::filesystem::is_empty(d.path + "/remote/v1/ab"));  // the object's folder holds nothing else
+  size_t temps = 0;
+  for (const auto& e : std::filesystem::directory_iterator(d.path + "/remote/tmp")) temps += e.is_regular_file();
+  CHECK(temps == 1);
 }
