@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "digest.h"
 #include "error.h"
 
 namespace pipeline {
@@ -70,39 +71,44 @@ void write_fully(FileSystem& fs, int fd, const char* data, size_t size, const st
   }
 }
 
-int copy_into_new_file(FileSystem& fs, int in, const std::string& tmp, mode_t mode) {
+int copy_into_new_file(FileSystem& fs, int in, const std::string& tmp, mode_t mode, Digest* digest) {
   const int out = fs.create(tmp, mode);
   if (out < 0) fail_io("cannot create", tmp, errno);
-  bool by_hand = false;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = 0;
-    if (!by_hand) {
-      n = fs.copy_range(in, out, 1 << 30);
-      if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
-        by_hand = true;  // nothing was copied yet by this call; go on by hand
-        continue;
-      }
-    } else {
-      n = ::read(in, buf, sizeof buf);
-      if (n > 0) {
-        try {
-          write_fully(fs, out, buf, static_cast<size_t>(n), tmp);
-        } catch (...) {
-          fs.close(out);
-          fs.unlink(tmp);
-          throw;
-        }
-      }
-    }
-    if (n > 0) continue;
-    if (n == 0) return out;
-    if (errno == EINTR) continue;
-    const int err = errno;
+  auto fail = [&](int err) {
     fs.close(out);
     fs.unlink(tmp);
     fail_io("cannot copy into", tmp, err);
+  };
+  bool by_hand = digest != nullptr;
+  Hasher h;
+  char buf[65536];
+  for (;;) {
+    if (!by_hand) {
+      const ssize_t n = fs.copy_range(in, out, 1 << 30);
+      if (n > 0 || (n < 0 && errno == EINTR)) continue;
+      if (n == 0) return out;
+      // This filesystem (pair) cannot: go on by hand from where it stopped.
+      if (errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP && errno != EINVAL) fail(errno);
+      by_hand = true;
+      continue;
+    }
+    const ssize_t n = ::read(in, buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno != EINTR) fail(errno);
+      continue;
+    }
+    if (digest) h.update(buf, static_cast<size_t>(n));
+    try {
+      write_fully(fs, out, buf, static_cast<size_t>(n), tmp);
+    } catch (...) {
+      fs.close(out);
+      fs.unlink(tmp);
+      throw;
+    }
   }
+  if (digest) *digest = h.finish();
+  return out;
 }
 
 void commit_temp_file(FileSystem& fs, int fd, const std::string& tmp, const std::string& target) {

@@ -44,10 +44,12 @@ void make_parent_dirs(FileSystem& fs, const std::string& path, bool durable = tr
 void make_dirs(FileSystem& fs, const std::string& dir, bool durable = true);
 inline void make_parent_dirs(const std::string& path) { make_parent_dirs(real_file_system(), path); }
 
-// Copies open file `in` into a new file `tmp` made with `mode`, in the
-// kernel where it can. Returns the new file's fd, open. Throws Error(kIo)
+// Copies open file `in` into a new file `tmp` made with `mode`: in the
+// kernel where it can; through a buffer, hashing what passes, when
+// `digest` is given. Returns the new file's fd, open. Throws Error(kIo)
 // and leaves no `tmp`.
-int copy_into_new_file(FileSystem& fs, int in, const std::string& tmp, mode_t mode);
+class Digest;
+int copy_into_new_file(FileSystem& fs, int in, const std::string& tmp, mode_t mode, Digest* digest = nullptr);
 
 // Writes all of `data` to `fd`, retrying short writes. Throws Error(kIo).
 void write_fully(FileSystem& fs, int fd, const char* data, size_t size, const std::string& path);

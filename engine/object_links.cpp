@@ -25,54 +25,6 @@ bool unsupported(int err) {
          err == ENOSYS;
 }
 
-// Copies fd `in` to a new temp file, hashing on the way. Returns the temp fd.
-int copy_hashing(FileSystem& fs, int in, const std::string& tmp, mode_t mode, Digest* digest) {
-  const int out = fs.create(tmp, mode);
-  if (out < 0) fail_io("cannot create", tmp, errno);
-  Hasher h;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(in, buf, sizeof buf);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      fs.close(out);
-      fs.unlink(tmp);
-      fail_io("cannot read while caching", tmp, err);
-    }
-    h.update(buf, static_cast<size_t>(n));
-    try {
-      write_fully(fs, out, buf, static_cast<size_t>(n), tmp);
-    } catch (...) {
-      fs.close(out);
-      fs.unlink(tmp);
-      throw;
-    }
-  }
-  *digest = h.finish();
-  return out;
-}
-
-// Copies fd `in` to a new temp file in the kernel (copy_file_range), for
-// an object already known good. Returns the temp fd, or -1 (nothing left
-// behind) when the filesystem cannot, so the caller copies by hand.
-int copy_in_kernel(FileSystem& fs, int in, const std::string& tmp, mode_t mode) {
-  const int out = fs.create(tmp, mode);
-  if (out < 0) fail_io("cannot create", tmp, errno);
-  for (;;) {
-    const ssize_t n = fs.copy_range(in, out, 1 << 30);
-    if (n > 0) continue;
-    if (n == 0) return out;
-    if (errno == EINTR) continue;
-    const int err = errno;
-    fs.close(out);
-    fs.unlink(tmp);
-    if (unsupported(err) || err == EXDEV || err == ENOSYS) return -1;
-    fail_io("cannot copy into", tmp, err);
-  }
-}
-
 // Clones open file `in` (closed here) into a new file `to` with a reflink.
 // Returns the new file's fd, or -1 with *err set and nothing left behind
 // when the filesystem cannot clone. Failing to create `to` throws.
@@ -207,7 +159,7 @@ bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) cons
   int out;
   try {
     // Objects are read-only: a linked workspace file must not be editable in place.
-    out = copy_hashing(fs_, in, tmp, 0444, &got);
+    out = copy_into_new_file(fs_, in, tmp, 0444, &got);
   } catch (...) {
     ::close(in);
     throw;
@@ -302,11 +254,7 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
   try {
     // A download hashed as it arrived is not hashed again; any other object
     // is, so a damaged cache is never copied out.
-    if (verified(d)) out = copy_in_kernel(fs_, in, tmp, mode);
-    if (out < 0) {
-      ::lseek(in, 0, SEEK_SET);
-      out = copy_hashing(fs_, in, tmp, mode, &got);
-    }
+    out = copy_into_new_file(fs_, in, tmp, mode, verified(d) ? nullptr : &got);
   } catch (...) {
     ::close(in);
     throw;
