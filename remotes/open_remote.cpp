@@ -3,6 +3,7 @@
 #include "backends.h"
 #include "error.h"
 #include "lineage.h"
+#include "net_backends.h"
 
 namespace pipeline {
 
@@ -16,7 +17,8 @@ std::unique_ptr<Remote> open_remote(const RemoteSettings& s) {
     if (verify != s.options.end() && (verify->second == "false" || verify->second == "0"))
       std::fprintf(stderr, "pipe: warning: TLS certificate checks are off for remote '%s' (ssl_verify = false)\n",
                    s.name.c_str());
-    return scheme == "s3" ? make_s3_remote(s) : make_http_remote(s);
+    const NetBackends& net = net_backends();
+    return scheme == "s3" ? net.make_s3(s) : net.make_http(s);
   }
   throw Error(Exit::kUsage, "remote '" + s.name + "' has URL scheme '" + scheme + "://' (" + strip_credentials(s.url) +
                                 "), which this pipe cannot use; it supports local directories, file://, "

@@ -27,6 +27,8 @@ WORK=${BENCH_DIR:-$(mktemp -d /tmp/pipe-bench-repos.XXXXXX)}
 mkdir -p "$WORK"
 trap '[[ "${BENCH_KEEP:-0}" == 1 ]] || rm -rf "$WORK"' EXIT
 cp "$PIPE" "$WORK/pipe"
+# The HTTP and S3 backends (remotes/net_backends.h) go beside it.
+if [ -f "$(dirname "$PIPE")/pipe-net.so" ]; then cp "$(dirname "$PIPE")/pipe-net.so" "$WORK/"; fi
 PIPE=$WORK/pipe
 RESULTS=$WORK/results.jsonl
 : >"$RESULTS"

@@ -64,6 +64,8 @@ cleanup() { if [[ "${BENCH_KEEP:-0}" != 1 ]]; then rm -rf "$WORK"; else say "kep
 trap cleanup EXIT
 # A private copy, so a rebuild during the run cannot swap binaries between runs.
 cp "$PIPE" "$WORK/pipe"
+# The HTTP and S3 backends (remotes/net_backends.h) go beside it.
+if [ -f "$(dirname "$PIPE")/pipe-net.so" ]; then cp "$(dirname "$PIPE")/pipe-net.so" "$WORK/"; fi
 PIPE_SRC=$PIPE
 PIPE=$WORK/pipe
 RESULTS=$WORK/results.jsonl
