@@ -49,6 +49,7 @@ StateDb::StateDb(const std::string& path) {
 
 StateDb::~StateDb() {
   flush();
+  end_read();
   sqlite3_finalize(point_);
   sqlite3_finalize(scan_all_);
   sqlite3_finalize(scan_range_);
@@ -63,10 +64,34 @@ bool StateDb::lookup_recorded(const std::string& path, const FileInfo& info, Dig
   return true;
 }
 
+StateDb::Batch::Batch(StateDb* db) : db_(db) {
+  if (!db_) return;
+  std::lock_guard lock(db_->mutex_);
+  ++db_->batches_;
+}
+
+StateDb::Batch::~Batch() {
+  if (!db_) return;
+  std::lock_guard lock(db_->mutex_);
+  if (--db_->batches_ == 0) db_->end_read();
+}
+
+void StateDb::begin_read() {
+  // Deferred: the snapshot is taken by the first SELECT.
+  if (batches_ > 0 && !reading_ && db_) reading_ = exec(db_, "BEGIN");
+}
+
+void StateDb::end_read() {
+  if (!reading_) return;
+  reading_ = false;
+  if (!exec(db_, "COMMIT")) exec(db_, "ROLLBACK");
+}
+
 bool StateDb::lookup(const std::string& path, const FileInfo& info, Digest* digest) {
   if (lookup_recorded(path, info, digest)) return true;
   std::lock_guard lock(mutex_);
   if (!db_) return false;
+  begin_read();
   if (!point_ &&
       sqlite3_prepare_v2(db_, "SELECT inode, size, mtime_ns, digest FROM file_hash WHERE path = ?", -1, &point_,
                          nullptr) != SQLITE_OK)
@@ -87,6 +112,7 @@ bool StateDb::lookup(const std::string& path, const FileInfo& info, Digest* dige
 void StateDb::scan(const std::string& dir, const RowFn& row) {
   std::lock_guard lock(mutex_);
   if (!db_) return;
+  begin_read();
   // Paths under "d" sort between "d/" and "d0" ('0' follows '/').
   const char* sql = dir.empty() ? "SELECT path, inode, size, mtime_ns, digest FROM file_hash ORDER BY path"
                                 : "SELECT path, inode, size, mtime_ns, digest FROM file_hash "
@@ -120,6 +146,7 @@ void StateDb::record(const std::string& path, const FileInfo& info, const Digest
 void StateDb::flush() {
   std::lock_guard lock(mutex_);
   if (!db_ || dirty_.empty()) return;
+  end_read();  // a read transaction cannot become a write one without a busy wait
   if (!exec(db_, "BEGIN IMMEDIATE")) return;  // busy past the timeout: keep for next flush
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO file_hash VALUES (?, ?, ?, ?, ?)", -1, &st, nullptr);

@@ -24,6 +24,7 @@ StatusReport status(Workspace& ws, const std::vector<Target>& targets, const Tar
   ArtifactHasher hasher(disk, ws.project.state.get(), ws.project.urls.get());
   ParamsReader params(disk);
   StatusReport report;
+  const StateDb::Batch batch(ws.project.state.get());
   for (size_t i : ws.graph.order()) {
     if (!keep[i]) continue;
     const Stage& s = p.stages[i];
