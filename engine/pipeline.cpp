@@ -44,6 +44,9 @@ class Loader {
     unpack_.list_append = choice("parsing.list", "nargs", "append");
   }
 
+  const std::vector<ParamsInput>& inputs() const { return params_.inputs(); }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
   Pipeline load(const Value& root) {
     Pipeline p;
     p.file = file_;
@@ -487,7 +490,7 @@ class Loader {
           if (const Value* c = opts.find("persist")) o.persist = option_flag(*c, "persist", where);
           if (const Value* c = opts.find("checkpoint"); c && option_flag(*c, "checkpoint", where)) {
             o.persist = true;
-            warn(located(file_, Mark{}, "'checkpoint: true' is DVC 2's option; pipe treats such outputs as 'persist: true'"));
+            say(located(file_, Mark{}, "'checkpoint: true' is DVC 2's option; pipe treats such outputs as 'persist: true'"));
           }
           if (const Value* c = opts.find("desc")) o.desc = c->scalar_text();
           if (const Value* c = opts.find("push")) o.push = option_flag(*c, "push", where);
@@ -517,6 +520,14 @@ class Loader {
     return v.as_bool();
   }
 
+  void say(const std::string& warning) {
+    warn(warning);
+    for (const std::string& w : warnings_)
+      if (w == warning) return;
+    warnings_.push_back(warning);
+  }
+
+  std::vector<std::string> warnings_;
   ParamsReader params_;
   std::string file_;
   std::string dir_;  // the file's folder: "" for the root
@@ -542,8 +553,13 @@ std::string stage_address(const std::string& file, const std::string& local) {
   return parent_path(file).empty() ? local : file + ":" + local;
 }
 
-Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text, const Config& config) {
-  return Loader(disk, file, config).load(parse_yaml(file, text));
+Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text, const Config& config,
+                        std::vector<ParamsInput>* inputs) {
+  Loader loader(disk, file, config);
+  Pipeline p = loader.load(parse_yaml(file, text));
+  p.warnings = loader.warnings();
+  if (inputs) *inputs = loader.inputs();
+  return p;
 }
 
 Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text) {

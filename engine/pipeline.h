@@ -12,6 +12,7 @@
 namespace pipeline {
 
 class Disk;
+struct ParamsInput;  // params.h
 
 struct Dep {
   std::string path;  // project-relative, normalized
@@ -77,6 +78,8 @@ struct Pipeline {
     Value models;
   };
   std::vector<Sections> sections;
+  // What loading said through warn(), so a cached load can say it again.
+  std::vector<std::string> warnings;
 
   const Stage* find(const std::string& name) const;
   std::vector<std::string> stage_names() const;
@@ -99,7 +102,10 @@ std::string stage_address(const std::string& file, const std::string& local);
 Pipeline load_pipeline(Disk& disk, const Config& config, bool required = true);
 Pipeline load_pipeline(Disk& disk, bool required = true);
 // One file; its paths are relative to its folder.
-Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text, const Config& config);
+// `inputs`, when given, receives the params and vars files the expansion
+// read (pipeline_cache.h).
+Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text, const Config& config,
+                        std::vector<ParamsInput>* inputs = nullptr);
 Pipeline parse_pipeline(Disk& disk, const std::string& file, const std::string& text);
 
 }  // namespace pipeline

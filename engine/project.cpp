@@ -18,7 +18,7 @@ namespace {
 // belongs in git (config) stays visible.
 constexpr const char* kStateIgnore =
     "# Written by pipe init: local state that does not belong in git.\n"
-    "/state.db*\n/logs/\n/tmp/\n/repro.lock\n/cache/\n/runs/\n/config.local\n/lineage.db*\n/reproduce/\n";
+    "/state.db*\n/logs/\n/tmp/\n/repro.lock\n/cache/\n/runs/\n/config.local\n/lineage.db*\n/reproduce/\n/pipelines.cache\n";
 
 // `cache.dir`, relative to .pipe/ as DVC's is to its config file; several
 // projects may share one.
@@ -79,7 +79,7 @@ bool init_project(const std::string& root) {
     // Written by an older pipe: add what it did not know to ignore yet.
     std::string text;
     read_file((dir / ".gitignore").string(), &text);
-    for (const char* line : {"/lineage.db*", "/reproduce/"})
+    for (const char* line : {"/lineage.db*", "/reproduce/", "/pipelines.cache"})
       if (text.find(line) == std::string::npos) std::ofstream(dir / ".gitignore", std::ios::app) << line << "\n";
   }
   return created;

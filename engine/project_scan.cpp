@@ -13,6 +13,7 @@
 #include "ignore.h"
 #include "paths.h"
 #include "pipeline.h"
+#include "pipeline_cache.h"
 #include "tracked.h"
 
 namespace pipeline {
@@ -25,7 +26,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 class Scan {
  public:
   // `load`: parse each file as it is found (else only list them).
-  Scan(Disk& disk, const Config* load) : disk_(disk), ignore_(disk), config_(load) {}
+  Scan(Disk& disk, const Config* load, PipelineCache* cache = nullptr)
+      : disk_(disk), ignore_(disk), config_(load), cache_(cache) {}
 
   void walk(const std::string& dir) {
     std::vector<DirEntry> entries = disk_.list_types(dir);
@@ -74,7 +76,7 @@ class Scan {
     if (!config_) return;
     std::string text;
     if (!disk_.read(file, &text)) throw Error(Exit::kIo, "cannot read " + file);
-    Pipeline one = parse_pipeline(disk_, file, text, *config_);
+    Pipeline one = cache_ ? cache_->parse(file, text, *config_) : parse_pipeline(disk_, file, text, *config_);
     for (Stage& s : one.stages) {
       for (const Output& o : s.outs) outputs_.insert(o.path);
       all_.stages.push_back(std::move(s));
@@ -85,6 +87,7 @@ class Scan {
   Disk& disk_;
   IgnoreRules ignore_;
   const Config* config_;
+  PipelineCache* cache_;
   Pipeline all_;
   std::vector<std::string> tracked_;
   std::set<std::string> outputs_;
@@ -105,9 +108,11 @@ std::vector<std::string> find_tracked_files(Disk& disk) {
 }
 
 Pipeline load_pipeline(Disk& disk, const Config& config, bool required) {
-  Scan scan(disk, &config);
+  PipelineCache cache(disk);
+  Scan scan(disk, &config, &cache);
   scan.walk("");
   Pipeline all = scan.result();
+  cache.save();
   if (all.files.empty() && required)
     throw Error(Exit::kBadPipeline, "no pipe.yaml or dvc.yaml in the project; create one with a 'stages:' section");
   return all;
