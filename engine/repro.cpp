@@ -41,7 +41,11 @@ class Scheduler {
         reporter_(reporter),
         interrupted_(interrupted),
         hasher_(disk_, ws.project.state.get(), ws.project.urls.get()),
-        params_(disk_) {}
+        params_(disk_) {
+    // Outputs go to the cache before pipe.lock names them; a project
+    // without one (open_project always makes it) cannot run stages.
+    if (!project_.cache) throw Error(Exit::kInternal, "repro: the project has no cache");
+  }
 
   ReproSummary run() {
     require_pipeline(ws_);
@@ -187,7 +191,7 @@ class Scheduler {
       if (!o.persist) disk_.remove_all(o.path);
       // A persisted output the stage will update in place must not be a
       // read-only link into the cache, which the update would corrupt.
-      else if (project_.cache) unprotect(project_, o.path);
+      else unprotect(project_, o.path);
       hasher_.forget(o.path);
       const std::string parent = parent_path(o.path);
       if (!parent.empty()) disk_.make_dirs(parent);
@@ -247,9 +251,9 @@ class Scheduler {
     for (const Output& o : s.outs)
       if (o.cache) {
         commit_to_cache(o.path);
-        if (project_.cache) ignore_in_git(disk_, o.path);
+        ignore_in_git(disk_, o.path);
       }
-    if (project_.cache && run_cache_eligible(s)) RunCache(disk_).save(run_key(s, entry), s.name, entry);
+    if (run_cache_eligible(s)) RunCache(disk_).save(run_key(s, entry), s.name, entry);
     ws_.locks.set(s, entry);
     ++summary_.ran;
     reporter_.finished(s, r);
@@ -270,7 +274,7 @@ class Scheduler {
   // objects are all still in the cache; records it as if it had run.
   bool restore_from_run_cache(size_t i) {
     const Stage& s = pipeline_.stages[i];
-    if (options_.no_run_cache || !project_.cache || !run_cache_eligible(s)) return false;
+    if (options_.no_run_cache || !run_cache_eligible(s)) return false;
     LockedStage entry = current_inputs(s);
     LockedStage seen;
     const Digest key = run_key(s, entry);
@@ -300,7 +304,6 @@ class Scheduler {
   }
 
   void commit_to_cache(const std::string& path) {
-    if (!project_.cache) return;
     commit_artifact(*project_.cache, project_.root + "/" + path, hasher_.hash(path));
   }
 

@@ -7,6 +7,7 @@
 #include "error.h"
 #include "fake_disk.h"
 #include "fake_project.h"
+#include "workspace_files.h"
 #include "fake_runner.h"
 #include "lineage.h"
 #include "lineage_query.h"
@@ -15,7 +16,6 @@
 #include "workspace.h"
 
 using namespace pipeline;
-using pipeline::testing::FakeDisk;
 using pipeline::testing::FakeRunner;
 
 namespace {
@@ -163,7 +163,8 @@ TEST_CASE("recorded values and their diff: changed, added and removed keys") {
 
 TEST_CASE("workspace metrics and params come from every pipeline file, locked params from each pipe.lock") {
   Project project;
-  FakeDisk* disk = pipeline::testing::fake_project(project);
+  const auto files = pipeline::testing::real_project(project);
+  auto* disk = files.get();
   disk->write("sub/params.yaml", "lr: 0.1\n");
   disk->write("sub/pipe.yaml",
               "stages:\n  fit:\n    cmd: fit\n    params: [lr]\n    outs: [model]\n    metrics: [m.json]\n");

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <map>
 
 #include "fake_disk.h"
 #include "fake_project.h"
@@ -11,6 +12,7 @@
 #include "repro.h"
 #include "targets.h"
 #include "workspace.h"
+#include "workspace_files.h"
 
 using namespace pipeline;
 using pipeline::testing::FakeDisk;
@@ -23,14 +25,16 @@ using QuietReporter = pipeline::testing::RecordingReporter;
 // prepare -> train -> evaluate, plus an independent report stage.
 // Each stage writes its outputs from its inputs, so contents flow downstream.
 struct Fixture {
-  FakeDisk* disk;
+  std::unique_ptr<pipeline::testing::WorkspaceFiles> files;  // outlives the project
+  pipeline::testing::WorkspaceFiles* disk;
   Project project;
   FakeRunner runner;
   QuietReporter reporter;
   std::atomic<bool> interrupted{false};
 
   Fixture() {
-    disk = pipeline::testing::fake_project(project);
+    files = pipeline::testing::real_project(project);
+    disk = files.get();
     disk->write("data.csv", "1,2,3");
     disk->write("params.yaml", "prepare:\n  scale: 2\ntrain:\n  lr: 0.1\n");
     disk->write("pipe.yaml",
@@ -42,6 +46,7 @@ struct Fixture {
                 "  report:\n    cmd: report\n    deps: [data.csv]\n    outs: [report.txt]\n");
     runner.action = [this](const Job& job) {
       const std::string& s = job.stage;
+      locked_at_start[s] = read_lock(*project.disk).stages.size();
       if (s == "prepare") disk->write("prepared/x.csv", disk->content("data.csv") + "|" + disk->content("params.yaml").substr(0, 20));
       if (s == "train") disk->write("model.bin", "model of " + disk->content("prepared/x.csv") + " lr " + disk->content("params.yaml"));
       if (s == "evaluate") disk->write("metrics.json", "{\"acc\": 1}");
@@ -61,6 +66,7 @@ struct Fixture {
   }
 
   ReproSummary last;
+  std::map<std::string, size_t> locked_at_start;  // stages pipe.lock held as each began
 };
 
 using Names = std::vector<std::string>;
@@ -78,8 +84,10 @@ TEST_CASE("a first run runs every stage in dependency order; a second runs nothi
 TEST_CASE("pipe.lock is rewritten atomically after every finished stage") {
   Fixture f;
   f.run();
-  CHECK(f.disk->atomic_writes == 4);
-  const LockFile lock = read_lock(*f.disk);
+  // Run in order prepare, train, evaluate, report: each found the stages
+  // before it already recorded.
+  CHECK(f.locked_at_start == std::map<std::string, size_t>{{"prepare", 0}, {"train", 1}, {"evaluate", 2}, {"report", 3}});
+  const LockFile lock = read_lock(*f.project.disk);
   CHECK(lock.stages.size() == 4);
   CHECK(lock.stages.at("prepare").params.at("params.yaml").at("prepare.scale").as_int() == 2);
   CHECK(lock.stages.at("prepare").outs.at(0).is_dir);
@@ -133,8 +141,16 @@ TEST_CASE("a changed cmd, a deleted output and a modified output each rerun thei
     CHECK(f.reporter.reasons.at("report")[0].kind == Reason::Kind::kCmd);
   }
   SUBCASE("deleted output") {
+    // The run-cache has it: restored, as DVC does, without running.
     f.disk->remove_all("report.txt");
-    CHECK(f.run() == Names{"report"});
+    CHECK(f.run().empty());
+    CHECK(f.last.restored == 1);
+    CHECK(f.disk->content("report.txt") == "report");
+    // Without it, the stage runs again.
+    f.disk->remove_all("report.txt");
+    ReproOptions o;
+    o.no_run_cache = true;
+    CHECK(f.run(o) == Names{"report"});
   }
   SUBCASE("modified output") {
     f.disk->write("metrics.json", "{}");
@@ -174,14 +190,17 @@ TEST_CASE("dry run reports what would run, including downstream, and writes noth
   Fixture f;
   f.run();
   f.disk->write("data.csv", "9,9,9");
-  const int writes = f.disk->atomic_writes;
+  const std::string lock_before = f.disk->content("pipe.lock");
+  const FileInfo lock_info = f.project.disk->stat("pipe.lock");
   ReproOptions o;
   o.dry = true;
   CHECK(f.run(o).empty());
   CHECK(f.reporter.reasons.count("prepare"));
   CHECK(f.reporter.reasons.count("report"));
   CHECK(f.reporter.reasons.at("train")[0].kind == Reason::Kind::kUpstream);
-  CHECK(f.disk->atomic_writes == writes);
+  CHECK(f.disk->content("pipe.lock") == lock_before);
+  CHECK(f.project.disk->stat("pipe.lock").inode == lock_info.inode);  // not even rewritten
+  CHECK(f.project.disk->stat("pipe.lock").mtime_ns == lock_info.mtime_ns);
 }
 
 TEST_CASE("a failing stage stops its dependents and is not recorded") {
@@ -193,7 +212,7 @@ TEST_CASE("a failing stage stops its dependents and is not recorded") {
   CHECK(f.reporter.failures.at("train") == "exit code 3");
   CHECK(f.reporter.blocked_stages == Names{"evaluate"});
   CHECK(f.reporter.not_started_stages == Names{"report"});
-  const LockFile lock = read_lock(*f.disk);
+  const LockFile lock = read_lock(*f.project.disk);
   CHECK(lock.stages.count("prepare"));
   CHECK_FALSE(lock.stages.count("train"));
 }
@@ -270,7 +289,7 @@ TEST_CASE("an interrupt records nothing for the interrupted stage") {
   };
   f.run();
   CHECK(f.last.exit() == Exit::kInterrupted);
-  const LockFile lock = read_lock(*f.disk);
+  const LockFile lock = read_lock(*f.project.disk);
   CHECK(lock.stages.count("prepare"));
   CHECK_FALSE(lock.stages.count("train"));
   CHECK_FALSE(lock.stages.count("evaluate"));
@@ -344,7 +363,7 @@ TEST_CASE("a wdir the checkout lacks is created before the stage runs") {
   Fixture f;
   f.disk->write("pipe.yaml", "stages:\n  s:\n    cmd: x\n    wdir: work/here\n    outs: [o.txt]\n");
   f.runner.action = [&f](const Job&) {
-    if (!f.disk->stat("work/here").is_dir()) return 1;  // a shell could not cd there
+    if (!f.project.disk->stat("work/here").is_dir()) return 1;  // a shell could not cd there
     f.disk->write("work/here/o.txt", "x");
     return 0;
   };
@@ -357,14 +376,16 @@ namespace {
 // prep/dvc.yaml:clean -> train/pipe.yaml:fit -> report (root), plus an
 // unrelated stage in train.
 struct MultiFile {
-  FakeDisk* disk;
+  std::unique_ptr<pipeline::testing::WorkspaceFiles> files;
+  pipeline::testing::WorkspaceFiles* disk;
   Project project;
   FakeRunner runner;
   QuietReporter reporter;
   std::atomic<bool> interrupted{false};
 
   MultiFile() {
-    disk = pipeline::testing::fake_project(project);
+    files = pipeline::testing::real_project(project);
+    disk = files.get();
     disk->write("data/raw", "raw");
     disk->write("prep/dvc.yaml", "stages:\n  clean:\n    cmd: c\n    deps: [../data/raw]\n    outs: [clean]\n");
     disk->write("train/pipe.yaml",
@@ -408,7 +429,7 @@ TEST_CASE("each stage's lock entry goes to the pipe.lock beside its pipeline fil
   REQUIRE(f.disk->has("prep/pipe.lock"));
   REQUIRE(f.disk->has("train/pipe.lock"));
   CHECK(f.disk->content("train/pipe.lock").find("path: \"../prep/clean\"") != std::string::npos);
-  const LockFile root = read_lock(*f.disk);
+  const LockFile root = read_lock(*f.project.disk);
   CHECK(root.stages.size() == 1);
   CHECK(root.stages.count("report") == 1);
 }
@@ -428,7 +449,8 @@ TEST_CASE("the workspace a run used keeps what it ran, and the locks it wrote") 
 
 TEST_CASE("a new object at a dep's URL reruns the stage; an unchanged one does not") {
   Project project;
-  FakeDisk* disk = pipeline::testing::fake_project(project);
+  const auto files = pipeline::testing::real_project(project);
+  auto* disk = files.get();
   auto urls = std::make_unique<pipeline::testing::FakeUrls>();
   auto* server = urls.get();
   project.urls = std::move(urls);

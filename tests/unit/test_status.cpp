@@ -2,7 +2,6 @@
 
 #include <atomic>
 
-#include "fake_disk.h"
 #include "fake_project.h"
 #include "fake_runner.h"
 #include "project.h"
@@ -10,19 +9,21 @@
 #include "status.h"
 #include "tracked.h"
 #include "workspace.h"
+#include "workspace_files.h"
 
 using namespace pipeline;
-using pipeline::testing::FakeDisk;
 using pipeline::testing::FakeRunner;
 
 namespace {
 
 
 struct Fixture {
-  FakeDisk* disk;
+  std::unique_ptr<pipeline::testing::WorkspaceFiles> files;  // outlives the project
+  pipeline::testing::WorkspaceFiles* disk;
   Project project;
   Fixture() {
-    disk = pipeline::testing::fake_project(project);
+    files = pipeline::testing::real_project(project);
+    disk = files.get();
     disk->write("in.txt", "a");
     disk->write("sub/pipe.yaml", "stages:\n  a:\n    cmd: a\n    deps: [../in.txt]\n    outs: [a.out]\n");
     disk->write("pipe.yaml",
