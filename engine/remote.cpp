@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -46,13 +47,14 @@ RemoteSettings remote_settings(const Config& config, const std::string& name, co
   return s;
 }
 
-DownloadFile::DownloadFile(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+DownloadFile::DownloadFile(const std::string& path, FileSystem& fs) : path_(path), fs_(fs) {
+  fs_.unlink(path);  // a retry's earlier try; usually there is none
+  fd_ = fs_.create(path, 0644);
   if (fd_ < 0) error_ = errno;
 }
 
 DownloadFile::~DownloadFile() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) fs_.close(fd_);
 }
 
 bool DownloadFile::write(const void* data, size_t size) {
@@ -60,7 +62,7 @@ bool DownloadFile::write(const void* data, size_t size) {
   hasher_.update(data, size);
   const char* p = static_cast<const char*>(data);
   for (size_t done = 0; done < size;) {
-    const ssize_t n = ::write(fd_, p + done, size - done);
+    const ssize_t n = fs_.write(fd_, p + done, size - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       error_ = errno;
@@ -72,7 +74,7 @@ bool DownloadFile::write(const void* data, size_t size) {
 }
 
 RemoteResult DownloadFile::finish() {
-  if (fd_ >= 0 && ::close(fd_) != 0 && !error_) error_ = errno;
+  if (fd_ >= 0 && fs_.close(fd_) != 0 && !error_) error_ = errno;
   fd_ = -1;
   if (error_) return {RemoteResult::Status::kFailed, "cannot write '" + path_ + "': " + std::strerror(error_)};
   RemoteResult r;
@@ -87,18 +89,31 @@ RemoteResult Remote::stat(const std::string& key, ObjectInfo*) {
 void Remote::transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done) {
   std::mutex mutex;
   std::atomic<size_t> next{0};
+  // The first exception from a transfer or from `done` (the cache refusing
+  // a write: EIO, ENOSPC) stops the hand-out; it is rethrown here once every
+  // thread has stopped. Escaping a worker, or unwinding past the joinable
+  // pool, it would end the process with std::terminate instead.
+  std::exception_ptr failure;
   auto loop = [&] {
-    for (size_t i; (i = next++) < items.size();) {
-      const TransferItem& item = items[i];
-      const RemoteResult r = item.upload ? put(item.key, item.file) : get(item.key, item.file);
+    try {
+      for (size_t i; (i = next++) < items.size();) {
+        const TransferItem& item = items[i];
+        const RemoteResult r = item.upload ? put(item.key, item.file) : get(item.key, item.file);
+        std::lock_guard lock(mutex);
+        if (failure) return;
+        done(i, r);
+      }
+    } catch (...) {
       std::lock_guard lock(mutex);
-      done(i, r);
+      if (!failure) failure = std::current_exception();
+      next = items.size();
     }
   };
   std::vector<std::thread> pool;
   for (size_t t = 1; t < std::min(std::max<size_t>(1, jobs), items.size()); ++t) pool.emplace_back(loop);
   loop();
   for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace pipeline

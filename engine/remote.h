@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "digest.h"
+#include "file_system.h"
 
 namespace pipeline {
 
@@ -32,7 +33,9 @@ struct RemoteResult {
 // caller can verify it without reading it back.
 class DownloadFile {
  public:
-  explicit DownloadFile(const std::string& path);  // creates (or truncates) it
+  // Creates it anew (a file left by an earlier try is replaced), through
+  // `fs`: the transfer engine syncs and renames it into the cache after.
+  explicit DownloadFile(const std::string& path, FileSystem& fs = real_file_system());
   ~DownloadFile();
   DownloadFile(const DownloadFile&) = delete;
   DownloadFile& operator=(const DownloadFile&) = delete;
@@ -43,6 +46,7 @@ class DownloadFile {
 
  private:
   std::string path_;
+  FileSystem& fs_;
   int fd_ = -1;
   int error_ = 0;
   Hasher hasher_;

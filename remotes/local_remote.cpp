@@ -41,7 +41,7 @@ class LocalRemote : public Remote {
     const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return errno == ENOENT ? RemoteResult{RemoteResult::Status::kMissing, key + " is not on the remote"}
                                        : failed("cannot read", path, errno);
-    DownloadFile out(dest);
+    DownloadFile out(dest, fs_);
     char buf[65536];
     for (;;) {
       const ssize_t n = ::read(in, buf, sizeof buf);

@@ -265,3 +265,53 @@ TEST_CASE("push to a directory remote survives a power cut: every object on the 
     }
   }
 }
+
+TEST_CASE("fetch from a directory remote survives a power cut at every sync point: the cache holds only whole objects") {
+  // The download's temp file and the object it becomes both go through
+  // the faulty filesystem: the remote writes one (DownloadFile), the cache
+  // syncs and renames it.
+  for (int cut = 1;; ++cut) {
+    CAPTURE(cut);
+    TempDir t;
+    const std::string root = t.path + "/project", remote_dir = t.path + "/remote";
+    std::filesystem::create_directories(root);
+    write_dataset(root, "v1");
+    add_on_real_disk(root);
+    {
+      Project p = open_project(root);
+      Workspace ws = load_workspace(p);
+      REQUIRE(push(ws, *make_local_remote(remote_dir), {}, {}, 2, {}).failed == 0);
+      std::filesystem::remove_all(p.cache->dir() + "/v1");  // a fresh clone's empty cache
+    }
+    FaultyFileSystem fs(t.path, t.path + "/backup");
+    {
+      Project p = open_project(root, fs);
+      Workspace ws = load_workspace(p);
+      fs.cut_power_at_sync(cut);
+      try {
+        fetch(ws, *make_local_remote(remote_dir, fs), {}, {}, 2, {});
+      } catch (const Error&) {
+        CHECK(fs.dead());  // only the cut may stop it
+      }
+    }
+    const bool finished = !fs.dead();
+    fs.power_restored();
+    {
+      // What the cut left: whole objects only (some may be missing).
+      Project p = open_project(root);
+      for (const auto& d : p.cache->verify({}, false, nullptr)) FAIL_CHECK(d.object << ": " << d.problem);
+    }
+    {
+      Project p = open_project(root);
+      Workspace ws = load_workspace(p);
+      CHECK(fetch(ws, *make_local_remote(remote_dir), {}, {}, 2, {}).failed == 0);
+    }
+    check_cache(root);  // now everything referenced is there, and whole
+    CHECK(dataset_is(root, "v1"));
+    if (finished) {
+      CHECK(cut > 4);  // a sync per object and per new folder
+      MESSAGE("fetch: power cut at each of " << cut - 1 << " sync points; all checks held");
+      break;
+    }
+  }
+}
