@@ -68,6 +68,17 @@ class Writer {
         break;
     }
   }
+  void field(const std::string& v) { str(v); }
+  void field(Mark v) { mark(v); }
+  void field(bool v) { u8(v); }
+  void field(Output::Kind v) { u8(static_cast<uint8_t>(v)); }
+  void field(const std::vector<std::string>& v) { strings(v); }
+  void field(const Value& v) { value(v); }
+  template <typename T, typename Fn>
+  void list(const std::vector<T>& items, size_t /*min_size*/, Fn&& each) {
+    u32(static_cast<uint32_t>(items.size()));
+    for (const T& item : items) each(item);
+  }
   std::string take() { return std::move(out_); }
 
  private:
@@ -154,6 +165,21 @@ class Reader {
     }
     throw Damaged();
   }
+  void field(std::string& v) { v = str(); }
+  void field(Mark& v) { v = mark(); }
+  void field(bool& v) { v = u8() != 0; }
+  void field(Output::Kind& v) {
+    const uint8_t kind = u8();
+    if (kind > static_cast<uint8_t>(Output::Kind::kPlot)) throw Damaged();
+    v = static_cast<Output::Kind>(kind);
+  }
+  void field(std::vector<std::string>& v) { v = strings(); }
+  void field(Value& v) { v = value(); }
+  template <typename T, typename Fn>
+  void list(std::vector<T>& items, size_t min_size, Fn&& each) {
+    items.resize(count(min_size));
+    for (T& item : items) each(item);
+  }
 
  private:
   void need(size_t n) const {
@@ -193,108 +219,66 @@ void check_paths(const Stage& s) {
   if (!ok) throw Damaged();
 }
 
+// One list of fields for both directions: Writer's field() reads each
+// member, Reader's assigns it, so the two can never disagree on the order.
+// `P` is `const Pipeline` when writing. The minimum sizes bound the counts
+// a damaged file may claim.
+template <typename IO, typename P>
+void pipeline_fields(IO& io, P& p) {
+  io.list(p.stages, 8, [&](auto& s) {
+    io.field(s.name);
+    io.field(s.file);
+    io.field(s.local);
+    io.field(s.mark);
+    io.field(s.cmds);
+    io.field(s.wdir);
+    io.list(s.deps, 12, [&](auto& d) {
+      io.field(d.path);
+      io.field(d.mark);
+    });
+    io.list(s.params, 16, [&](auto& r) {
+      io.field(r.file);
+      io.field(r.keys);
+      io.field(r.mark);
+    });
+    io.list(s.outs, 24, [&](auto& o) {
+      io.field(o.path);
+      io.field(o.kind);
+      io.field(o.cache);
+      io.field(o.persist);
+      io.field(o.push);
+      io.field(o.remote);
+      io.field(o.desc);
+      io.field(o.mark);
+    });
+    io.field(s.frozen);
+    io.field(s.always_changed);
+    io.field(s.desc);
+    io.field(s.meta);
+  });
+  io.list(p.sections, 4, [&](auto& s) {
+    io.field(s.file);
+    io.field(s.params);
+    io.field(s.metrics);
+    io.field(s.plots);
+    io.field(s.artifacts);
+    io.field(s.models);
+  });
+  io.field(p.warnings);
+}
+
 std::string serialize(const Pipeline& p) {
   Writer w;
-  w.u32(static_cast<uint32_t>(p.stages.size()));
-  for (const Stage& s : p.stages) {
-    w.str(s.name);
-    w.str(s.file);
-    w.str(s.local);
-    w.mark(s.mark);
-    w.strings(s.cmds);
-    w.str(s.wdir);
-    w.u32(static_cast<uint32_t>(s.deps.size()));
-    for (const Dep& d : s.deps) {
-      w.str(d.path);
-      w.mark(d.mark);
-    }
-    w.u32(static_cast<uint32_t>(s.params.size()));
-    for (const ParamRef& r : s.params) {
-      w.str(r.file);
-      w.strings(r.keys);
-      w.mark(r.mark);
-    }
-    w.u32(static_cast<uint32_t>(s.outs.size()));
-    for (const Output& o : s.outs) {
-      w.str(o.path);
-      w.u8(static_cast<uint8_t>(o.kind));
-      w.u8(o.cache);
-      w.u8(o.persist);
-      w.u8(o.push);
-      w.str(o.remote);
-      w.str(o.desc);
-      w.mark(o.mark);
-    }
-    w.u8(s.frozen);
-    w.u8(s.always_changed);
-    w.str(s.desc);
-    w.value(s.meta);
-  }
-  w.u32(static_cast<uint32_t>(p.sections.size()));
-  for (const Pipeline::Sections& s : p.sections) {
-    w.str(s.file);
-    w.value(s.params);
-    w.value(s.metrics);
-    w.value(s.plots);
-    w.value(s.artifacts);
-    w.value(s.models);
-  }
-  w.strings(p.warnings);
+  pipeline_fields(w, p);
   return w.take();
 }
 
 Pipeline deserialize(std::string_view blob) {
   Reader r(blob);
   Pipeline p;
-  p.stages.resize(r.count(8));
-  for (Stage& s : p.stages) {
-    s.name = r.str();
-    s.file = r.str();
-    s.local = r.str();
-    s.mark = r.mark();
-    s.cmds = r.strings();
-    s.wdir = r.str();
-    s.deps.resize(r.count(12));
-    for (Dep& d : s.deps) {
-      d.path = r.str();
-      d.mark = r.mark();
-    }
-    s.params.resize(r.count(16));
-    for (ParamRef& ref : s.params) {
-      ref.file = r.str();
-      ref.keys = r.strings();
-      ref.mark = r.mark();
-    }
-    s.outs.resize(r.count(24));
-    for (Output& o : s.outs) {
-      o.path = r.str();
-      const uint8_t kind = r.u8();
-      if (kind > static_cast<uint8_t>(Output::Kind::kPlot)) throw Damaged();
-      o.kind = static_cast<Output::Kind>(kind);
-      o.cache = r.u8() != 0;
-      o.persist = r.u8() != 0;
-      o.push = r.u8() != 0;
-      o.remote = r.str();
-      o.desc = r.str();
-      o.mark = r.mark();
-    }
-    s.frozen = r.u8() != 0;
-    s.always_changed = r.u8() != 0;
-    s.desc = r.str();
-    s.meta = r.value();
-    check_paths(s);
-  }
-  p.sections.resize(r.count(4));
-  for (Pipeline::Sections& s : p.sections) {
-    s.file = r.str();
-    s.params = r.value();
-    s.metrics = r.value();
-    s.plots = r.value();
-    s.artifacts = r.value();
-    s.models = r.value();
-  }
-  p.warnings = r.strings();
+  pipeline_fields(r, p);
   if (!r.done()) throw Damaged();
+  for (const Stage& s : p.stages) check_paths(s);
   return p;
 }
 
