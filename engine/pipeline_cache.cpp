@@ -7,6 +7,7 @@
 #include "disk.h"
 #include "error.h"
 #include "paths.h"
+#include "url_deps.h"
 
 namespace pipeline {
 namespace {
@@ -17,10 +18,13 @@ namespace {
 constexpr uint32_t kFormat = 1;
 constexpr char kMagic[8] = {'P', 'I', 'P', 'E', 'P', 'L', 'C', '\n'};
 
-// Fields added to these types must be serialized below; the sizes say when.
+// Fields added to these types must be serialized below; the sizes say when
+// (measured with 64-bit libstdc++, whose sizes CI builds with).
+#if defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG) && _GLIBCXX_USE_CXX11_ABI && __SIZEOF_POINTER__ == 8
 static_assert(sizeof(Stage) == 408, "serialize the new Stage field in pipeline_cache.cpp and bump kFormat");
 static_assert(sizeof(Output) == 112, "serialize the new Output field in pipeline_cache.cpp and bump kFormat");
 static_assert(sizeof(Dep) == 40 && sizeof(ParamRef) == 64, "serialize the new field and bump kFormat");
+#endif
 
 class Writer {
  public:
@@ -206,7 +210,7 @@ bool inside(const std::string& path, bool may_be_root = false) {
   return project_path("", path, &normal, &why) && normal == path;
 }
 bool acceptable_dep(const std::string& path) {
-  if (path.find("://") != std::string::npos) return true;  // a dep by URL
+  if (is_url(path)) return true;
   std::string normal;
   if (!path.empty() && path[0] == '/') return external_path(path, &normal) && normal == path;
   return inside(path);
@@ -273,23 +277,34 @@ std::string serialize(const Pipeline& p) {
   return w.take();
 }
 
-Pipeline deserialize(std::string_view blob) {
+Pipeline deserialize(std::string_view blob, const std::string& file) {
   Reader r(blob);
   Pipeline p;
   pipeline_fields(r, p);
   if (!r.done()) throw Damaged();
-  for (const Stage& s : p.stages) check_paths(s);
+  for (const Stage& s : p.stages) {
+    if (s.file != file || s.name != stage_address(file, s.local)) throw Damaged();
+    check_paths(s);
+  }
+  for (const Pipeline::Sections& s : p.sections)
+    if (s.file != file) throw Damaged();
   return p;
 }
 
 }  // namespace
 
-PipelineCache::PipelineCache(Disk& disk, std::string path) : disk_(disk), path_(std::move(path)) {
-  // Which pipe made an entry: its version and this very build (a rebuilt
-  // binary may expand differently with the same version number).
-  const FileInfo self = disk_.stat("/proc/self/exe");
-  binary_ = std::string(PIPE_VERSION) + " " + std::to_string(self.size) + " " + std::to_string(self.mtime_ns) + " " +
-            std::to_string(self.inode);
+PipelineCache::PipelineCache(Disk& disk, std::string path, std::string build)
+    : disk_(disk), path_(std::move(path)), binary_(std::move(build)) {
+  if (binary_.empty()) {
+    // Which pipe made an entry: its version and this very build (a rebuilt
+    // binary may expand differently with the same version number). When
+    // that cannot be known, no entry can be trusted: the cache is off.
+    const FileInfo self = disk_.stat("/proc/self/exe");
+    if (!self.is_file()) return;
+    binary_ = std::string(PIPE_VERSION) + " " + std::to_string(self.size) + " " + std::to_string(self.mtime_ns) +
+              " " + std::to_string(self.inode);
+  }
+  enabled_ = true;
   std::string text;
   if (!disk_.stat(path_).is_file() || !disk_.read(path_, &text)) return;
   try {
@@ -310,6 +325,7 @@ PipelineCache::PipelineCache(Disk& disk, std::string path) : disk_(disk), path_(
         in.path = r.str();
         in.exists = r.u8() != 0;
         in.digest = r.digest();
+        if (!inside(in.path)) throw Damaged();  // never read what the loader would not
       }
       e.blob = r.str();
       entries[std::move(file)] = std::move(e);
@@ -337,6 +353,7 @@ Digest PipelineCache::key_of(const std::string& file, const std::string& text, c
 }
 
 Pipeline PipelineCache::parse(const std::string& file, const std::string& text, const Config& config) {
+  if (!enabled_) return parse_pipeline(disk_, file, text, config);
   seen_[file] = true;
   const Digest key = key_of(file, text, config);
   auto it = entries_.find(file);
@@ -351,7 +368,7 @@ Pipeline PipelineCache::parse(const std::string& file, const std::string& text, 
     }
     if (valid) {
       try {
-        Pipeline p = deserialize(it->second.blob);
+        Pipeline p = deserialize(it->second.blob, file);
         for (const std::string& w : p.warnings) warn(w);
         ++hits_;
         return p;
@@ -368,6 +385,7 @@ Pipeline PipelineCache::parse(const std::string& file, const std::string& text, 
 }
 
 void PipelineCache::save() {
+  if (!enabled_) return;
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (seen_.count(it->first)) {
       ++it;
@@ -399,8 +417,9 @@ void PipelineCache::save() {
     sum.digest(Digest::of(body));
     disk_.write_atomic(path_, std::string(kMagic, sizeof kMagic) + body + sum.take());
     dirty_ = false;
-  } catch (const Error&) {
-    // A read-only checkout, a full disk: the next command parses again.
+  } catch (const std::exception&) {
+    // A read-only checkout, a full disk: the next command parses again. The
+    // cache is never worth failing a command for.
   }
 }
 

@@ -25,8 +25,11 @@ inline constexpr const char* kPipelineCacheFile = ".pipe/pipelines.cache";
 class PipelineCache {
  public:
   // Reads the cache at `path` (project-relative). A missing, damaged or
-  // foreign file is an empty cache.
-  PipelineCache(Disk& disk, std::string path = kPipelineCacheFile);
+  // foreign file is an empty cache. `build` names the pipe that makes the
+  // entries (tests give one); by default this binary, identified by its
+  // version and its file's size, mtime and inode. Where that cannot be
+  // read, the cache is off: parse() always parses, save() writes nothing.
+  explicit PipelineCache(Disk& disk, std::string path = kPipelineCacheFile, std::string build = "");
 
   // parse_pipeline(disk, file, text, config), from the cache when it can.
   // Warnings the parse gave are given again on a hit.
@@ -53,6 +56,7 @@ class PipelineCache {
   std::string binary_;  // this build's identity, part of every key
   std::map<std::string, Entry> entries_;
   std::map<std::string, bool> seen_;  // files parse() was asked for
+  bool enabled_ = false;
   bool dirty_ = false;
   size_t hits_ = 0;
 };

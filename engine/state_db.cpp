@@ -27,7 +27,16 @@ StateDb::StateDb(const std::string& path) {
     return;
   }
   sqlite3_busy_timeout(db_, 10000);
-  exec(db_, "PRAGMA journal_mode=WAL");
+  // Batch reads share one transaction only in WAL mode, where readers and
+  // the writer do not block each other; elsewhere (some network or FUSE
+  // filesystems refuse WAL) a long read would hold off every flush.
+  sqlite3_stmt* mode = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA journal_mode=WAL", -1, &mode, nullptr) == SQLITE_OK &&
+      sqlite3_step(mode) == SQLITE_ROW) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(mode, 0));
+    wal_ = text && std::string(text) == "wal";
+  }
+  sqlite3_finalize(mode);
   exec(db_, "PRAGMA synchronous=NORMAL");
   sqlite3_stmt* st = nullptr;
   int version = 0;
@@ -78,7 +87,7 @@ StateDb::Batch::~Batch() {
 
 void StateDb::begin_read() {
   // Deferred: the snapshot is taken by the first SELECT.
-  if (batches_ > 0 && !reading_ && db_) reading_ = exec(db_, "BEGIN");
+  if (batches_ > 0 && !reading_ && db_ && wal_) reading_ = exec(db_, "BEGIN");
 }
 
 void StateDb::end_read() {

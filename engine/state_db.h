@@ -78,6 +78,7 @@ class StateDb {
   std::mutex mutex_;
   int batches_ = 0;       // live Batch objects
   bool reading_ = false;  // a read transaction is open
+  bool wal_ = false;      // the database is in WAL mode
   // Recorded in this process, keyed by 64 bits of the path's XXH3: two
   // paths sharing a key would also have to agree on inode, size and mtime
   // for a wrong digest to come back.

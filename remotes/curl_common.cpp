@@ -173,6 +173,20 @@ void CurlSession::run(size_t count, size_t jobs, const PrepareRequest& prepare, 
   jobs = std::max<size_t>(1, jobs);
   curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(jobs));
   std::map<CURL*, std::pair<size_t, std::unique_ptr<CurlRequest>>> active;
+  // An exception from `done` (the cache refusing a rename) leaves by this
+  // guard: the requests still in flight are detached from the multi handle
+  // and their easy handles pooled again, so the session stays usable.
+  struct Detach {
+    CurlSession& session;
+    std::map<CURL*, std::pair<size_t, std::unique_ptr<CurlRequest>>>& active;
+    ~Detach() {
+      for (auto& [c, entry] : active) {
+        curl_multi_remove_handle(session.multi_, c);
+        entry.second.reset();
+        session.give(c);
+      }
+    }
+  } detach{*this, active};
   size_t next = 0;
   while (next < count || !active.empty()) {
     while (active.size() < jobs && next < count) {
@@ -181,9 +195,10 @@ void CurlSession::run(size_t count, size_t jobs, const PrepareRequest& prepare, 
       RemoteResult failed{RemoteResult::Status::kFailed, "cannot start libcurl"};
       std::unique_ptr<CurlRequest> request = c ? prepare(i, c, &failed) : nullptr;
       if (!request || curl_multi_add_handle(multi_, c) != CURLM_OK) {
+        const bool refused = request != nullptr;
         request.reset();
         if (c) give(c);
-        done(i, request ? RemoteResult{RemoteResult::Status::kFailed, "libcurl refused a request"} : failed);
+        done(i, refused ? RemoteResult{RemoteResult::Status::kFailed, "libcurl refused a request"} : failed);
         continue;
       }
       active[c] = {i, std::move(request)};
@@ -198,8 +213,10 @@ void CurlSession::run(size_t count, size_t jobs, const PrepareRequest& prepare, 
       auto it = active.find(c);
       curl_multi_remove_handle(multi_, c);
       const size_t i = it->second.first;
-      const RemoteResult r = finish(i, *it->second.second, code);
+      std::unique_ptr<CurlRequest> request = std::move(it->second.second);
       active.erase(it);
+      const RemoteResult r = finish(i, *request, code);
+      request.reset();
       give(c);
       done(i, r);
     }
@@ -208,13 +225,15 @@ void CurlSession::run(size_t count, size_t jobs, const PrepareRequest& prepare, 
       curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
   }
   // Only when libcurl itself failed: what is left did not finish.
+  std::vector<size_t> unfinished;
   for (auto& [c, entry] : active) {
     curl_multi_remove_handle(multi_, c);
-    const size_t i = entry.first;
+    unfinished.push_back(entry.first);
     entry.second.reset();
     give(c);
-    done(i, {RemoteResult::Status::kTransient, "libcurl's multi interface failed"});
   }
+  active.clear();
+  for (size_t i : unfinished) done(i, {RemoteResult::Status::kTransient, "libcurl's multi interface failed"});
   for (; next < count; ++next) done(next, {RemoteResult::Status::kTransient, "libcurl's multi interface failed"});
 }
 

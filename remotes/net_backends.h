@@ -13,6 +13,10 @@ namespace pipeline {
 
 struct NetBackends {
   int version;  // kNetBackendsVersion of the module's build
+  // PIPE_NET_ABI of the module's build: a digest of the headers whose types
+  // cross between binary and module (remotes/CMakeLists.txt), so a module
+  // from another build is refused even when nobody bumped the version.
+  const char* abi;
   std::unique_ptr<Remote> (*make_http)(const RemoteSettings& settings);
   std::unique_ptr<Remote> (*make_s3)(const RemoteSettings& settings);
 };

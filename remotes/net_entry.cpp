@@ -3,7 +3,7 @@
 #include "net_backends.h"
 
 extern "C" const pipeline::NetBackends* pipe_net_backends() {
-  static const pipeline::NetBackends table{pipeline::kNetBackendsVersion, pipeline::make_http_remote,
+  static const pipeline::NetBackends table{pipeline::kNetBackendsVersion, PIPE_NET_ABI, pipeline::make_http_remote,
                                            pipeline::make_s3_remote};
   return &table;
 }

@@ -14,10 +14,12 @@
 namespace pipeline {
 namespace {
 
+// The binary's folder; "" when /proc cannot say (never the working
+// directory: a repository could hold a pipe-net.so of its own).
 std::string binary_dir() {
   char buf[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return ".";
+  if (n <= 0) return "";
   std::string path(buf, static_cast<size_t>(n));
   return path.substr(0, path.rfind('/'));
 }
@@ -25,11 +27,18 @@ std::string binary_dir() {
 const NetBackends* load() {
   const std::string dir = binary_dir();
   // PIPE_NET_MODULE names the module outright, for packagers who put it
-  // elsewhere.
+  // elsewhere. Absolute only: dlopen would search the library path for a
+  // bare name, and a relative one depends on where pipe runs.
   std::vector<std::string> candidates;
-  if (const char* forced = getenv("PIPE_NET_MODULE"); forced && *forced) candidates.push_back(forced);
-  else candidates = {dir + "/pipe-net.so", dir + "/../lib/pipe/pipe-net.so"};
   std::string tried;
+  if (const char* forced = getenv("PIPE_NET_MODULE"); forced && *forced) {
+    if (forced[0] == '/') candidates.push_back(forced);
+    else tried += std::string("\n  ") + forced + ": PIPE_NET_MODULE must be an absolute path";
+  } else if (!dir.empty()) {
+    candidates = {dir + "/pipe-net.so", dir + "/../lib/pipe/pipe-net.so"};
+  } else {
+    tried += "\n  (the binary's folder: /proc/self/exe cannot be read)";
+  }
   for (const std::string& path : candidates) {
     if (access(path.c_str(), F_OK) != 0) {
       tried += "\n  " + path + ": not there";
@@ -44,7 +53,9 @@ const NetBackends* load() {
     }
     auto entry = reinterpret_cast<const NetBackends* (*)()>(dlsym(handle, "pipe_net_backends"));
     const NetBackends* table = entry ? entry() : nullptr;
-    if (table && table->version == kNetBackendsVersion) return table;  // the handle stays open for the process
+    // The same headers made both: the types they pass have one layout.
+    if (table && table->version == kNetBackendsVersion && std::string(table->abi) == PIPE_NET_ABI)
+      return table;  // the handle stays open for the process
     tried += "\n  " + path + ": from another build of pipe";
     dlclose(handle);
   }

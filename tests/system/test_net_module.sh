@@ -27,6 +27,23 @@ echo "not a shared object" >"$SCRATCH/bogus.so"
 WHAT="push with a damaged module" expect_exit 70 env PIPE_NET_MODULE="$SCRATCH/bogus.so" "$PIPE" push
 assert_contains "the loader's reason is given" "$ERR" "$SCRATCH/bogus.so:"
 
+WHAT="push with a relative PIPE_NET_MODULE" expect_exit 70 env PIPE_NET_MODULE=pipe-net.so "$PIPE" push
+assert_contains "is refused: it would depend on where pipe runs" "$ERR" "PIPE_NET_MODULE must be an absolute path"
+
+# A module of another build: the right entry point and version, other headers.
+if command -v cc >/dev/null; then
+  cat >"$SCRATCH/other.c" <<'EOF2'
+struct table { int version; const char* abi; void* http; void* s3; };
+static const struct table t = {1, "headers of another build", 0, 0};
+const struct table* pipe_net_backends(void) { return &t; }
+EOF2
+  cc -shared -fPIC -o "$SCRATCH/other.so" "$SCRATCH/other.c"
+  WHAT="push with another build's module" expect_exit 70 env PIPE_NET_MODULE="$SCRATCH/other.so" "$PIPE" push
+  assert_contains "is refused, never called" "$ERR" "$SCRATCH/other.so: from another build of pipe"
+else
+  skip "a module of another build" "no C compiler"
+fi
+
 # An installed layout: bin/pipe and lib/pipe/pipe-net.so.
 mkdir -p "$SCRATCH/prefix/bin" "$SCRATCH/prefix/lib/pipe"
 cp "$PIPE" "$SCRATCH/prefix/bin/pipe"

@@ -10,6 +10,9 @@ using pipeline::testing::FakeDisk;
 
 namespace {
 
+// FakeDisk has no /proc/self/exe to tell builds apart.
+const char* const kBuild = "test build";
+
 // A sweep over params, with vars from a file and a checkpoint warning: every
 // input the cache must notice.
 const char* kPipeline =
@@ -35,7 +38,7 @@ struct Project {
   }
   // One command's load: a fresh cache read from disk, saved after.
   Pipeline load(size_t* hits = nullptr) {
-    PipelineCache cache(disk);
+    PipelineCache cache(disk, kPipelineCacheFile, kBuild);
     std::string text;
     disk.read("pipe.yaml", &text);
     Pipeline p = cache.parse("pipe.yaml", text, Config::load(disk));
@@ -104,7 +107,7 @@ TEST_CASE("a params file that appears beside the pipeline file is noticed") {
   disk.make_dirs(".pipe");
   disk.write("sub/dvc.yaml", "vars: [{lr: 1}]\nstages:\n  a: {cmd: 'echo ${lr}'}\n");
   auto load = [&](size_t* hits) {
-    PipelineCache cache(disk);
+    PipelineCache cache(disk, kPipelineCacheFile, kBuild);
     std::string text;
     disk.read("sub/dvc.yaml", &text);
     Pipeline p = cache.parse("sub/dvc.yaml", text, Config::load(disk));
@@ -160,25 +163,25 @@ TEST_CASE("the cache forgets pipeline files that are gone, and is not written ou
   FakeDisk disk;
   disk.write("pipe.yaml", "stages:\n  a: {cmd: x}\n");
   {
-    PipelineCache cache(disk);
+    PipelineCache cache(disk, kPipelineCacheFile, kBuild);
     cache.parse("pipe.yaml", "stages:\n  a: {cmd: x}\n", Config::load(disk));
     cache.save();
   }
   CHECK_FALSE(disk.stat(kPipelineCacheFile).is_file());  // no .pipe/: a DVC repository as it is
   disk.make_dirs(".pipe");
   {
-    PipelineCache cache(disk);
+    PipelineCache cache(disk, kPipelineCacheFile, kBuild);
     cache.parse("pipe.yaml", "stages:\n  a: {cmd: x}\n", Config::load(disk));
     cache.parse("sub/dvc.yaml", "stages:\n  b: {cmd: y}\n", Config::load(disk));
     cache.save();
   }
   {
-    PipelineCache cache(disk);
+    PipelineCache cache(disk, kPipelineCacheFile, kBuild);
     cache.parse("pipe.yaml", "stages:\n  a: {cmd: x}\n", Config::load(disk));
     CHECK(cache.hits() == 1);
     cache.save();  // sub/dvc.yaml was not seen: dropped
   }
-  PipelineCache cache(disk);
+  PipelineCache cache(disk, kPipelineCacheFile, kBuild);
   const Pipeline p = cache.parse("sub/dvc.yaml", "stages:\n  b: {cmd: y}\n", Config::load(disk));
   CHECK(cache.hits() == 0);
   CHECK(p.stages.at(0).name == "sub/dvc.yaml:b");
@@ -203,4 +206,16 @@ TEST_CASE("a cache written by hand cannot smuggle in a path the loader would ref
     CHECK(describe(project.load(&hits)) == fresh);
     CHECK(hits == 0);
   }
+}
+
+TEST_CASE("when this build cannot be told apart from others, the cache is off") {
+  FakeDisk disk;  // it has no /proc/self/exe
+  disk.make_dirs(".pipe");
+  for (int i = 0; i < 2; ++i) {
+    PipelineCache cache(disk);
+    CHECK(cache.parse("pipe.yaml", "stages:\n  a: {cmd: x}\n", Config::load(disk)).stages.size() == 1);
+    cache.save();
+    CHECK(cache.hits() == 0);
+  }
+  CHECK_FALSE(disk.stat(kPipelineCacheFile).is_file());
 }
