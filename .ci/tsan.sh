@@ -72,10 +72,10 @@ run_unit() {
 # puts on several threads, which repro and fetch use.
 run_unit scheduler \
   --source-file='*test_repro.cpp,*test_remote.cpp,*test_artifact.cpp,*test_object_store.cpp'
-# LocalRunner under repro, and push/fetch with 2 jobs, each also cut by a
+# LocalRunner under repro, and push and fetch with 2 jobs, each also cut by a
 # power cut at every sync point.
 run_unit runner-transfer \
-  --test-case='repro survives a power cut*,push to a directory remote survives a power cut*'
+  --test-case='repro survives a power cut*,push to a directory remote survives a power cut*,fetch from a directory remote survives a power cut*'
 echo "tsan: unit tests ran in $((SECONDS - start)) s"
 
 if [ "$system" != 0 ]; then
