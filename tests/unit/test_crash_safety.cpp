@@ -103,6 +103,19 @@ void add_on_real_disk(const std::string& root) {
   add(p);
 }
 
+// A project with data/raw tracked (pipe add), and a directory remote
+// beside it, in one temporary directory.
+struct TrackedWithRemote {
+  TempDir dir;
+  std::string root = dir.path + "/project";
+  std::string remote_dir = dir.path + "/remote";
+  TrackedWithRemote() {
+    std::filesystem::create_directories(root);
+    write_dataset(root, "v1");
+    add_on_real_disk(root);
+  }
+};
+
 std::string tracked_digest(const std::string& root) {
   Project p = open_project(root);
   return read_tracked(*p.disk, "data/raw.pipe").digest.hex();
@@ -229,12 +242,9 @@ TEST_CASE("push to a directory remote survives a power cut: every object on the 
   // The remote's writes go through the faulty filesystem too.
   for (int cut = 1;; ++cut) {
     CAPTURE(cut);
-    TempDir t;
-    const std::string root = t.path + "/project", remote_dir = t.path + "/remote";
-    std::filesystem::create_directories(root);
-    write_dataset(root, "v1");
-    add_on_real_disk(root);
-    FaultyFileSystem fs(t.path, t.path + "/backup");
+    const TrackedWithRemote t;
+    const std::string &root = t.root, &remote_dir = t.remote_dir;
+    FaultyFileSystem fs(t.dir.path, t.dir.path + "/backup");
     {
       Project p = open_project(root);
       Workspace ws = load_workspace(p);
@@ -272,18 +282,15 @@ TEST_CASE("fetch from a directory remote survives a power cut at every sync poin
   // syncs and renames it.
   for (int cut = 1;; ++cut) {
     CAPTURE(cut);
-    TempDir t;
-    const std::string root = t.path + "/project", remote_dir = t.path + "/remote";
-    std::filesystem::create_directories(root);
-    write_dataset(root, "v1");
-    add_on_real_disk(root);
+    const TrackedWithRemote t;
+    const std::string &root = t.root, &remote_dir = t.remote_dir;
     {
       Project p = open_project(root);
       Workspace ws = load_workspace(p);
       REQUIRE(push(ws, *make_local_remote(remote_dir), {}, {}, 2, {}).failed == 0);
       std::filesystem::remove_all(p.cache->dir() + "/v1");  // a fresh clone's empty cache
     }
-    FaultyFileSystem fs(t.path, t.path + "/backup");
+    FaultyFileSystem fs(t.dir.path, t.dir.path + "/backup");
     {
       Project p = open_project(root, fs);
       Workspace ws = load_workspace(p);
