@@ -354,14 +354,14 @@ Digest PipelineCache::key_of(const std::string& file, const std::string& text, c
 
 Pipeline PipelineCache::parse(const std::string& file, const std::string& text, const Config& config) {
   if (!enabled_) return parse_pipeline(disk_, file, text, config);
-  seen_[file] = true;
+  seen_.insert(file);
   const Digest key = key_of(file, text, config);
   auto it = entries_.find(file);
   if (it != entries_.end() && it->second.key == key) {
     bool valid = true;
     for (const ParamsInput& in : it->second.inputs) {
       const ParamsInput now = read_params_input(disk_, in.path);
-      if (now.exists != in.exists || (now.exists && !(now.digest == in.digest))) {
+      if (now.exists != in.exists || now.digest != in.digest) {
         valid = false;
         break;
       }
@@ -395,7 +395,7 @@ void PipelineCache::save() {
     }
   }
   if (!dirty_) return;
-  const std::string dir = path_.substr(0, path_.rfind('/') == std::string::npos ? 0 : path_.rfind('/'));
+  const std::string dir = parent_path(path_);
   if (!dir.empty() && !disk_.stat(dir).is_dir()) return;
   Writer w;
   w.u32(kFormat);

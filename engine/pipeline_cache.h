@@ -9,6 +9,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,7 +56,7 @@ class PipelineCache {
   std::string path_;
   std::string binary_;  // this build's identity, part of every key
   std::map<std::string, Entry> entries_;
-  std::map<std::string, bool> seen_;  // files parse() was asked for
+  std::set<std::string> seen_;  // files parse() was asked for
   bool enabled_ = false;
   bool dirty_ = false;
   size_t hits_ = 0;
