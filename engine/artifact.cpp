@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -92,6 +94,7 @@ void ArtifactHasher::digest_all(const std::string& base, std::vector<ManifestEnt
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::string failed_path;
+  int failed_errno = 0;
   std::mutex failed_mutex;
   std::vector<char> vanished(entries.size(), 0);
   auto work = [&] {
@@ -100,6 +103,7 @@ void ArtifactHasher::digest_all(const std::string& base, std::vector<ManifestEnt
       const std::string path = under(base, e.path);
       uint64_t size = 0;
       if (disk_.hash_file(path, &e.digest, &size)) continue;
+      const int err = errno;
       // Removed since it was listed: something (a running stage) is
       // rewriting this directory. The file is simply not there any more,
       // so the digest differs and the artifact shows as changed.
@@ -110,6 +114,7 @@ void ArtifactHasher::digest_all(const std::string& base, std::vector<ManifestEnt
       std::lock_guard lock(failed_mutex);
       failed = true;
       failed_path = path;
+      failed_errno = err;
     }
   };
   // Reading many small files is syscall-bound: a second core nearly doubles
@@ -121,7 +126,9 @@ void ArtifactHasher::digest_all(const std::string& base, std::vector<ManifestEnt
   for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
-  if (failed) throw Error(Exit::kIo, "cannot read '" + failed_path + "'");
+  if (failed)
+    throw Error(Exit::kIo, "cannot read '" + failed_path + "': " + std::strerror(failed_errno) +
+                               (failed_errno == EACCES ? " (give pipe read access to it)" : ""));
   files_read_ += misses.size();
   const int64_t settled_before = disk_.now_ns() - disk_.mtime_granularity_ns();
   for (size_t i : misses) {

@@ -1,12 +1,8 @@
 #include "checkout.h"
 
-#include <fcntl.h>
-#include <stdio.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstring>
-#include <filesystem>
+#include <cerrno>
 #include <map>
 
 #include "artifact.h"
@@ -42,7 +38,7 @@ void restore_directory(Project& project, const LockedArtifact& a) {
   const std::string target = project.root + "/" + a.path;
   FileSystem& fs = *project.files;
   make_parent_dirs(fs, target);
-  const std::string staging = temp_path_for(project.state_path("tmp"), target);
+  const std::string staging = temp_path_for(fs, project.state_path("tmp"), target);
   try {
     make_dirs(fs, staging, false);  // the sync below covers the whole tree
     std::string made;  // entries are sorted, so one check per directory
@@ -119,48 +115,45 @@ void relink_output(Project& project, const LockedArtifact& a) {
 size_t unprotect(Project& project, const std::string& path) {
   if (!project.disk->resolves_inside_root(path))
     throw Error(Exit::kUsage, "'" + path + "' resolves outside the project through a symlink");
-  namespace fs = std::filesystem;
-  const fs::path top = project.root + "/" + path;
-  std::vector<fs::path> files;
-  std::error_code ec;
-  if (fs::is_directory(fs::symlink_status(top, ec))) {
-    for (auto it = fs::recursive_directory_iterator(top, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec))
-      if (!it->is_directory(ec)) files.push_back(it->path());
-  } else if (fs::exists(fs::symlink_status(top, ec))) {
+  FileSystem& fs = *project.files;
+  const std::string top = project.root + "/" + path;
+  std::vector<std::string> files;
+  struct stat st;
+  if (fs.lstat(top, &st) == 0 && S_ISDIR(st.st_mode))
+    each_file_under(fs, top, [&](const std::string& rel, unsigned char) { files.push_back(top + "/" + rel); });
+  else if (fs.lstat(top, &st) == 0)
     files.push_back(top);
-  }
   size_t copied = 0;
-  for (const fs::path& f : files) {
-    struct stat st;
-    if (::lstat(f.c_str(), &st) != 0) continue;
+  for (const std::string& f : files) {
+    if (fs.lstat(f, &st) != 0) continue;
     const bool link = S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink > 1);
     if (!link) continue;
     struct stat target;
     // Only links into the cache: a user's own symlink elsewhere stays.
     if (S_ISLNK(st.st_mode)) {
-      const std::string resolved = fs::weakly_canonical(f, ec).string();
-      if (!path_within(project.cache->dir(), resolved) || ::stat(f.c_str(), &target) != 0) continue;
+      std::string resolved;
+      if (fs.real_path(f, &resolved) != 0 || !path_within(project.cache->dir(), resolved) || fs.stat(f, &target) != 0)
+        continue;
     } else {
       target = st;
     }
-    const std::string tmp = temp_path_for(project.state_path("tmp"), f.string());
+    const std::string tmp = temp_path_for(fs, project.state_path("tmp"), f);
     // Follows the link: a file of its own. Not synced: until the stage
     // rewrites it, the cache holds the same content.
-    const int in = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in < 0) fail_io("cannot read", f.string(), errno);
+    const int in = fs.open_read(f);
+    if (in < 0) fail_io("cannot read", f, errno);
     int out;
     try {
-      out = copy_into_new_file(*project.files, in, tmp, (target.st_mode & 0111) ? 0755 : 0644);
+      out = copy_into_new_file(fs, in, tmp, (target.st_mode & 0111) ? 0755 : 0644);
     } catch (...) {
-      ::close(in);
+      fs.close(in);
       throw;
     }
-    ::close(in);
-    if (project.files->close(out) != 0 || project.files->rename(tmp, f.string()) != 0) {
+    fs.close(in);
+    if (fs.close(out) != 0 || fs.rename(tmp, f) != 0) {
       const int err = errno;
-      project.files->unlink(tmp);
-      fail_io("cannot replace", f.string(), err);
+      fs.unlink(tmp);
+      fail_io("cannot replace", f, err);
     }
     ++copied;
   }

@@ -203,9 +203,10 @@ bool edit_config(const std::string& path, const std::string& key, const std::str
     }
   }
   const bool secret_file = path.size() >= 6 && path.compare(path.size() - 6, 6, ".local") == 0;
-  write_file_atomically(path, render_toml(root), secret_file ? 0600 : 0644,
-                        temp_path_for(parent_path(path) + "/tmp", path));
-  if (secret_file) ::chmod(path.c_str(), 0600);  // an older file may have been wider
+  FileSystem& fs = real_file_system();
+  write_file_atomically(fs, path, render_toml(root), secret_file ? 0600 : 0644,
+                        temp_path_for(fs, parent_path(path) + "/tmp", path));
+  if (secret_file) fs.chmod(path, 0600);  // an older file may have been wider
   return true;
 }
 

@@ -1,5 +1,6 @@
 #include "file_io.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,23 +21,69 @@ void fail_io(const std::string& what, const std::string& path, int err) {
   throw Error(Exit::kIo, msg);
 }
 
-bool read_file(const std::string& path, std::string* out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+bool read_file(FileSystem& fs, const std::string& path, std::string* out) {
+  const int fd = fs.open_read(path);
   if (fd < 0) return false;
   out->clear();
   char buf[65536];
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = fs.read(fd, buf, sizeof buf);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
-      ::close(fd);
+      const int err = errno;
+      fs.close(fd);
+      errno = err;
       return false;
     }
     out->append(buf, static_cast<size_t>(n));
   }
-  ::close(fd);
+  fs.close(fd);
   return true;
+}
+
+bool hash_path(FileSystem& fs, const std::string& path, Digest* digest, uint64_t* size) {
+  const int fd = fs.open_read(path);
+  if (fd < 0) return false;
+  const bool ok = fs.hash(fd, digest, size);
+  const int err = errno;
+  fs.close(fd);
+  errno = err;
+  return ok;
+}
+
+namespace {
+
+void each_file_below(FileSystem& fs, const std::string& dir, const std::string& rel, const FileFn& fn,
+                     std::string* error) {
+  const int dfd = fs.open_dir(dir);
+  if (dfd < 0 && rel.empty() && errno == ENOENT) return;
+  std::vector<std::pair<std::string, unsigned char>> entries;
+  if (dfd < 0 || fs.list_dir(dfd, [&](const char* name, unsigned char type) { entries.emplace_back(name, type); }) != 0) {
+    if (error->empty()) *error = "cannot list '" + dir + "': " + std::strerror(errno);
+    if (dfd < 0) return;
+  }
+  fs.close(dfd);
+  for (auto& [name, type] : entries) {
+    const std::string path = dir + "/" + name;
+    if (type == DT_UNKNOWN) {
+      struct stat st;
+      if (fs.lstat(path, &st) != 0) continue;
+      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+    }
+    const std::string child = rel.empty() ? name : rel + "/" + name;
+    if (type == DT_DIR) each_file_below(fs, path, child, fn, error);
+    else fn(child, type);
+  }
+}
+
+}  // namespace
+
+bool each_file_under(FileSystem& fs, const std::string& dir, const FileFn& fn, std::string* error) {
+  std::string why;
+  each_file_below(fs, dir, "", fn, &why);
+  if (error) *error = why;
+  return why.empty();
 }
 
 void make_dirs(FileSystem& fs, const std::string& dir, bool durable) {
@@ -44,7 +91,7 @@ void make_dirs(FileSystem& fs, const std::string& dir, bool durable) {
   // so a test sees (and can lose) every new directory entry.
   std::vector<std::string> missing;
   struct stat st;
-  for (std::string d = dir; !d.empty() && d != "/" && ::stat(d.c_str(), &st) != 0;
+  for (std::string d = dir; !d.empty() && d != "/" && fs.stat(d, &st) != 0;
        d = std::filesystem::path(d).parent_path().string())
     missing.push_back(d);
   for (auto it = missing.rbegin(); it != missing.rend(); ++it)
@@ -92,7 +139,7 @@ int copy_into_new_file(FileSystem& fs, int in, const std::string& tmp, mode_t mo
       by_hand = true;
       continue;
     }
-    const ssize_t n = ::read(in, buf, sizeof buf);
+    const ssize_t n = fs.read(in, buf, sizeof buf);
     if (n == 0) break;
     if (n < 0) {
       if (errno != EINTR) fail(errno);

@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "file_system.h"
@@ -13,8 +15,20 @@ namespace pipeline {
 // Throws Error(kIo) naming `what` and `path`; ENOSPC gets a hint.
 [[noreturn]] void fail_io(const std::string& what, const std::string& path, int err);
 
-// Reads a whole file. False when it cannot be opened or read.
-bool read_file(const std::string& path, std::string* out);
+// Reads a whole file. False (errno set) when it cannot be opened or read.
+bool read_file(FileSystem& fs, const std::string& path, std::string* out);
+inline bool read_file(const std::string& path, std::string* out) { return read_file(real_file_system(), path, out); }
+
+// Hashes the file at `path`; false (errno set) when it cannot be read.
+class Digest;
+bool hash_path(FileSystem& fs, const std::string& path, Digest* digest, uint64_t* size = nullptr);
+
+// Calls fn(path relative to `dir`, d_type) for every entry under `dir` that
+// is not a directory, depth first; symlinks are reported, not followed. A
+// missing `dir` has none. Returns false when a folder could not be opened
+// or listed, with `error` naming it and saying why; the rest is still walked.
+using FileFn = std::function<void(const std::string& relative, unsigned char type)>;
+bool each_file_under(FileSystem& fs, const std::string& dir, const FileFn& fn, std::string* error = nullptr);
 
 // Writes `data` to `tmp` (created fresh with `mode`), fsyncs it, renames it
 // over `target` and fsyncs the directory: readers see the old file or the
@@ -48,7 +62,6 @@ inline void make_parent_dirs(const std::string& path) { make_parent_dirs(real_fi
 // kernel where it can; through a buffer, hashing what passes, when
 // `digest` is given. Returns the new file's fd, open. Throws Error(kIo)
 // and leaves no `tmp`.
-class Digest;
 int copy_into_new_file(FileSystem& fs, int in, const std::string& tmp, mode_t mode, Digest* digest = nullptr);
 
 // Writes all of `data` to `fd`, retrying short writes. Throws Error(kIo).

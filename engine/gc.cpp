@@ -1,11 +1,10 @@
 #include "gc.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <set>
 
 #include "disk.h"
@@ -21,8 +20,6 @@
 #include "tracked.h"
 
 namespace pipeline {
-namespace fs = std::filesystem;
-
 namespace {
 
 void reference(const ObjectStore& store, const LockedArtifact& a, std::set<std::string>& keep) {
@@ -41,40 +38,40 @@ void each_output(const LockFile& lock, const std::function<void(const LockedArti
     for (const LockedArtifact& a : s.outs) each(a);
 }
 
-std::string read_text(const fs::path& p) {
-  std::string text;
-  read_file(p.string(), &text);
-  return text;
-}
-
 void reference_project(const ObjectStore& store, const std::string& root_dir, std::set<std::string>& keep) {
-  each_referenced_artifact(root_dir, true, [&](const LockedArtifact& a) { reference(store, a, keep); });
+  each_referenced_artifact(store.file_system(), root_dir, true,
+                           [&](const LockedArtifact& a) { reference(store, a, keep); });
 }
 
 }  // namespace
 
-void each_referenced_artifact(const std::string& root_dir, bool run_cache,
+void each_referenced_artifact(FileSystem& files, const std::string& root_dir, bool run_cache,
                               const std::function<void(const LockedArtifact&)>& each) {
-  const fs::path root(root_dir);
-  auto disk = make_real_disk(root_dir);
+  auto disk = make_real_disk(root_dir, files);
   each_output(LockSet(*disk, find_pipeline_files(*disk)).merged(), each);
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root / kStateDir / "runs", ec);
-       run_cache && !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    try {
-      each_output(parse_lock(read_text(it->path())), each);
-    } catch (const Error& e) {
-      throw Error(Exit::kBadPipeline, "run-cache entry " + it->path().string() + " is damaged (" + e.what() +
-                                          "); delete it and run gc again");
-    }
-  }
+  const std::string runs = root_dir + "/" + kStateDir + "/runs";
+  std::string unlisted;
+  // Unlisted run-cache entries would leave their objects unreferenced.
+  if (run_cache && !each_file_under(files, runs, [&](const std::string& rel, unsigned char type) {
+      if (type != DT_REG) return;
+      const std::string entry = runs + "/" + rel;
+      std::string text;
+      if (!read_file(files, entry, &text)) fail_io("cannot read run-cache entry", entry, errno);
+      try {
+        each_output(parse_lock(text), each);
+      } catch (const Error& e) {
+        throw Error(Exit::kBadPipeline, "run-cache entry " + entry + " is damaged (" + e.what() +
+                                            "); delete it and run gc again");
+      }
+    }, &unlisted))
+    throw Error(Exit::kIo, unlisted + "; its run-cache entries may reference objects, so nothing is collected");
   for (const std::string& file : find_tracked_files(*disk)) each(read_tracked(*disk, file));
   // Model versions are audit data: their objects, and everything their runs
   // read and wrote, are kept for good.
-  const fs::path lineage = root / kStateDir / kLineageFile;
-  if (fs::exists(lineage, ec)) {
-    LineageStore records(lineage.string());
+  const std::string lineage = root_dir + "/" + kStateDir + "/" + kLineageFile;
+  struct stat st;
+  if (files.stat(lineage, &st) == 0) {
+    LineageStore records(lineage);
     for (const LineageArtifact& a : records.model_artifacts()) {
       LockedArtifact locked;
       if (!Digest::parse(a.digest, &locked.digest)) continue;
@@ -87,7 +84,7 @@ void each_referenced_artifact(const std::string& root_dir, bool run_cache,
 
 std::vector<Digest> referenced_objects(const Project& project) {
   std::vector<Digest> out;
-  each_referenced_artifact(project.root, false, [&](const LockedArtifact& a) {
+  each_referenced_artifact(*project.files, project.root, false, [&](const LockedArtifact& a) {
     out.push_back(a.digest);
     std::vector<ManifestEntry> entries;
     if (a.is_dir && project.cache->read_manifest(a.digest, &entries))
@@ -110,40 +107,42 @@ GcReport collect_garbage(Project& project, const std::vector<std::string>& other
   std::set<std::string> keep;
   reference_project(store, project.root, keep);
   for (const std::string& other : other_projects) {
-    std::error_code ec;
-    if (!fs::is_directory(fs::path(other) / kStateDir, ec))
+    struct stat st;
+    std::string root;
+    if (project.files->stat(other + "/" + kStateDir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        project.files->real_path(other, &root) != 0)
       throw Error(Exit::kUsage, "'" + other + "' is not a pipe project (no .pipe/ in it)");
-    reference_project(store, fs::canonical(other, ec).string(), keep);
+    reference_project(store, root, keep);
   }
 
   GcReport report;
   const auto now = std::chrono::system_clock::now();
   // Objects, and the temp files killed runs left in tmp/: nothing refers
   // to those, and past the grace period no live run is writing them.
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (const char* sub : {kCacheLayout, "tmp"})
-    for (auto it = fs::recursive_directory_iterator(fs::path(cache) / sub, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-      if (it->is_regular_file(ec)) files.push_back(it->path());
-  for (const fs::path& file : files) {
-    const std::string path = file.string();
+  FileSystem& files = *project.files;
+  std::vector<std::string> found;  // relative to the cache
+  for (const std::string sub : {kCacheLayout, "tmp"})
+    each_file_under(files, cache + "/" + sub, [&](const std::string& rel, unsigned char type) {
+      if (type == DT_REG) found.push_back(sub + "/" + rel);
+    });
+  for (const std::string& rel : found) {
+    const std::string path = cache + "/" + rel;
     if (keep.count(path)) {
       ++report.kept;
       continue;
     }
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0) continue;
+    if (files.stat(path, &st) != 0) continue;
     const auto mtime = std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec));
     if (now - mtime < std::chrono::seconds(grace_seconds)) {
       ++report.too_young;
       continue;
     }
-    report.removable.push_back(fs::relative(file, cache).string());
+    report.removable.push_back(rel);
     report.bytes += static_cast<uint64_t>(st.st_size);
   }
   if (force)
-    for (const std::string& rel : report.removable) project.files->unlink(cache + "/" + rel);
+    for (const std::string& rel : report.removable) files.unlink(cache + "/" + rel);
   return report;
 }
 

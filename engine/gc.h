@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "digest.h"
+#include "file_system.h"
 
 namespace pipeline {
 
@@ -21,7 +22,7 @@ struct LockedArtifact;
 // pipe.lock files, its .pipe files, its model versions' artifacts and, with
 // `run_cache`, its run-cache entries. A damaged one cannot say what it
 // references, so this throws rather than guess.
-void each_referenced_artifact(const std::string& root, bool run_cache,
+void each_referenced_artifact(FileSystem& fs, const std::string& root, bool run_cache,
                               const std::function<void(const LockedArtifact&)>& each);
 // The objects those name (without the run-cache), directories' files
 // included, each once: what `pipe cache verify` checks.

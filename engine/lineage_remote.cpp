@@ -1,5 +1,7 @@
 #include "lineage_remote.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -21,7 +23,10 @@ bool is_uid(const std::string& s) {
          });
 }
 
-bool has_store(Project& project) { return std::filesystem::exists(project.state_path(kLineageFile)); }
+bool has_store(Project& project) {
+  struct stat st;
+  return project.files->stat(project.state_path(kLineageFile), &st) == 0;
+}
 
 }  // namespace
 

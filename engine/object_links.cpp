@@ -32,29 +32,20 @@ int clone_into(FileSystem& fs, int in, const std::string& to, mode_t mode, int* 
   const int out = fs.create(to, mode);
   if (out < 0) {
     const int e = errno;
-    ::close(in);
+    fs.close(in);
     fail_io("cannot create", to, e);
   }
   const int rc = fs.clone(out, in);
   *err = errno;
-  ::close(in);
+  fs.close(in);
   if (rc == 0) return out;
   fs.close(out);
   fs.unlink(to);
   return -1;
 }
 
-// Hashes a whole file by path; false if unreadable.
-bool hash_path(const std::string& path, Digest* d) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = hash_fd(fd, d, nullptr);
-  ::close(fd);
-  return ok;
-}
-
-int open_object(const std::string& path, const std::string& target, const Digest& d) {
-  const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+int open_object(FileSystem& fs, const std::string& path, const std::string& target, const Digest& d) {
+  const int in = fs.open_read(path);
   if (in >= 0) return in;
   if (errno == ENOENT)
     throw Error(Exit::kFailed, "'" + target + "' is not in the cache (object " + d.hex() +
@@ -73,10 +64,10 @@ void move_over(FileSystem& fs, const std::string& tmp, const std::string& target
 // The workspace file already is the object (linked). After a commit that is
 // right; when restoring, the file was found wrong, so unless the object
 // still hashes to its name an in-place edit reached it through the link.
-void check_linked(const Digest& d, const std::string& object, bool current) {
+void check_linked(FileSystem& fs, const Digest& d, const std::string& object, bool current) {
   if (current) return;
   Digest got;
-  if (hash_path(object, &got) && got == d) return;
+  if (hash_path(fs, object, &got) && got == d) return;
   throw Error(Exit::kFailed, "cache object " + d.hex() +
                                  " is corrupt: a linked output was edited in place. Run 'pipe cache verify "
                                  "--repair', then 'pipe repro' to produce it again");
@@ -117,7 +108,7 @@ bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) cons
   };
   for (LinkType type : order_) {
     if (type == LinkType::kReflink && !no_reflink_) {
-      const int in = ::open(item.source.c_str(), O_RDONLY | O_CLOEXEC);
+      const int in = fs_.open_read(item.source);
       if (in < 0) fail_io("cannot read", item.source, errno);
       int err = 0;
       const int out = clone_into(fs_, in, tmp, 0444, &err);
@@ -126,7 +117,7 @@ bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) cons
         // The clone shares blocks, so it cannot differ from the source as
         // read now; hashing it checks the source still is what was hashed.
         Digest got;
-        if (!hash_path(tmp, &got) || got != item.digest) changed();
+        if (!hash_path(fs_, tmp, &got) || got != item.digest) changed();
         return false;
       }
       if (!unsupported(err)) fail_io("cannot reflink", item.source, err);
@@ -134,15 +125,15 @@ bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) cons
     } else if (type == LinkType::kHardlink && !no_hardlink_ && !item.executable) {
       if (fs_.link(item.source, tmp) == 0) {
         // One inode now: read-only for the workspace as for the cache.
-        ::chmod(tmp.c_str(), 0444);
+        fs_.chmod(tmp, 0444);
         struct stat st;
-        if (::stat(tmp.c_str(), &st) != 0) fail_io("cannot stat", tmp, errno);
+        if (fs_.stat(tmp, &st) != 0) fail_io("cannot stat", tmp, errno);
         const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
         // Unchanged size and mtime is what the hash cache trusts too;
         // without them (or with a difference) the bytes decide.
         if (item.mtime_ns == 0 || mtime != item.mtime_ns || static_cast<uint64_t>(st.st_size) != item.size) {
           Digest got;
-          if (!hash_path(tmp, &got) || got != item.digest) changed();
+          if (!hash_path(fs_, tmp, &got) || got != item.digest) changed();
         }
         return true;
       }
@@ -153,7 +144,7 @@ bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) cons
       break;
     }
   }
-  const int in = ::open(item.source.c_str(), O_RDONLY | O_CLOEXEC);
+  const int in = fs_.open_read(item.source);
   if (in < 0) fail_io("cannot read", item.source, errno);
   Digest got;
   int out;
@@ -161,10 +152,10 @@ bool ObjectStore::stage_object(const PutItem& item, const std::string& tmp) cons
     // Objects are read-only: a linked workspace file must not be editable in place.
     out = copy_into_new_file(fs_, in, tmp, 0444, &got);
   } catch (...) {
-    ::close(in);
+    fs_.close(in);
     throw;
   }
-  ::close(in);
+  fs_.close(in);
   fs_.close(out);
   if (got != item.digest) changed();
   return false;
@@ -188,19 +179,19 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
   const bool staged = purpose == Purpose::kStaged;
   // In a staging directory nothing is at `target` and nobody looks: write
   // it directly; the caller syncs the whole directory once.
-  auto temp_for = [&] { return staged ? target : temp_path_for(workspace_temp_, target); };
+  auto temp_for = [&] { return staged ? target : temp_path_for(fs_, workspace_temp_, target); };
   auto finish = [&](int fd, const std::string& tmp) {
     if (!staged) return commit_temp_file(fs_, fd, tmp, target);
     if (fs_.close(fd) != 0) fail_io("cannot write", target, errno);
   };
   for (LinkType type : order_) {
     if (type == LinkType::kReflink && !no_reflink_) {
-      const int in = open_object(object, target, d);
+      const int in = open_object(fs_, object, target, d);
       const std::string tmp = temp_for();
       int err = 0;
       const int out = clone_into(fs_, in, tmp, mode, &err);
       if (out >= 0) {
-        ::fchmod(out, mode);  // the umask may have narrowed it
+        fs_.fchmod(out, mode);  // the umask may have narrowed it
         finish(out, tmp);
         return type;
       }
@@ -209,28 +200,26 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
     } else if (type == LinkType::kHardlink && !no_hardlink_ && !executable) {
       if (!staged) {
         struct stat obj, now;
-        if (::stat(object.c_str(), &obj) != 0) open_object(object, target, d);  // throws the right error
+        if (fs_.stat(object, &obj) != 0) open_object(fs_, object, target, d);  // throws the right error
         // Renaming a link over another link to the same inode does nothing
         // and would leave the temp name behind.
-        if (::lstat(target.c_str(), &now) == 0 && now.st_ino == obj.st_ino && now.st_dev == obj.st_dev)
-          return check_linked(d, object, purpose == Purpose::kRelink), type;
+        if (fs_.lstat(target, &now) == 0 && now.st_ino == obj.st_ino && now.st_dev == obj.st_dev)
+          return check_linked(fs_, d, object, purpose == Purpose::kRelink), type;
       }
       const std::string tmp = temp_for();
       if (fs_.link(object, tmp) == 0) {
         if (!staged) move_over(fs_, tmp, target);
         return type;
       }
-      if (errno == ENOENT && staged) open_object(object, target, d);
+      if (errno == ENOENT && staged) open_object(fs_, object, target, d);
       if (!unsupported(errno)) fail_io("cannot hard-link", target, errno);
       if (errno == EXDEV) no_hardlink_ = true;
     } else if (type == LinkType::kSymlink && !executable) {
-      if (::access(object.c_str(), F_OK) != 0) open_object(object, target, d);
-      if (!staged) {
-        char buf[4096];
-        const ssize_t n = ::readlink(target.c_str(), buf, sizeof buf);
-        if (n > 0 && std::string(buf, static_cast<size_t>(n)) == object)
-          return check_linked(d, object, purpose == Purpose::kRelink), type;
-      }
+      struct stat obj;
+      if (fs_.stat(object, &obj) != 0) open_object(fs_, object, target, d);
+      std::string now;
+      if (!staged && fs_.read_link(target, &now) == 0 && now == object)
+        return check_linked(fs_, d, object, purpose == Purpose::kRelink), type;
       const std::string tmp = temp_for();
       if (fs_.symlink(object, tmp) == 0) {
         if (!staged) move_over(fs_, tmp, target);
@@ -245,9 +234,9 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
     // Still the user's own file from before the commit; a link that was
     // there (an older checkout) must not stay read-only or shared.
     struct stat st;
-    if (::lstat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) return LinkType::kCopy;
+    if (fs_.lstat(target, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) return LinkType::kCopy;
   }
-  const int in = open_object(object, target, d);
+  const int in = open_object(fs_, object, target, d);
   const std::string tmp = temp_for();
   Digest got = d;
   int out = -1;
@@ -256,16 +245,16 @@ LinkType ObjectStore::place(const Digest& d, const std::string& target, bool exe
     // is, so a damaged cache is never copied out.
     out = copy_into_new_file(fs_, in, tmp, mode, verified(d) ? nullptr : &got);
   } catch (...) {
-    ::close(in);
+    fs_.close(in);
     throw;
   }
-  ::close(in);
+  fs_.close(in);
   if (got != d) {
     fs_.close(out);
     fs_.unlink(tmp);
     throw Error(Exit::kFailed, "cache object " + d.hex() + " is corrupt; run 'pipe cache verify --repair'");
   }
-  ::fchmod(out, mode);
+  fs_.fchmod(out, mode);
   finish(out, tmp);
   return LinkType::kCopy;
 }

@@ -66,13 +66,19 @@ std::string ObjectStore::object_path(const Digest& d) const {
 
 std::string ObjectStore::manifest_path(const Digest& d) const { return object_path(d) + ".dir"; }
 
-bool ObjectStore::has(const Digest& d) const { return ::access(object_path(d).c_str(), F_OK) == 0; }
+bool ObjectStore::has(const Digest& d) const {
+  struct stat st;
+  return fs_.stat(object_path(d), &st) == 0;
+}
 
-bool ObjectStore::has_manifest(const Digest& d) const { return ::access(manifest_path(d).c_str(), F_OK) == 0; }
+bool ObjectStore::has_manifest(const Digest& d) const {
+  struct stat st;
+  return fs_.stat(manifest_path(d), &st) == 0;
+}
 
 std::string ObjectStore::tmp_path() const { return dir_ + "/tmp/" + temp_name(); }
 
-SweepResult ObjectStore::sweep_temp() const { return sweep_temp_dir(dir_ + "/tmp", kStaleTempSeconds); }
+SweepResult ObjectStore::sweep_temp() const { return sweep_temp_dir(fs_, dir_ + "/tmp", kStaleTempSeconds); }
 
 void ObjectStore::put_file(const std::string& source, const Digest& expected) { put_files({{source, expected}}); }
 
@@ -121,13 +127,13 @@ std::vector<bool> ObjectStore::put_files(const std::vector<PutItem>& files) {
     for (size_t k = 0; k < files.size(); ++k) {
       const PutItem& item = files[k];
       struct stat obj, src;
-      if (::stat(object_path(item.digest).c_str(), &obj) == 0) {
+      if (fs_.stat(object_path(item.digest), &obj) == 0) {
         // Young again: a concurrent gc must not take an object this run is
         // about to record (its grace period goes by mtime). Not when the
         // source is that very inode (hard-linked): its mtime is the
         // workspace file's, and the hash cache keys on it.
-        if (::stat(item.source.c_str(), &src) != 0 || src.st_ino != obj.st_ino || src.st_dev != obj.st_dev)
-          ::utimensat(AT_FDCWD, object_path(item.digest).c_str(), nullptr, 0);
+        if (fs_.stat(item.source, &src) != 0 || src.st_ino != obj.st_ino || src.st_dev != obj.st_dev)
+          fs_.touch(object_path(item.digest));
         continue;
       }
       // The same content twice in one batch: the first one stores it.
@@ -178,7 +184,7 @@ void ObjectStore::put_manifest(const Digest& digest, std::vector<ManifestEntry> 
 bool ObjectStore::read_manifest(const Digest& digest, std::vector<ManifestEntry>* entries) const {
   entries->clear();
   std::string text;
-  return read_file(manifest_path(digest), &text) && parse_manifest(text, digest, entries);
+  return read_file(fs_, manifest_path(digest), &text) && parse_manifest(text, digest, entries);
 }
 
 bool parse_manifest(const std::string& text, const Digest& digest, std::vector<ManifestEntry>* entries) {
@@ -216,22 +222,25 @@ bool ObjectStore::adopt(const std::string& tmp, const Digest& d, bool manifest, 
   if (manifest) {
     std::string text;
     std::vector<ManifestEntry> entries;
-    good = read_file(tmp, &text) && parse_manifest(text, d, &entries);
+    good = read_file(fs_, tmp, &text) && parse_manifest(text, d, &entries);
   } else if (streamed) {
     good = *streamed == d;
   } else {
-    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
     Digest got;
-    good = fd >= 0 && hash_fd(fd, &got, nullptr) && got == d;
-    if (fd >= 0) ::close(fd);
+    good = hash_path(fs_, tmp, &got) && got == d;
   }
   if (!good) {
     fs_.unlink(tmp);
     *why = "content does not match its name " + d.hex() + " (corrupt in transfer or on the remote); not cached";
     return false;
   }
-  ::chmod(tmp.c_str(), 0444);
-  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  fs_.chmod(tmp, 0444);
+  const int fd = fs_.open_read(tmp);
+  if (fd < 0) {
+    const int err = errno;
+    fs_.unlink(tmp);
+    fail_io("cannot read", tmp, err);
+  }
   const std::string target = manifest ? manifest_path(d) : object_path(d);
   make_parent_dirs(fs_, target);
   commit_temp_file(fs_, fd, tmp, target);
@@ -256,20 +265,24 @@ std::string ObjectStore::new_temp_path() const {
 std::vector<ObjectStore::Damage> ObjectStore::verify(const std::vector<Digest>& only, bool repair,
                                                      size_t* checked) const {
   std::vector<std::string> objects;  // relative to dir_
+  std::vector<Damage> damaged;
   if (only.empty()) {
-    std::error_code ec;
-    const std::filesystem::path root = std::filesystem::path(dir_) / kCacheLayout;
-    for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
-         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
-      if (it->is_regular_file(ec)) objects.push_back(std::filesystem::relative(it->path(), dir_).string());
+    // A folder that cannot be listed hides its objects: that is damage too.
+    std::string unlisted;
+    if (!each_file_under(
+            fs_, dir_ + "/" + kCacheLayout,
+            [&](const std::string& rel, unsigned char type) {
+              if (type == DT_REG) objects.push_back(std::string(kCacheLayout) + "/" + rel);
+            },
+            &unlisted))
+      damaged.push_back({kCacheLayout, unlisted});
   } else {
     for (const Digest& d : only) {
-      if (has(d)) objects.push_back(std::filesystem::relative(object_path(d), dir_).string());
-      if (has_manifest(d)) objects.push_back(std::filesystem::relative(manifest_path(d), dir_).string());
+      if (has(d)) objects.push_back(object_path(d).substr(dir_.size() + 1));
+      if (has_manifest(d)) objects.push_back(manifest_path(d).substr(dir_.size() + 1));
     }
   }
   std::sort(objects.begin(), objects.end());
-  std::vector<Damage> damaged;
   for (const std::string& rel : objects) {
     // v1/ab/<30 hex>[.dir]
     std::string hex = rel.substr(std::strlen(kCacheLayout) + 1);
@@ -284,11 +297,9 @@ std::vector<ObjectStore::Damage> ObjectStore::verify(const std::vector<Digest>& 
       std::vector<ManifestEntry> entries;
       if (!read_manifest(name, &entries)) problem = "manifest is damaged or does not match its name";
     } else {
-      const int fd = ::open((dir_ + "/" + rel).c_str(), O_RDONLY | O_CLOEXEC);
       Digest got;
-      if (fd < 0 || !hash_fd(fd, &got, nullptr)) problem = "cannot be read";
+      if (!hash_path(fs_, dir_ + "/" + rel, &got)) problem = std::string("cannot be read: ") + std::strerror(errno);
       else if (got != name) problem = "content hashes to " + got.hex();
-      if (fd >= 0) ::close(fd);
     }
     if (checked) ++*checked;
     if (problem.empty()) continue;

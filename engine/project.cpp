@@ -3,11 +3,11 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "config.h"
 #include "error.h"
 #include "file_io.h"
+#include "temp_files.h"
 
 namespace pipeline {
 namespace fs = std::filesystem;
@@ -28,10 +28,13 @@ std::string cache_dir(const Project& p, const Config& config) {
   if (dir->value.empty()) config.fail("cache.dir", "cache.dir is empty; give a directory, or unset it");
   fs::path path(dir->value);
   if (path.is_relative()) path = fs::path(p.root) / kStateDir / path;
-  std::error_code ec;
-  fs::create_directories(path, ec);
-  if (ec) config.fail("cache.dir", "cannot create the cache directory '" + path.string() + "': " + ec.message());
-  return fs::weakly_canonical(path, ec).string();
+  try {
+    make_dirs(*p.files, path.lexically_normal().string());
+  } catch (const Error& e) {
+    config.fail("cache.dir", std::string(e.what()) + "; check cache.dir");
+  }
+  std::string resolved;
+  return p.files->real_path(path.string(), &resolved) == 0 ? resolved : path.lexically_normal().string();
 }
 
 }  // namespace
@@ -68,25 +71,30 @@ std::string stage_log_path(const std::string& stage) {
   return std::string(kStateDir) + "/logs/" + name + ".log";
 }
 
-bool init_project(const std::string& root) {
-  const fs::path dir = fs::path(root) / kStateDir;
-  std::error_code ec;
-  const bool created = fs::create_directories(dir / "logs", ec);
-  if (ec) throw Error(Exit::kIo, "cannot create " + dir.string() + ": " + ec.message());
-  if (!fs::exists(dir / ".gitignore")) {
-    std::ofstream(dir / ".gitignore") << kStateIgnore;
-  } else {
-    // Written by an older pipe: add what it did not know to ignore yet.
-    std::string text;
-    read_file((dir / ".gitignore").string(), &text);
-    for (const char* line : {"/lineage.db*", "/reproduce/", "/pipelines.cache"})
-      if (text.find(line) == std::string::npos) std::ofstream(dir / ".gitignore", std::ios::app) << line << "\n";
+bool init_project(const std::string& root, FileSystem& files) {
+  const std::string dir = root + "/" + kStateDir;
+  struct stat st;
+  const bool created = files.stat(dir, &st) != 0;
+  make_dirs(files, dir + "/logs");
+  const std::string ignore = dir + "/.gitignore";
+  std::string text;
+  if (!read_file(files, ignore, &text)) {
+    write_file_atomically(files, ignore, kStateIgnore, 0644, temp_path_for(files, dir + "/tmp", ignore));
+    return created;
+  }
+  // Written by an older pipe: add what it did not know to ignore yet.
+  std::string added;
+  for (const char* line : {"/lineage.db*", "/reproduce/", "/pipelines.cache"})
+    if (text.find(line) == std::string::npos) added += std::string(line) + "\n";
+  if (!added.empty()) {
+    if (!text.empty() && text.back() != '\n') text += "\n";
+    write_file_atomically(files, ignore, text + added, 0644, temp_path_for(files, dir + "/tmp", ignore));
   }
   return created;
 }
 
 Project open_project(const std::string& root, FileSystem& fs) {
-  init_project(root);
+  init_project(root, fs);
   Project p;
   p.root = root;
   p.files = &fs;

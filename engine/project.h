@@ -41,6 +41,6 @@ std::string find_project_root(const std::string& start);
 Project open_project(const std::string& root, FileSystem& fs = real_file_system());
 
 // `pipe init`: creates .pipe/ and its ignore file. Returns false if it existed.
-bool init_project(const std::string& root);
+bool init_project(const std::string& root, FileSystem& fs = real_file_system());
 
 }  // namespace pipeline

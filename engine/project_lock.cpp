@@ -97,7 +97,7 @@ std::unique_ptr<ProjectLock> lock_project(const Project& project, const std::str
                                           const std::atomic<bool>* cancel, const std::string& run_id) {
   auto lock = std::make_unique<ProjectLock>(project.state_path("repro.lock"), command, wait_seconds, on_message,
                                             cancel, run_id);
-  SweepResult swept = sweep_temp_dir(project.state_path("tmp"), kStaleTempSeconds);
+  SweepResult swept = sweep_temp_dir(*project.files, project.state_path("tmp"), kStaleTempSeconds);
   if (project.cache) {
     const SweepResult cache = project.cache->sweep_temp();
     swept.removed += cache.removed;

@@ -31,7 +31,7 @@ std::string cached_sha256(Project& project, const std::string& hex) {
   Digest d;
   std::string sha;
   if (!project.cache || !Digest::parse(hex, &d) || !project.cache->has(d)) return "";
-  return sha256_file_hex(project.cache->object_path(d), &sha) ? sha : "";
+  return sha256_file_hex(*project.files, project.cache->object_path(d), &sha) ? sha : "";
 }
 
 json digest_set(Project& project, const std::string& hex) {

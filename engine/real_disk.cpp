@@ -1,20 +1,15 @@
 #include <dirent.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <filesystem>
 #include <mutex>
 #include <set>
 
 #include "disk.h"
 #include "error.h"
 #include "file_io.h"
+#include "paths.h"
 #include "project.h"
 #include "temp_files.h"
 
@@ -37,13 +32,12 @@ FileInfo info_of(const struct stat& st) {
 class RealDisk : public Disk {
  public:
   RealDisk(std::string root, FileSystem& fs) : root_(std::move(root)), fs_(fs) {
-    char buf[PATH_MAX];
-    real_root_ = ::realpath(root_.c_str(), buf) ? buf : root_;
+    if (fs_.real_path(root_, &real_root_) != 0) real_root_ = root_;
   }
 
   FileInfo stat(const std::string& path) override {
     struct stat st;
-    if (::stat(full(path).c_str(), &st) != 0) return {};
+    if (fs_.stat(full(path), &st) != 0) return {};
     return info_of(st);
   }
 
@@ -51,8 +45,8 @@ class RealDisk : public Disk {
     std::vector<DirEntry> out;
     each_entry(dir, [&](int dfd, const char* name, unsigned char) {
       struct stat st;
-      // fstatat relative to the open directory skips re-resolving the path.
-      if (::fstatat(dfd, name, &st, 0) != 0) return;  // dangling symlink
+      // Relative to the open directory: no re-resolving of the path.
+      if (fs_.stat_at(dfd, name, &st) != 0) return;  // dangling symlink
       out.push_back({name, info_of(st)});
     });
     return out;
@@ -68,7 +62,7 @@ class RealDisk : public Disk {
         entry.info.type = FileInfo::Type::kDir;
       } else if (type == DT_LNK || type == DT_UNKNOWN) {
         struct stat st;  // follow the link, as stat() does
-        if (::fstatat(dfd, name, &st, 0) != 0) return;
+        if (fs_.stat_at(dfd, name, &st) != 0) return;
         entry.info = info_of(st);
       } else {
         entry.info.type = FileInfo::Type::kOther;
@@ -79,22 +73,18 @@ class RealDisk : public Disk {
   }
 
   bool hash_file(const std::string& path, Digest* digest, uint64_t* size) override {
-    const int fd = ::open(full(path).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    const bool ok = hash_fd(fd, digest, size);
-    ::close(fd);
-    return ok;
+    return hash_path(fs_, full(path), digest, size);
   }
 
   bool thread_safe_reads() const override { return true; }
 
-  bool read(const std::string& path, std::string* out) override { return read_file(full(path), out); }
+  bool read(const std::string& path, std::string* out) override { return read_file(fs_, full(path), out); }
 
   void write_atomic(const std::string& path, const std::string& data) override {
     // The temp file goes to .pipe/tmp, where the next run sweeps it if
     // this one is killed; never beside pipe.lock or inside a dataset.
     const std::string target = full(path);
-    write_file_atomically(fs_, target, data, 0644, temp_path_for(root_ + "/" + kStateDir + "/tmp", target));
+    write_file_atomically(fs_, target, data, 0644, temp_path_for(fs_, root_ + "/" + kStateDir + "/tmp", target));
   }
 
   void remove_all(const std::string& path) override {
@@ -108,29 +98,24 @@ class RealDisk : public Disk {
     // symlink stays inside (one lstat per component instead of realpath's
     // readlink of every component of the root too).
     if (!path.empty() && path[0] != '/' && no_links_below_root(path)) return true;
-    std::filesystem::path p = full(path);
-    std::error_code ec;
+    std::string p = full(path);
     // A workspace file linked into the cache: what must stay inside the
     // project is the directory holding the link.
-    if (!cache_.empty() && std::filesystem::is_symlink(p, ec)) {
-      char buf[PATH_MAX];
-      struct stat st;
-      if (::realpath(p.c_str(), buf) && within(buf, cache_) && ::stat(buf, &st) == 0 && S_ISREG(st.st_mode))
-        p = p.parent_path();
+    struct stat st;
+    if (!cache_.empty() && fs_.lstat(p, &st) == 0 && S_ISLNK(st.st_mode)) {
+      std::string target;
+      if (fs_.real_path(p, &target) == 0 && within(target, cache_) && fs_.stat(target, &st) == 0 && S_ISREG(st.st_mode))
+        p = parent_path(p);
     }
     // Resolve the longest existing prefix; what does not exist yet cannot be a link.
-    while (!p.empty() && !std::filesystem::exists(std::filesystem::symlink_status(p, ec))) {
-      if (p == p.parent_path()) break;
-      p = p.parent_path();
-    }
-    char buf[PATH_MAX];
-    if (!::realpath(p.c_str(), buf)) return false;
-    return within(buf, real_root_);
+    while (!p.empty() && p != "/" && fs_.lstat(p, &st) != 0) p = parent_path(p);
+    std::string resolved;
+    if (fs_.real_path(p.empty() ? "/" : p, &resolved) != 0) return false;
+    return within(resolved, real_root_);
   }
 
   void allow_links_into(const std::string& dir) override {
-    char buf[PATH_MAX];
-    cache_ = ::realpath(dir.c_str(), buf) ? buf : dir;
+    if (fs_.real_path(dir, &cache_) != 0) cache_ = dir;
   }
 
   int64_t now_ns() override {
@@ -147,28 +132,14 @@ class RealDisk : public Disk {
   }
 
   // Calls fn(directory fd, name, d_type) for each entry of `dir` but . and
-  // ..; nothing when it cannot be opened. getdents64 on the open fd, not
-  // fdopendir/readdir: those add an fstat and two fcntl calls per folder,
-  // 1,300 syscalls in a no-op status of 30 pipeline folders.
+  // ..; nothing when it cannot be opened.
   template <typename Fn>
   void each_entry(const std::string& dir, Fn&& fn) {
-    const int dfd = ::open(full(dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int dfd = fs_.open_dir(full(dir));
     if (dfd < 0) return;
-    alignas(8) char buf[32768];
-    for (;;) {
-      const long n = ::syscall(SYS_getdents64, dfd, buf, sizeof buf);
-      if (n <= 0) break;  // the end, or an error: what was listed stands
-      for (long at = 0; at < n;) {
-        // struct linux_dirent64: d_ino, d_off, d_reclen, d_type, d_name.
-        unsigned short reclen;
-        std::memcpy(&reclen, buf + at + 16, sizeof reclen);
-        const auto type = static_cast<unsigned char>(buf[at + 18]);
-        const char* name = buf + at + 19;
-        at += reclen;
-        if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0) fn(dfd, name, type);
-      }
-    }
-    ::close(dfd);
+    // An error partway: what was listed stands.
+    fs_.list_dir(dfd, [&](const char* name, unsigned char type) { fn(dfd, name, type); });
+    fs_.close(dfd);
   }
 
   bool no_links_below_root(const std::string& path) {
@@ -188,7 +159,7 @@ class RealDisk : public Disk {
         if (plain_dirs_.count(prefix)) continue;
       }
       struct stat st;
-      if (::lstat(prefix.c_str(), &st) != 0) return errno == ENOENT;  // the rest does not exist yet
+      if (fs_.lstat(prefix, &st) != 0) return errno == ENOENT;  // the rest does not exist yet
       if (S_ISLNK(st.st_mode)) return false;
       if (!last && S_ISDIR(st.st_mode)) {
         std::lock_guard<std::mutex> hold(plain_mutex_);

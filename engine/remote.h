@@ -96,6 +96,9 @@ struct RemoteSettings {
   std::string name;
   std::string url;
   std::map<std::string, std::string> options;  // the remote's other keys (user, password, timeout, ...)
+  // Local files (uploads read, downloads written, a directory remote's
+  // objects) go through it: the project's, so tests can cut the power.
+  FileSystem* files = &real_file_system();
 };
 
 // The remote `name` from the config, or the default one (`core.remote`, or

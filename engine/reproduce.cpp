@@ -4,7 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
+#include <cerrno>
 #include <set>
 
 #include "artifact.h"
@@ -28,8 +28,6 @@
 namespace pipeline {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::string trim_newlines(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '/')) s.pop_back();
   return s;
@@ -49,8 +47,7 @@ bool files_from_git(const Project& project, const std::string& commit, const std
   const std::string tree = prefix->empty() ? commit : commit + ":" + *prefix;
   const bool ok = run_capture({"git", "archive", "--format=tar", "-o", scratch + "/.source.tar", tree}, top, &ignored) &&
                   run_capture({"tar", "-xf", ".source.tar"}, scratch, &ignored);
-  std::error_code ec;
-  fs::remove(scratch + "/.source.tar", ec);
+  project.files->unlink(scratch + "/.source.tar");
   return ok;
 }
 
@@ -203,17 +200,22 @@ namespace {
 // over the config file and is never in git, so the scratch shares the
 // project's cache whatever the archive held.
 Project prepare_scratch(Project& project, const RunRecord& run, Reproduction& r) {
-  auto files = make_real_disk(r.scratch);
+  FileSystem& fs = *project.files;
+  auto files = make_real_disk(r.scratch, fs);
   r.source = populate(project, *files, run, r.scratch);
   for (const char* name : {kConfigFile, kLocalConfigFile}) {
-    std::error_code ec;
-    if (fs::exists(project.state_path(name)))
-      fs::copy_file(project.state_path(name), r.scratch + "/.pipe/" + name, fs::copy_options::overwrite_existing, ec);
-    if (ec) throw Error(Exit::kIo, "cannot copy '" + project.state_path(name) + "': " + ec.message());
+    std::string text;
+    if (!read_file(fs, project.state_path(name), &text)) {
+      if (errno == ENOENT) continue;
+      fail_io("cannot read", project.state_path(name), errno);
+    }
+    // config.local may hold secrets: owner-only, as in the project.
+    const std::string copy = r.scratch + "/.pipe/" + name;
+    write_file_atomically(fs, copy, text, name == std::string(kLocalConfigFile) ? 0600 : 0644);
   }
   const std::string cache_dir = project.cache->dir();
   edit_config(r.scratch + "/.pipe/" + kLocalConfigFile, "cache.dir", &cache_dir);
-  return open_project(r.scratch);
+  return open_project(r.scratch, fs);
 }
 
 void run_in_scratch(Project& project, LineageStore& store, const ModelVersion& v, const RunRecord& run,
@@ -280,15 +282,14 @@ Reproduction reproduce_version(Project& project, LineageStore& store, const Mode
   Reproduction r;
   const RunRecord run = store.run(v.run_id);
   r.scratch = project.state_path("reproduce/" + v.model + "-" + v.version() + "-" + std::to_string(::getpid()));
-  std::error_code ec;
-  fs::remove_all(r.scratch, ec);
-  fs::create_directories(r.scratch + "/.pipe", ec);
-  if (ec) throw Error(Exit::kIo, "cannot create '" + r.scratch + "': " + ec.message());
+  FileSystem& files = *project.files;
+  if (files.remove_all(r.scratch) != 0) fail_io("cannot remove", r.scratch, errno);
+  make_dirs(files, r.scratch + "/.pipe", false);  // scratch: nothing in it must survive a crash
   try {
     run_in_scratch(project, store, v, run, options, runner, r);
   } catch (...) {
     // Nothing is left behind on failure: the scratch holds config.local.
-    if (!options.keep) fs::remove_all(r.scratch, ec);
+    if (!options.keep) files.remove_all(r.scratch);
     throw;
   }
   return r;

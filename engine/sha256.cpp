@@ -1,8 +1,6 @@
 #include "sha256.h"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -26,19 +24,15 @@ std::string to_hex(const unsigned char* md, unsigned int len) {
 
 }  // namespace
 
-bool sha256_file_hex(const std::string& path, std::string* out, int64_t offset, int64_t length) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+bool sha256_file_hex(FileSystem& fs, const std::string& path, std::string* out, int64_t offset, int64_t length) {
+  const int fd = fs.open_read(path);
   if (fd < 0) return false;
-  if (offset > 0 && ::lseek(fd, offset, SEEK_SET) != offset) {
-    ::close(fd);
-    return false;
-  }
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
   char buf[65536];
   while (ok && length != 0) {
     const size_t want = length < 0 ? sizeof buf : std::min<size_t>(sizeof buf, static_cast<size_t>(length));
-    const ssize_t n = ::read(fd, buf, want);
+    const ssize_t n = fs.pread(fd, buf, want, static_cast<off_t>(offset));
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -46,13 +40,14 @@ bool sha256_file_hex(const std::string& path, std::string* out, int64_t offset, 
       break;
     }
     ok = EVP_DigestUpdate(ctx, buf, static_cast<size_t>(n)) == 1;
+    offset += n;
     if (length > 0) length -= n;
   }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   ok = ok && EVP_DigestFinal_ex(ctx, md, &len) == 1;
   EVP_MD_CTX_free(ctx);
-  ::close(fd);
+  fs.close(fd);
   if (ok) *out = to_hex(md, len);
   return ok;
 }

@@ -8,11 +8,11 @@
 #include <atomic>
 #include <cerrno>
 #include <ctime>
-#include <filesystem>
 #include <random>
 
 #include <fmt/format.h>
 
+#include "file_io.h"
 #include "paths.h"
 
 namespace pipeline {
@@ -47,13 +47,13 @@ bool maker_gone(const std::string& name) {
   return !running(pid);
 }
 
-uint64_t bytes_under(const std::string& path, const struct stat& st) {
+uint64_t bytes_under(FileSystem& fs, const std::string& path, const struct stat& st) {
   if (!S_ISDIR(st.st_mode)) return static_cast<uint64_t>(st.st_size);
   uint64_t total = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(path, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  each_file_under(fs, path, [&](const std::string& rel, unsigned char type) {
+    struct stat file;
+    if (type == DT_REG && fs.lstat(path + "/" + rel, &file) == 0) total += static_cast<uint64_t>(file.st_size);
+  });
   return total;
 }
 
@@ -68,26 +68,22 @@ std::string temp_name(const std::string& hint) {
   return name;
 }
 
-SweepResult sweep_temp_dir(const std::string& dir, int64_t max_age_seconds) {
+SweepResult sweep_temp_dir(FileSystem& fs, const std::string& dir, int64_t max_age_seconds) {
   SweepResult result;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return result;
+  const int dfd = fs.open_dir(dir);
+  if (dfd < 0) return result;
   std::vector<std::string> names;
-  while (const struct dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  ::closedir(d);
+  fs.list_dir(dfd, [&](const char* name, unsigned char) { names.emplace_back(name); });
+  fs.close(dfd);
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   for (const std::string& name : names) {
     const std::string path = dir + "/" + name;
     struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) continue;
+    if (fs.lstat(path, &st) != 0) continue;
     const bool old = now - static_cast<int64_t>(st.st_mtim.tv_sec) > max_age_seconds;
     if (!old && !maker_gone(name)) continue;
-    const uint64_t bytes = bytes_under(path, st);
-    std::error_code ec;
-    if (std::filesystem::remove_all(path, ec) > 0 && !ec) {
+    const uint64_t bytes = bytes_under(fs, path, st);
+    if (fs.remove_all(path) == 0) {
       ++result.removed;
       result.bytes += bytes;
     }
@@ -95,15 +91,15 @@ SweepResult sweep_temp_dir(const std::string& dir, int64_t max_age_seconds) {
   return result;
 }
 
-std::string temp_path_for(const std::string& temp_dir, const std::string& target) {
+std::string temp_path_for(FileSystem& fs, const std::string& temp_dir, const std::string& target) {
   const std::string parent = parent_path(target);
   struct stat temp, up;
   // Only the last folder is made: .pipe/tmp, say, but never a .pipe/ where
   // there is none.
-  if (::stat(temp_dir.c_str(), &temp) != 0 &&
-      ((::mkdir(temp_dir.c_str(), 0755) != 0 && errno != EEXIST) || ::stat(temp_dir.c_str(), &temp) != 0))
+  if (fs.stat(temp_dir, &temp) != 0 &&
+      ((fs.make_dir(temp_dir, 0755) != 0 && errno != EEXIST) || fs.stat(temp_dir, &temp) != 0))
     return target + kBeside + temp_name();
-  if (::stat(parent.empty() ? "/" : parent.c_str(), &up) != 0 || up.st_dev != temp.st_dev)
+  if (fs.stat(parent.empty() ? "/" : parent, &up) != 0 || up.st_dev != temp.st_dev)
     return target + kBeside + temp_name();
   return temp_dir + "/" + temp_name(target.substr(target.rfind('/') + 1));
 }

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 
+#include "file_system.h"
+
 namespace pipeline {
 
 // A fresh name (no directory). `hint` (a file name, say) only helps a
@@ -30,7 +32,7 @@ struct SweepResult {
 // every run may get the same pid), or whatever is older than
 // `max_age_seconds`, whoever made it (a name that is not ours, or one from
 // another host). A missing `dir` is no error.
-SweepResult sweep_temp_dir(const std::string& dir, int64_t max_age_seconds);
+SweepResult sweep_temp_dir(FileSystem& fs, const std::string& dir, int64_t max_age_seconds);
 
 // The temp path for writing `target` (absolute) atomically: a name in
 // `temp_dir` when that is on the same filesystem as target's folder, so
@@ -38,7 +40,7 @@ SweepResult sweep_temp_dir(const std::string& dir, int64_t max_age_seconds);
 // beside the target (a rename cannot cross filesystems), named with
 // ".pipe-tmp." so that hashing skips it. Creates `temp_dir` (not its
 // parents) when missing.
-std::string temp_path_for(const std::string& temp_dir, const std::string& target);
+std::string temp_path_for(FileSystem& fs, const std::string& temp_dir, const std::string& target);
 
 // True for a name temp_path_for puts beside a target: hashing a directory
 // skips such files, since a killed run may have left one there.

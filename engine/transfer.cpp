@@ -1,11 +1,14 @@
 #include "transfer.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
-#include <filesystem>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <random>
@@ -126,10 +129,9 @@ class Tally {
   const TransferProgress& progress_;
 };
 
-uint64_t file_size(const std::string& path) {
-  std::error_code ec;
-  const auto n = std::filesystem::file_size(path, ec);
-  return ec ? 0 : n;
+uint64_t file_size(FileSystem& fs, const std::string& path) {
+  struct stat st;
+  return fs.stat(path, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
 }  // namespace
@@ -189,12 +191,15 @@ TransferReport push(Workspace& ws, Remote& remote, const RemoteScope& scope, con
     for (const ManifestEntry& e : entries) add(ObjectKey{e.digest, false}.key(), cache.object_path(e.digest));
     add(ObjectKey{a.digest, true}.key(), cache.manifest_path(a.digest), true);
   }
-  std::error_code ec;
-  const std::filesystem::path runs = std::filesystem::path(project.root) / kStateDir / "runs";
-  for (auto it = std::filesystem::recursive_directory_iterator(runs, ec);
-       scope.is_default && !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file(ec))
-      add("runs/" + std::filesystem::relative(it->path(), runs).string(), it->path().string(), true);
+  const std::string runs = project.root + "/" + kStateDir + "/runs";
+  std::string unlisted;
+  if (scope.is_default && !each_file_under(
+                              *project.files, runs,
+                              [&](const std::string& rel, unsigned char type) {
+                                if (type == DT_REG) add("runs/" + rel, runs + "/" + rel, true);
+                              },
+                              &unlisted))
+    throw Error(Exit::kIo, unlisted);
   if (scope.is_default)
     for (auto& [key, body] : shared_lineage(project, artifacts)) add(key, "", true, std::move(body));
 
@@ -232,7 +237,7 @@ TransferReport push(Workspace& ws, Remote& remote, const RemoteScope& scope, con
     if (todo == &late && report.failed > failed_before) break;
     transfer_with_retries(
         remote, todo->size(), jobs, [&](size_t k) { return TransferItem{true, items[(*todo)[k]].key, items[(*todo)[k]].path}; },
-        {}, [&](size_t k, const RemoteResult& r) { tally.done(r, items[(*todo)[k]].key, file_size(items[(*todo)[k]].path)); });
+        {}, [&](size_t k, const RemoteResult& r) { tally.done(r, items[(*todo)[k]].key, file_size(*project.files, items[(*todo)[k]].path)); });
   }
   for (const std::string& t : temps) cache.file_system().unlink(t);
   return report;
@@ -259,7 +264,8 @@ TransferReport fetch(Workspace& ws, Remote& remote, const RemoteScope& scope, co
         [&](const std::string& key, std::string* body) {
           const std::string tmp = project.cache->new_temp_path();
           RemoteResult r = with_retries([&] { return remote.get(key, tmp); });
-          if (r.ok() && !read_file(tmp, body)) r = {RemoteResult::Status::kFailed, "cannot read '" + tmp + "'"};
+          if (r.ok() && !read_file(*project.files, tmp, body))
+            r = {RemoteResult::Status::kFailed, "cannot read '" + tmp + "': " + std::strerror(errno)};
           project.files->unlink(tmp);
           return r;
         },
@@ -293,7 +299,7 @@ TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vect
         },
         [&](size_t i, const RemoteResult& r) {
           const ObjectKey& o = objects[i];
-          tally.done(r, o.key(), r.ok() && !o.manifest ? file_size(cache.object_path(o.digest)) : 0);
+          tally.done(r, o.key(), r.ok() && !o.manifest ? file_size(cache.file_system(), cache.object_path(o.digest)) : 0);
         });
   };
   // Manifests first: they say which files a directory needs.
@@ -335,7 +341,7 @@ bool fetch_run(Project& project, Remote& remote, const Digest& run_key, size_t j
     return false;
   }
   std::string text;
-  const bool read = read_file(tmp, &text);
+  const bool read = read_file(*project.files, tmp, &text);
   project.files->unlink(tmp);
   LockFile entry;
   try {

@@ -13,7 +13,8 @@
 
 namespace pipeline {
 
-CurlRequest::CurlRequest(CURL* c, const std::string& url, const CurlLimits& limits) : handle_(c) {
+CurlRequest::CurlRequest(CURL* c, const std::string& url, const CurlSettings& limits)
+    : handle_(c), files_(*limits.files) {
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, limits.connect_timeout);
@@ -31,7 +32,7 @@ CurlRequest::CurlRequest(CURL* c, const std::string& url, const CurlLimits& limi
 
 CurlRequest::~CurlRequest() {
   curl_slist_free_all(headers_);
-  if (upload_fd_ >= 0) ::close(upload_fd_);
+  if (upload_fd_ >= 0) files_.close(upload_fd_);
 }
 
 void CurlRequest::add_header(const std::string& line) {
@@ -44,9 +45,9 @@ void CurlRequest::head() { curl_easy_setopt(handle_, CURLOPT_NOBODY, 1L); }
 void CurlRequest::custom(const char* method) { curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, method); }
 
 RemoteResult CurlRequest::upload(const std::string& path, int64_t offset, int64_t length) {
-  upload_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  upload_fd_ = files_.open_read(path);
   struct stat st;
-  if (upload_fd_ < 0 || ::fstat(upload_fd_, &st) != 0)
+  if (upload_fd_ < 0 || files_.fstat(upload_fd_, &st) != 0)
     return {RemoteResult::Status::kFailed, "cannot read '" + path + "': " + std::strerror(errno)};
   upload_offset_ = offset;
   upload_left_ = length < 0 ? st.st_size - offset : length;
@@ -67,7 +68,7 @@ void CurlRequest::post(const std::string& text) {
 }
 
 RemoteResult CurlRequest::download(const std::string& path) {
-  file_ = std::make_unique<DownloadFile>(path);
+  file_ = std::make_unique<DownloadFile>(path, files_);
   if (!file_->opened()) return file_->finish();
   return {};
 }
@@ -100,7 +101,7 @@ size_t CurlRequest::on_read(char* data, size_t size, size_t n, void* self) {
   const size_t want = std::min<size_t>(size * n, static_cast<size_t>(r->upload_left_));
   if (want == 0) return 0;
   ssize_t got;
-  do got = ::pread(r->upload_fd_, data, want, r->upload_offset_);
+  do got = r->files_.pread(r->upload_fd_, data, want, r->upload_offset_);
   while (got < 0 && errno == EINTR);
   // A file that shrank under us: abort rather than send a short body.
   if (got <= 0) return CURL_READFUNC_ABORT;

@@ -19,11 +19,13 @@
 
 namespace pipeline {
 
-struct CurlLimits {
+// What every request of one remote shares.
+struct CurlSettings {
   long connect_timeout = 30;  // seconds
   long read_timeout = 60;     // a transfer under 1 byte/s this long is cut off
   long timeout = 0;           // the whole transfer; 0: none
   bool verify_tls = true;
+  FileSystem* files = &real_file_system();  // uploads are read and downloads written through it
 };
 
 // One request while libcurl runs it: its headers, the file it streams from
@@ -31,7 +33,7 @@ struct CurlLimits {
 // (an error document, a listing).
 class CurlRequest {
  public:
-  CurlRequest(CURL* handle, const std::string& url, const CurlLimits& limits);
+  CurlRequest(CURL* handle, const std::string& url, const CurlSettings& limits);
   ~CurlRequest();
   CurlRequest(const CurlRequest&) = delete;
   CurlRequest& operator=(const CurlRequest&) = delete;
@@ -66,6 +68,7 @@ class CurlRequest {
   static size_t on_header(char* data, size_t size, size_t n, void* self);
 
   CURL* handle_;
+  FileSystem& files_;
   struct curl_slist* headers_ = nullptr;
   int upload_fd_ = -1;
   int64_t upload_offset_ = 0;

@@ -51,6 +51,7 @@ class HttpRemote : public Remote {
     limits_.connect_timeout = option_seconds(options_, "connect_timeout", 30);
     limits_.read_timeout = option_seconds(options_, "read_timeout", 60);
     limits_.verify_tls = !option_false(options_, "ssl_verify");
+    limits_.files = s.files;
   }
 
   std::string describe() const override { return shown_; }
@@ -177,7 +178,7 @@ class HttpRemote : public Remote {
   std::map<std::string, std::string> options_;
   std::string base_;
   std::string shown_;
-  CurlLimits limits_;
+  CurlSettings limits_;
   CurlSession session_;
 };
 

@@ -4,9 +4,7 @@
 // object; the first upload of each process sweeps what killed pushes left
 // there (see temp_files.h: only dead makers' files on this host, or any
 // older than a day, since other machines may be pushing too).
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -32,35 +30,37 @@ class LocalRemote : public Remote {
 
   RemoteResult exists_many(const std::vector<std::string>& keys, std::vector<bool>* present) override {
     present->assign(keys.size(), false);
-    for (size_t i = 0; i < keys.size(); ++i) (*present)[i] = ::access((dir_ + "/" + keys[i]).c_str(), F_OK) == 0;
+    struct stat st;
+    for (size_t i = 0; i < keys.size(); ++i) (*present)[i] = fs_.stat(dir_ + "/" + keys[i], &st) == 0;
     return {};
   }
 
   RemoteResult get(const std::string& key, const std::string& dest) override {
     const std::string path = dir_ + "/" + key;
-    const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int in = fs_.open_read(path);
     if (in < 0) return errno == ENOENT ? RemoteResult{RemoteResult::Status::kMissing, key + " is not on the remote"}
                                        : failed("cannot read", path, errno);
     DownloadFile out(dest, fs_);
     char buf[65536];
     for (;;) {
-      const ssize_t n = ::read(in, buf, sizeof buf);
+      const ssize_t n = fs_.read(in, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         const int err = errno;
-        ::close(in);
+        fs_.close(in);
         out.finish();
         return failed("cannot read", path, err);
       }
       if (n == 0 || !out.write(buf, static_cast<size_t>(n))) break;
     }
-    ::close(in);
+    fs_.close(in);
     return out.finish();
   }
 
   RemoteResult put(const std::string& key, const std::string& source) override {
     const std::string target = dir_ + "/" + key;
-    if (::access(target.c_str(), F_OK) == 0) return {};  // same name, same content
+    struct stat st;
+    if (fs_.stat(target, &st) == 0) return {};  // same name, same content
     try {
       // First: temp_path_for puts the temp file in tmp/ only when it can
       // see that the target's folder is on the same filesystem.
@@ -68,18 +68,18 @@ class LocalRemote : public Remote {
     } catch (const Error& e) {
       return {RemoteResult::Status::kFailed, e.what()};
     }
-    std::call_once(swept_, [&] { sweep_temp_dir(dir_ + "/tmp", kStaleTempSeconds); });
-    const std::string tmp = temp_path_for(dir_ + "/tmp", target);
-    const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+    std::call_once(swept_, [&] { sweep_temp_dir(fs_, dir_ + "/tmp", kStaleTempSeconds); });
+    const std::string tmp = temp_path_for(fs_, dir_ + "/tmp", target);
+    const int in = fs_.open_read(source);
     if (in < 0) return failed("cannot read", source, errno);
     int out = -1;
     try {
       out = copy_into_new_file(fs_, in, tmp, 0444);
     } catch (const Error& e) {
-      ::close(in);
+      fs_.close(in);
       return {RemoteResult::Status::kFailed, e.what()};
     }
-    ::close(in);
+    fs_.close(in);
     try {
       commit_temp_file(fs_, out, tmp, target);
     } catch (const Error& e) {

@@ -10,8 +10,8 @@ namespace pipeline {
 std::unique_ptr<Remote> open_remote(const RemoteSettings& s) {
   const size_t colon = s.url.find("://");
   const std::string scheme = colon == std::string::npos ? "" : s.url.substr(0, colon);
-  if (scheme.empty()) return make_local_remote(s.url);
-  if (scheme == "file") return make_local_remote(s.url.substr(7));
+  if (scheme.empty()) return make_local_remote(s.url, *s.files);
+  if (scheme == "file") return make_local_remote(s.url.substr(7), *s.files);
   if (scheme == "http" || scheme == "https" || scheme == "s3") {
     auto verify = s.options.find("ssl_verify");
     if (verify != s.options.end() && (verify->second == "false" || verify->second == "0"))

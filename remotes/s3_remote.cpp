@@ -132,6 +132,7 @@ class S3Remote : public Remote {
     path_style_ = style == "path";
     if (endpoint_.empty()) endpoint_ = "https://s3." + region_ + ".amazonaws.com";
     limits_.verify_tls = option("ssl_verify", "true") != "false";
+    limits_.files = s.files;
     multipart_threshold_ = size_option("multipart_threshold", 64LL << 20);
     sigv4_ = "aws:amz:" + region_ + ":s3";
     multipart_chunk_ = std::max<int64_t>(5LL << 20, size_option("multipart_chunksize", 16LL << 20));
@@ -187,7 +188,7 @@ class S3Remote : public Remote {
 
   RemoteResult put(const std::string& key, const std::string& source) override {
     struct stat st;
-    if (::stat(source.c_str(), &st) == 0 && st.st_size > multipart_threshold_) return put_multipart(key, source, st.st_size);
+    if (limits_.files->stat(source, &st) == 0 && st.st_size > multipart_threshold_) return put_multipart(key, source, st.st_size);
     return session_.perform(
         [&](size_t, CURL* c, RemoteResult* failed) { return start_put(key, source, c, failed); },
         [&](size_t, CurlRequest& q, CURLcode code) { return finish("PUT", full_key(key), q, code); });
@@ -199,7 +200,8 @@ class S3Remote : public Remote {
     std::vector<size_t> single, multipart;
     for (size_t i = 0; i < items.size(); ++i) {
       struct stat st;
-      const bool big = items[i].upload && ::stat(items[i].file.c_str(), &st) == 0 && st.st_size > multipart_threshold_;
+      const bool big =
+          items[i].upload && limits_.files->stat(items[i].file, &st) == 0 && st.st_size > multipart_threshold_;
       (big ? multipart : single).push_back(i);
     }
     session_.run(
@@ -234,7 +236,7 @@ class S3Remote : public Remote {
     for (int64_t offset = 0; offset < size && r.ok(); offset += multipart_chunk_, ++part) {
       const int64_t length = std::min(multipart_chunk_, size - offset);
       std::string sha, etag;
-      if (!sha256_file_hex(source, &sha, offset, length)) {
+      if (!sha256_file_hex(*limits_.files, source, &sha, offset, length)) {
         r = {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
         break;
       }
@@ -354,7 +356,7 @@ class S3Remote : public Remote {
   std::unique_ptr<CurlRequest> start_put(const std::string& key, const std::string& source, CURL* c,
                                          RemoteResult* failed) {
     std::string sha;
-    if (!sha256_file_hex(source, &sha)) {
+    if (!sha256_file_hex(*limits_.files, source, &sha)) {
       *failed = {RemoteResult::Status::kFailed, "cannot read '" + source + "'"};
       return nullptr;
     }
@@ -443,7 +445,7 @@ class S3Remote : public Remote {
   int64_t multipart_threshold_ = 64LL << 20;
   int64_t multipart_chunk_ = 16LL << 20;
   std::string sigv4_;
-  CurlLimits limits_;
+  CurlSettings limits_;
   CurlSession session_;
 };
 

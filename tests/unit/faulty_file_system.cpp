@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "digest.h"
+
 namespace pipeline::testing {
 namespace {
 
@@ -76,6 +78,101 @@ void FaultyFileSystem::made_durable(const std::string& dir) {
   entries_ = std::move(still);
 }
 
+// Reads fail when told to, and once the power is off; they change nothing,
+// so nothing is recorded for a rollback.
+bool FaultyFileSystem::open_fails(const std::string& path) {
+  auto bad = bad_opens_.find(path);
+  if (bad != bad_opens_.end()) return errno = bad->second, true;
+  return fails(Op::kOpen);
+}
+
+int FaultyFileSystem::open_read(const std::string& path) {
+  std::lock_guard lock(mutex_);
+  if (open_fails(path)) return -1;
+  const int fd = real_.open_read(path);
+  auto bad = bad_reads_.find(path);
+  if (fd >= 0 && bad != bad_reads_.end()) bad_fds_[fd] = bad->second;
+  return fd;
+}
+
+bool FaultyFileSystem::read_fails(int fd) {
+  std::lock_guard lock(mutex_);
+  auto bad = bad_fds_.find(fd);
+  if (bad != bad_fds_.end()) return errno = bad->second, true;
+  return fails(Op::kRead);
+}
+
+int FaultyFileSystem::open_dir(const std::string& path) {
+  std::lock_guard lock(mutex_);
+  return open_fails(path) ? -1 : real_.open_dir(path);
+}
+
+ssize_t FaultyFileSystem::read(int fd, void* data, size_t size) {
+  if (read_fails(fd)) return -1;
+  return real_.read(fd, data, size);  // unlocked: reads on several threads overlap
+}
+
+ssize_t FaultyFileSystem::pread(int fd, void* data, size_t size, off_t offset) {
+  if (read_fails(fd)) return -1;
+  return real_.pread(fd, data, size, offset);
+}
+
+bool FaultyFileSystem::hash(int fd, Digest* digest, uint64_t* size) {
+  // Through read(), so a failure can come halfway through a file.
+  Hasher h;
+  uint64_t total = 0;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) break;
+    h.update(buf, static_cast<size_t>(n));
+    total += static_cast<uint64_t>(n);
+  }
+  *digest = h.finish();
+  if (size) *size = total;
+  return true;
+}
+
+int FaultyFileSystem::stat(const std::string& path, struct stat* st) {
+  std::lock_guard lock(mutex_);
+  return dead_ ? (errno = EIO, -1) : real_.stat(path, st);
+}
+
+int FaultyFileSystem::lstat(const std::string& path, struct stat* st) {
+  std::lock_guard lock(mutex_);
+  return dead_ ? (errno = EIO, -1) : real_.lstat(path, st);
+}
+
+int FaultyFileSystem::fstat(int fd, struct stat* st) {
+  std::lock_guard lock(mutex_);
+  return dead_ ? (errno = EIO, -1) : real_.fstat(fd, st);
+}
+
+int FaultyFileSystem::stat_at(int dir, const char* name, struct stat* st) {
+  std::lock_guard lock(mutex_);
+  return dead_ ? (errno = EIO, -1) : real_.stat_at(dir, name, st);
+}
+
+int FaultyFileSystem::list_dir(int dir, const EntryFn& fn) {
+  {
+    std::lock_guard lock(mutex_);
+    if (dead_) return errno = EIO, -1;
+  }
+  return real_.list_dir(dir, fn);
+}
+
+int FaultyFileSystem::read_link(const std::string& path, std::string* target) {
+  std::lock_guard lock(mutex_);
+  return dead_ ? (errno = EIO, -1) : real_.read_link(path, target);
+}
+
+int FaultyFileSystem::real_path(const std::string& path, std::string* resolved) {
+  std::lock_guard lock(mutex_);
+  return dead_ ? (errno = EIO, -1) : real_.real_path(path, resolved);
+}
+
 int FaultyFileSystem::create(const std::string& path, mode_t mode) {
   std::lock_guard lock(mutex_);
   if (fails(Op::kCreate)) return -1;
@@ -127,6 +224,7 @@ int FaultyFileSystem::fsync(int fd) {
 
 int FaultyFileSystem::close(int fd) {
   std::lock_guard lock(mutex_);
+  bad_fds_.erase(fd);
   // Even with the power off: a test must not leak descriptors.
   return dead_ ? (::close(fd), 0) : real_.close(fd);
 }
@@ -201,6 +299,23 @@ int FaultyFileSystem::make_dir(const std::string& path, mode_t mode) {
   if (real_.make_dir(path, mode) != 0) return -1;
   entries_.push_back({Entry::Kind::kAdded, path, "", ""});
   return 0;
+}
+
+// Modes and times are metadata no crash-safety check looks at: passed
+// through while the power is on.
+int FaultyFileSystem::chmod(const std::string& path, mode_t mode) {
+  std::lock_guard lock(mutex_);
+  return dead_ ? (errno = EIO, -1) : real_.chmod(path, mode);
+}
+
+int FaultyFileSystem::fchmod(int fd, mode_t mode) {
+  std::lock_guard lock(mutex_);
+  return dead_ ? (errno = EIO, -1) : real_.fchmod(fd, mode);
+}
+
+int FaultyFileSystem::touch(const std::string& path) {
+  std::lock_guard lock(mutex_);
+  return dead_ ? (errno = EIO, -1) : real_.touch(path);
 }
 
 int FaultyFileSystem::sync_dir(const std::string& dir) {

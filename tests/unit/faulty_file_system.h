@@ -33,13 +33,27 @@ class FaultyFileSystem : public FileSystem {
   // here) must be on the same filesystem.
   FaultyFileSystem(std::string root, std::string backup_dir);
 
-  enum class Op { kCreate, kWrite, kFsync, kRename, kLink, kUnlink, kSync };
+  // kOpen: open_read and open_dir; kRead: read, pread and each 64 KiB a
+  // hash reads (listing a directory is not counted: fail its open_dir);
+  // the others are writes.
+  enum class Op { kCreate, kWrite, kFsync, kRename, kLink, kUnlink, kSync, kOpen, kRead };
   // The `n`th call (from 1) of `op` from now fails with `err` and does nothing.
   void fail_nth(Op op, int n, int err);
   // The process dies at the `n`th call of `op`: it and every later call
   // fail and do nothing. restarted() then keeps what was written (the page
   // cache survives a crash); power_restored() rolls back as for a power cut.
   void crash_at(Op op, int n) { fail_nth(op, n, kCrash); }
+  // Every read of the file at `path` fails with `err` from now, though it
+  // opens: a bad sector, say.
+  void fail_reads_of(const std::string& path, int err) {
+    std::lock_guard lock(mutex_);
+    bad_reads_[path] = err;
+  }
+  // Opening the file or directory at `path` fails with `err` from now.
+  void fail_opens_of(const std::string& path, int err) {
+    std::lock_guard lock(mutex_);
+    bad_opens_[path] = err;
+  }
   void restarted();
   // The `n`th sync point from now (fsync, sync_dir or sync_all) never
   // happens: the power goes instead.
@@ -58,6 +72,18 @@ class FaultyFileSystem : public FileSystem {
   // Rolls back what was not durable, and turns the power back on.
   void power_restored();
 
+  int open_read(const std::string& path) override;
+  int open_dir(const std::string& path) override;
+  ssize_t read(int fd, void* data, size_t size) override;
+  ssize_t pread(int fd, void* data, size_t size, off_t offset) override;
+  bool hash(int fd, Digest* digest, uint64_t* size) override;
+  int stat(const std::string& path, struct stat* st) override;
+  int lstat(const std::string& path, struct stat* st) override;
+  int fstat(int fd, struct stat* st) override;
+  int stat_at(int dir, const char* name, struct stat* st) override;
+  int list_dir(int dir, const EntryFn& fn) override;
+  int read_link(const std::string& path, std::string* target) override;
+  int real_path(const std::string& path, std::string* resolved) override;
   int create(const std::string& path, mode_t mode) override;
   ssize_t write(int fd, const void* data, size_t size) override;
   ssize_t copy_range(int in, int out, size_t size) override;
@@ -71,6 +97,9 @@ class FaultyFileSystem : public FileSystem {
   int remove_all(const std::string& path) override;
   int exchange(const std::string& a, const std::string& b) override;
   int make_dir(const std::string& path, mode_t mode) override;
+  int chmod(const std::string& path, mode_t mode) override;
+  int fchmod(int fd, mode_t mode) override;
+  int touch(const std::string& path) override;
   int sync_dir(const std::string& dir) override;
   int sync_all(const std::string& path) override;
 
@@ -98,6 +127,10 @@ class FaultyFileSystem : public FileSystem {
   int syncs_ = 0, cut_at_sync_ = 0, backups_ = 0;
   bool dead_ = false;
   std::map<Inode, uint64_t> durable_size_, written_size_;
+  std::map<std::string, int> bad_reads_, bad_opens_;  // path -> errno
+  bool open_fails(const std::string& path);  // a failure from fail_nth or fail_opens_of
+  std::map<int, int> bad_fds_;            // open fd of such a path -> errno
+  bool read_fails(int fd);                // a failure from fail_nth or fail_reads_of
   std::vector<Entry> entries_;
 };
 

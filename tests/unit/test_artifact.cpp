@@ -6,7 +6,9 @@
 #include "artifact.h"
 #include "error.h"
 #include "fake_disk.h"
+#include "faulty_file_system.h"
 #include "state_db.h"
+#include "temp_project.h"
 
 using namespace pipeline;
 using pipeline::testing::FakeDisk;
@@ -182,6 +184,26 @@ TEST_CASE("a file that cannot be read but is still there is an I/O error") {
   } unreadable;
   unreadable.write("d/a.txt", "A");
   CHECK_THROWS_WITH_AS(ArtifactHasher(unreadable, nullptr).hash("d"), doctest::Contains("cannot read 'd/a.txt'"), Error);
+}
+
+TEST_CASE("a read that fails halfway through a file on the real disk is an I/O error naming the file and why") {
+  pipeline::testing::TempDir t;
+  const std::string root = t.path + "/project";
+  // 200 KB: the hash reads it in several chunks, and the second one fails.
+  pipeline::testing::TempProject::write_abs(root + "/data/big.bin", std::string(200'000, 'x'));
+  pipeline::testing::TempProject::write_abs(root + "/data/small.txt", "fine");
+  pipeline::testing::FaultyFileSystem fs(t.path, t.path + "/backup");
+  auto disk = make_real_disk(root, fs);
+  fs.fail_nth(pipeline::testing::FaultyFileSystem::Op::kRead, 2, EIO);
+  try {
+    ArtifactHasher(*disk, nullptr).hash("data");
+    FAIL("a failed read went unnoticed");
+  } catch (const Error& e) {
+    CHECK(e.code() == Exit::kIo);
+    CHECK(std::string(e.what()) == "cannot read 'data/big.bin': Input/output error");
+  }
+  // Unfaulted, the same file hashes as its bytes say.
+  CHECK(ArtifactHasher(*disk, nullptr).hash("data/big.bin").digest == Digest::of(std::string(200'000, 'x')));
 }
 
 TEST_CASE("a temp file a killed pipe left beside a target is not part of the directory") {

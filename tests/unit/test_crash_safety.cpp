@@ -16,6 +16,8 @@
 #include "error.h"
 #include "faulty_file_system.h"
 #include "gc.h"
+#include "http_server.h"
+#include "remote.h"
 #include "lineage.h"
 #include "repro.h"
 #include "runner.h"
@@ -321,4 +323,69 @@ TEST_CASE("fetch from a directory remote survives a power cut at every sync poin
       break;
     }
   }
+}
+
+TEST_CASE("fetch over HTTP survives a power cut at every sync point: downloads go through the project's filesystem") {
+  // The HTTP backend writes each download through RemoteSettings::files,
+  // the cache syncs and renames it: both on the faulty filesystem.
+  const TrackedWithRemote seed;
+  {
+    Project p = open_project(seed.root);
+    Workspace ws = load_workspace(p);
+    REQUIRE(push(ws, *make_local_remote(seed.remote_dir), {}, {}, 2, {}).failed == 0);
+  }
+  pipeline::testing::HttpServer server(seed.remote_dir, seed.dir.path);
+  auto http = [&](FileSystem& fs) {
+    RemoteSettings s;
+    s.name = "web";
+    s.url = server.url();
+    s.files = &fs;
+    return open_remote(s);
+  };
+  for (int cut = 1;; ++cut) {
+    CAPTURE(cut);
+    const TrackedWithRemote t;  // the same data, so the same objects
+    std::filesystem::remove_all(t.root + "/.pipe/cache/v1");  // a fresh clone's empty cache
+    FaultyFileSystem fs(t.dir.path, t.dir.path + "/backup");
+    {
+      Project p = open_project(t.root, fs);
+      Workspace ws = load_workspace(p);
+      fs.cut_power_at_sync(cut);
+      try {
+        fetch(ws, *http(fs), {}, {}, 2, {});
+      } catch (const Error&) {
+        CHECK(fs.dead());  // only the cut may stop it
+      }
+    }
+    const bool finished = !fs.dead();
+    fs.power_restored();
+    {
+      Project p = open_project(t.root);
+      for (const auto& d : p.cache->verify({}, false, nullptr)) FAIL_CHECK(d.object << ": " << d.problem);
+    }
+    {
+      Project p = open_project(t.root);
+      Workspace ws = load_workspace(p);
+      CHECK(fetch(ws, *http(real_file_system()), {}, {}, 2, {}).failed == 0);
+    }
+    check_cache(t.root);
+    if (finished) {
+      CHECK(cut > 4);
+      MESSAGE("fetch over HTTP: power cut at each of " << cut - 1 << " sync points; all checks held");
+      break;
+    }
+  }
+  // A full disk while a download is written is that object's failure, said
+  // as such, and nothing half-written is cached.
+  const TrackedWithRemote t;
+  std::filesystem::remove_all(t.root + "/.pipe/cache/v1");
+  FaultyFileSystem fs(t.dir.path, t.dir.path + "/backup");
+  Project p = open_project(t.root, fs);
+  Workspace ws = load_workspace(p);
+  fs.fail_nth(FaultyFileSystem::Op::kWrite, 1, ENOSPC);
+  const TransferReport r = fetch(ws, *http(fs), {}, {}, 1, {});
+  CHECK(r.failed == 1);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].find("No space left on device") != std::string::npos);
+  for (const auto& d : p.cache->verify({}, false, nullptr)) FAIL_CHECK(d.object << ": " << d.problem);
 }

@@ -116,6 +116,34 @@ TEST_CASE("verify finds a corrupted object and repair removes it") {
   CHECK(store.verify({}, false, nullptr).empty());
 }
 
+TEST_CASE("verify reports an object that cannot be read, with the reason, and keeps it unless repairing") {
+  TempDir t;
+  pipeline::testing::FaultyFileSystem fs(t.path, t.path + "/.backup");
+  ObjectStore store(t.path + "/cache", fs);
+  store.put_file(t.write("a", "first"), Digest::of("first"));
+  store.put_file(t.write("b", "second"), Digest::of("second"));
+  using Op = pipeline::testing::FaultyFileSystem::Op;
+  fs.fail_nth(Op::kRead, 1, EIO);  // the first object read, whichever sorts first
+  size_t checked = 0;
+  auto damage = store.verify({}, false, &checked);
+  CHECK(checked == 2);
+  REQUIRE(damage.size() == 1);
+  CHECK(damage[0].problem == "cannot be read: Input/output error");
+  CHECK(store.has(Digest::of("first")));
+  CHECK(store.has(Digest::of("second")));
+  fs.fail_nth(Op::kOpen, 1, EACCES);
+  damage = store.verify({Digest::of("first")}, false, nullptr);
+  REQUIRE(damage.size() == 1);
+  CHECK(damage[0].problem == "cannot be read: Permission denied");
+  // A folder that cannot be listed hides what it holds: reported too.
+  fs.fail_nth(Op::kOpen, 1, EACCES);
+  damage = store.verify({}, false, &checked);
+  REQUIRE(damage.size() == 1);
+  CHECK(damage[0].object == "v1");
+  CHECK(damage[0].problem == "cannot list '" + t.path + "/cache/v1': Permission denied");
+  CHECK(store.verify({}, false, nullptr).empty());
+}
+
 TEST_CASE("restore_file writes the object's content, and says when it is missing") {
   TempDir t;
   ObjectStore store(t.path + "/cache");

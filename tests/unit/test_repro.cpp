@@ -7,12 +7,15 @@
 #include "fake_project.h"
 #include "fake_runner.h"
 #include "fake_urls.h"
+#include "faulty_file_system.h"
 #include "lockfile.h"
 #include "project.h"
 #include "repro.h"
 #include "targets.h"
 #include "workspace.h"
 #include "workspace_files.h"
+#include "error.h"
+#include "temp_project.h"
 
 using namespace pipeline;
 using pipeline::testing::FakeDisk;
@@ -357,6 +360,23 @@ TEST_CASE("a missing dep fails only the stage that must run, naming the dep; the
   // Once the data is there, the stage runs.
   f.disk->write("raw/missing.csv", "1");
   CHECK(f.run(o) == Names{"needs", "after"});
+}
+
+TEST_CASE("a dep that opens but cannot be read stops the run with an I/O error naming it, and records nothing") {
+  pipeline::testing::TempDir t;
+  pipeline::testing::FaultyFileSystem fs(t.path, t.path + "/backup");
+  Fixture f;
+  f.project = open_project(f.disk->root(), fs);
+  fs.fail_reads_of(f.disk->root() + "/data.csv", EIO);
+  try {
+    f.run();
+    FAIL("the run went on past an unreadable dep");
+  } catch (const Error& e) {
+    CHECK(e.code() == Exit::kIo);  // exit 5
+    CHECK(std::string(e.what()) == "cannot read 'data.csv': Input/output error");
+  }
+  CHECK(f.runner.ran.empty());
+  CHECK_FALSE(f.disk->has("pipe.lock"));
 }
 
 TEST_CASE("a wdir the checkout lacks is created before the stage runs") {

@@ -77,7 +77,7 @@ TEST_CASE("a sweep removes what dead processes left and keeps live writers' and 
   touch(old_stranger);
   age(old_stranger, kStaleTempSeconds + 60);
 
-  const SweepResult r = sweep_temp_dir(dir.path, kStaleTempSeconds);
+  const SweepResult r = sweep_temp_dir(real_file_system(), dir.path, kStaleTempSeconds);
   CHECK(r.removed == 3);
   CHECK(r.bytes == 9);
   CHECK_FALSE(fs::exists(dead_file));
@@ -85,19 +85,19 @@ TEST_CASE("a sweep removes what dead processes left and keeps live writers' and 
   CHECK_FALSE(fs::exists(old_stranger));
   CHECK(fs::exists(live));
   CHECK(fs::exists(stranger));
-  CHECK(sweep_temp_dir(dir.path + "/missing", 0).removed == 0);
+  CHECK(sweep_temp_dir(real_file_system(), dir.path + "/missing", 0).removed == 0);
 }
 
 TEST_CASE("a workspace temp path lies in the temp folder when it shares the target's filesystem") {
   TempDir dir;
   fs::create_directories(dir.path + "/.pipe");
   fs::create_directories(dir.path + "/data/raw");
-  const std::string tmp = temp_path_for(dir.path + "/.pipe/tmp", dir.path + "/data/raw/f1");
+  const std::string tmp = temp_path_for(real_file_system(), dir.path + "/.pipe/tmp", dir.path + "/data/raw/f1");
   CHECK(tmp.rfind(dir.path + "/.pipe/tmp/pt-", 0) == 0);
   CHECK(fs::is_directory(dir.path + "/.pipe/tmp"));
   // Never a .pipe/ where there is none: then the temp goes beside the
   // target, under a name hashing skips.
-  const std::string beside = temp_path_for(dir.path + "/nowhere/tmp", dir.path + "/data/raw/f1");
+  const std::string beside = temp_path_for(real_file_system(), dir.path + "/nowhere/tmp", dir.path + "/data/raw/f1");
   CHECK(beside.rfind(dir.path + "/data/raw/f1.pipe-tmp.pt-", 0) == 0);
   CHECK(is_temp_beside_name(fs::path(beside).filename().string()));
   CHECK_FALSE(fs::exists(dir.path + "/nowhere"));
