@@ -11,7 +11,7 @@
 #include "file_io.h"
 #include "lineage_json.h"
 #include "project.h"
-#include "sha256.h"
+#include "ssl_digests.h"
 
 namespace pipe_cli {
 namespace {

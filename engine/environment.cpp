@@ -11,7 +11,7 @@
 
 #include "config.h"
 #include "file_io.h"
-#include "sha256.h"
+#include "ssl_digests.h"
 #include "subprocess.h"
 #include "value.h"
 

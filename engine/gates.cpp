@@ -5,7 +5,7 @@
 #include <regex>
 #include <set>
 
-#include "sha256.h"
+#include "ssl_digests.h"
 #include "value.h"
 
 namespace pipeline {

@@ -5,7 +5,7 @@
 #include "digest.h"
 #include "error.h"
 #include "lineage_schema.h"
-#include "sha256.h"
+#include "ssl_digests.h"
 #include "sql.h"
 #include "value.h"
 

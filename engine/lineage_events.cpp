@@ -2,7 +2,7 @@
 // hash chain of their own, as runs are to theirs.
 #include "error.h"
 #include "lineage.h"
-#include "sha256.h"
+#include "ssl_digests.h"
 #include "sql.h"
 #include "value.h"
 

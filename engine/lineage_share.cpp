@@ -7,7 +7,7 @@
 #include "document.h"
 #include "error.h"
 #include "lineage.h"
-#include "sha256.h"
+#include "ssl_digests.h"
 #include "sql.h"
 #include "value.h"
 

@@ -9,7 +9,7 @@
 #include "object_store.h"
 #include "project.h"
 #include "record.h"
-#include "sha256.h"
+#include "ssl_digests.h"
 #include "signing.h"
 
 namespace pipeline {

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "error.h"
-#include "sha256.h"
+#include "ssl_digests.h"
 
 namespace pipeline {
 namespace {

@@ -17,7 +17,7 @@
 #include "error.h"
 #include "lineage.h"
 #include "responses.h"
-#include "sha256.h"
+#include "ssl_digests.h"
 
 namespace pipeline {
 namespace {

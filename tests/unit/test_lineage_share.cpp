@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "lineage.h"
-#include "sha256.h"
+#include "ssl_digests.h"
 #include "sql.h"
 
 using namespace pipeline;

@@ -7,7 +7,7 @@
 #include "error.h"
 #include "lineage.h"
 #include "provenance.h"
-#include "sha256.h"
+#include "ssl_digests.h"
 #include "temp_project.h"
 
 using namespace pipeline;

@@ -1,4 +1,4 @@
-#include "sha256.h"
+#include "ssl_digests.h"
 
 #include <openssl/evp.h>
 
@@ -58,6 +58,41 @@ std::string sha256_hex(std::string_view data) {
   if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
     throw Error(Exit::kInternal, "SHA-256 failed in libcrypto");
   return to_hex(md, len);
+}
+
+struct Md5::State {
+  EVP_MD_CTX* ctx = nullptr;
+};
+
+Md5::Md5() : state_(new State) {
+  state_->ctx = EVP_MD_CTX_new();
+  if (!state_->ctx || EVP_DigestInit_ex(state_->ctx, EVP_md5(), nullptr) != 1) {
+    EVP_MD_CTX_free(state_->ctx);
+    delete state_;
+    throw Error(Exit::kInternal, "MD5 is not available in libcrypto");
+  }
+}
+
+Md5::~Md5() {
+  EVP_MD_CTX_free(state_->ctx);
+  delete state_;
+}
+
+void Md5::update(const void* data, size_t size) {
+  if (size > 0 && EVP_DigestUpdate(state_->ctx, data, size) != 1) throw Error(Exit::kInternal, "MD5 failed in libcrypto");
+}
+
+std::string Md5::finish_hex() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(state_->ctx, md, &len) != 1) throw Error(Exit::kInternal, "MD5 failed in libcrypto");
+  return to_hex(md, len);
+}
+
+std::string md5_hex(std::string_view data) {
+  Md5 h;
+  h.update(data.data(), data.size());
+  return h.finish_hex();
 }
 
 }  // namespace pipeline
