@@ -67,7 +67,7 @@ void add_dag(CLI::App& app, Context& ctx) {
     std::vector<bool> keep(g.size(), true);
     if (!opt->target.empty()) keep = g.ancestors(pipeline::resolve_targets(p, {opt->target}, ws.cwd));
     std::vector<std::pair<std::string, std::string>> tracked;
-    for (const std::string& file : p.tracked) tracked.emplace_back(file, pipeline::read_tracked(*project.disk, file).path);
+    for (const std::string& file : p.tracked) tracked.emplace_back(file, ws.tracked.at(file).path);
     const auto data = pipeline::data_nodes(p, tracked);
     if (opt->json) fmt::print("{}", dag_json(p, g, keep, data));
     else if (opt->dot) fmt::print("{}", pipeline::dag_dot(p, g, keep, data, ws.cwd));

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "disk.h"
+#include "dvc_proof.h"
 #include "error.h"
 #include "ignore.h"
 #include "lineage.h"
@@ -203,6 +204,10 @@ void commit_artifact(ObjectStore& store, const std::string& abs, const ArtifactI
     const ManifestEntry& e = (*info.files)[i];
     if (!linked[i]) store.relink_file(e.digest, abs + "/" + e.path, e.executable);
   }
+}
+
+bool ArtifactHasher::same(const LockedArtifact& recorded, const ArtifactInfo& now) {
+  return same_content(disk_, state_, recorded, now);
 }
 
 void ArtifactHasher::forget(const std::string& path) {

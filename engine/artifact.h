@@ -13,6 +13,7 @@
 #include "digest.h"
 #include "disk.h"
 #include "ignore.h"
+#include "lockfile.h"
 #include "object_store.h"
 
 namespace pipeline {
@@ -48,6 +49,9 @@ class ArtifactHasher {
   const ArtifactInfo& hash(const std::string& path);
   // Drops memoized results for `path`, what lies inside it and what contains it.
   void forget(const std::string& path);
+  // Whether `now` (from hash()) is what `recorded` records: by digest, or
+  // by DVC's hash for an entry that has only that (dvc_proof.h).
+  bool same(const LockedArtifact& recorded, const ArtifactInfo& now);
   // How many files were read (not served from the state cache); for tests and stats.
   uint64_t files_read() const { return files_read_; }
 

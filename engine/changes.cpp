@@ -96,7 +96,7 @@ void compare_artifact(const std::string& path, const LockedArtifact* locked, Art
     return;
   }
   if (!locked) out.push_back({new_kind, path, "", ""});
-  else if (locked->digest != now.digest) out.push_back({modified_kind, path, "", ""});
+  else if (!hasher.same(*locked, now)) out.push_back({modified_kind, path, "", ""});
 }
 
 }  // namespace

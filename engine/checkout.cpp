@@ -174,12 +174,12 @@ CheckoutReport checkout(Workspace& ws, const std::vector<Target>& targets, bool 
   Disk& disk = ws.disk;
   const Pipeline& p = ws.pipeline;
   const LockFile& lock = ws.lock();
-  const Selection sel = select_targets(p, disk, targets, ws.cwd);
+  const Selection sel = select_targets(p, targets, ws.cwd);
   ArtifactHasher hasher(disk, project.state.get());
   CheckoutReport report;
   auto bring_back = [&](const LockedArtifact& a) {
     const ArtifactInfo& now = hasher.hash(a.path);
-    if (now.exists && now.digest == a.digest) {
+    if (hasher.same(a, now)) {
       // Right content; make the links match cache.type again (a checkout
       // after changing it, or a link broken by an editor's rename).
       relink_output(project, a);
@@ -209,7 +209,7 @@ CheckoutReport checkout(Workspace& ws, const std::vector<Target>& targets, bool 
       if (o.cache && a && sel.wants(i, o.path)) bring_back(*a);
     }
   }
-  for (const std::string& file : sel.tracked) bring_back(read_tracked(disk, file));
+  for (const std::string& file : sel.tracked) bring_back(ws.tracked.at(file));
   if (project.state) project.state->flush();
   return report;
 }

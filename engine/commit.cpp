@@ -27,7 +27,7 @@ CommitReport commit(Workspace& ws, const std::vector<Target>& targets, bool forc
   Disk& disk = ws.disk;
   const Pipeline& p = ws.pipeline;
   const LockFile& lock = ws.lock();
-  const Selection sel = select_targets(p, disk, targets, ws.cwd);
+  const Selection sel = select_targets(p, targets, ws.cwd);
   ArtifactHasher hasher(disk, project.state.get(), project.urls.get());
   ParamsReader params(disk);
   CommitReport report;
@@ -93,8 +93,7 @@ CommitReport commit(Workspace& ws, const std::vector<Target>& targets, bool forc
   ws.locks.flush(disk);
 
   for (const std::string& file : sel.tracked) {
-    const LockedArtifact recorded = read_tracked(disk, file);
-    const std::vector<AddResult> r = add_data(ws, {recorded.path});
+    const std::vector<AddResult> r = add_data(ws, {ws.tracked.at(file).path});
     (r.front().changed ? report.committed : report.unchanged).push_back(file);
   }
   if (project.state) project.state->flush();

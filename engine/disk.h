@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,10 @@ class Disk {
   // True when hash_file may be called from several threads at once.
   virtual bool thread_safe_reads() const { return false; }
   virtual bool read(const std::string& path, std::string* out) = 0;
+  // Streams a file's bytes to `chunk` in order, a piece at a time (a large
+  // file never sits in memory). False (errno set) when it cannot be read.
+  using ChunkFn = std::function<void(const char* data, size_t size)>;
+  virtual bool read_chunks(const std::string& path, const ChunkFn& chunk) = 0;
   // Writes via a temp file, fsync and rename: readers see old or new, never half.
   // Throws Error(kIo) on failure.
   virtual void write_atomic(const std::string& path, const std::string& data) = 0;

@@ -1,7 +1,6 @@
 #include "dvc_hash.h"
 
 #include <algorithm>
-#include <cerrno>
 
 #include "document.h"
 #include "paths.h"
@@ -122,29 +121,16 @@ std::string DvcFileHash::finish_hex() {
   return md5_.finish_hex();
 }
 
-bool dvc_hash_file(FileSystem& fs, const std::string& path, DvcHashKind kind, DvcHashed* out) {
-  const int fd = fs.open_read(path);
-  if (fd < 0) return false;
+bool dvc_hash_file(Disk& disk, const std::string& path, DvcHashKind kind, DvcHashed* out) {
   DvcFileHash md5(kind);
   Hasher xxh3;
   uint64_t total = 0;
-  // 64 KiB: larger malloc'd buffers read slower on this kind of machine.
-  static thread_local char buf[65536];
-  for (;;) {
-    const ssize_t n = fs.read(fd, buf, sizeof buf);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      fs.close(fd);
-      errno = err;
-      return false;
-    }
-    md5.update(buf, static_cast<size_t>(n));
-    xxh3.update(buf, static_cast<size_t>(n));
-    total += static_cast<uint64_t>(n);
-  }
-  fs.close(fd);
+  const bool read = disk.read_chunks(path, [&](const char* data, size_t size) {
+    md5.update(data, size);
+    xxh3.update(data, size);
+    total += size;
+  });
+  if (!read) return false;
   out->md5 = md5.finish_hex();
   out->digest = xxh3.finish();
   out->size = total;

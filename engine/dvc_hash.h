@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "digest.h"
-#include "file_system.h"
+#include "disk.h"
 #include "ssl_digests.h"
 
 namespace pipeline {
@@ -56,9 +56,9 @@ struct DvcHashed {
   uint64_t size = 0;
 };
 
-// Reads the file at `path` once for both hashes. False (errno set) when it
-// cannot be read.
-bool dvc_hash_file(FileSystem& fs, const std::string& path, DvcHashKind kind, DvcHashed* out);
+// Reads the file at `path` (project-relative, or absolute outside it) once
+// for both hashes. False (errno set) when it cannot be read.
+bool dvc_hash_file(Disk& disk, const std::string& path, DvcHashKind kind, DvcHashed* out);
 
 struct DvcDirEntry {
   std::string relpath;  // '/'-separated, relative to the directory

@@ -84,7 +84,15 @@ bool artifacts(Lines& in, std::vector<LockedArtifact>* out) {
     LockedArtifact a;
     std::string hex;
     if (!unquote(rest, &a.path)) return false;
-    if (!in.take("      hash: ", &rest) || !unquote(rest, &hex) || !Digest::parse(hex, &a.digest)) return false;
+    a.pending = !in.take("      hash: ", &rest);
+    if (!a.pending && (!unquote(rest, &hex) || !Digest::parse(hex, &a.digest))) return false;
+    a.md5_dos2unix = in.take("      md5-dos2unix: ", &rest);
+    if (a.md5_dos2unix || in.take("      md5: ", &rest)) {
+      if (!unquote(rest, &a.md5) || !valid_dvc_md5(a.md5)) return false;
+      a.is_dir = a.is_dvc_dir();
+    } else if (a.pending) {
+      return false;
+    }
     if (!in.take("      size: ", &rest) || !count(rest, &a.size)) return false;
     a.executable = in.take("      isexec: true");
     if (in.take("      nfiles: ", &rest)) {
@@ -127,7 +135,9 @@ bool params(Lines& in, std::map<std::string, std::map<std::string, Value>>* out)
 
 bool parse_lock_fast(const std::string& text, LockFile* lock) {
   Lines in(text);
-  if (in.done() || in.next() != "schema: " + std::to_string(kLockSchema)) return false;
+  if (in.done()) return false;
+  const std::string_view schema = in.next();
+  if (schema != "schema: 1" && schema != "schema: 2") return false;
   if (in.done()) return false;
   const std::string_view stages = in.next();
   if (stages == "stages: {}") return in.done();

@@ -2,6 +2,7 @@
 
 #include "disk.h"
 #include "document.h"
+#include "dvc_proof.h"
 #include "error.h"
 #include "paths.h"
 #include "pipeline.h"
@@ -116,6 +117,12 @@ void LockSet::flush(Disk& disk) {
     disk.write_atomic(path, p.writer->render());
     p.dirty = false;
   }
+}
+
+void LockSet::resolve_pending(StateDb* state) {
+  for (auto& [name, stage] : merged_.stages)
+    for (auto* list : {&stage.deps, &stage.outs})
+      for (LockedArtifact& a : *list) pipeline::resolve_pending(state, a);
 }
 
 }  // namespace pipeline

@@ -17,6 +17,7 @@
 namespace pipeline {
 
 class Disk;
+class StateDb;
 struct Stage;
 
 // The lock file beside `pipeline_file`.
@@ -30,6 +31,9 @@ class LockSet {
   LockSet(Disk& disk, const std::vector<std::string>& pipeline_files);
 
   const LockFile& merged() const { return merged_; }
+  // Fills in the digests of entries known only by DVC's hash that the
+  // state db has learnt (dvc_proof.h); what the files hold is unchanged.
+  void resolve_pending(StateDb* state);
   const LockedStage* find(const std::string& address) const;
   // Records the stage's entry; its lock file is rewritten by flush().
   void set(const Stage& stage, const LockedStage& entry);

@@ -1,5 +1,7 @@
 #include "lockfile.h"
 
+#include <algorithm>
+
 #include "disk.h"
 #include "document.h"
 
@@ -68,17 +70,40 @@ std::string render_stage(const std::string& name, const LockedStage& s) {
   return out;
 }
 
-std::string render_header(bool empty) {
+std::string render_header(bool empty, int schema) {
   return std::string("# Written by pipe after each stage; do not edit. Format: docs/file-formats.md\n") +
-         "schema: " + std::to_string(kLockSchema) + "\nstages:" + (empty ? " {}\n" : "\n");
+         "schema: " + std::to_string(schema) + "\nstages:" + (empty ? " {}\n" : "\n");
 }
 
+bool carries_md5(const LockedStage& s) {
+  for (const auto* list : {&s.deps, &s.outs})
+    for (const LockedArtifact& a : *list)
+      if (!a.md5.empty()) return true;
+  return false;
+}
+
+
+
 }  // namespace
+
+bool valid_dvc_md5(const std::string& text) {
+  const bool dir = text.size() == 36 && text.compare(32, 4, ".dir") == 0;
+  return (text.size() == 32 || dir) && std::all_of(text.begin(), text.begin() + 32, [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+int artifacts_schema(const std::vector<LockedArtifact>& artifacts) {
+  for (const LockedArtifact& a : artifacts)
+    if (!a.md5.empty()) return 2;
+  return 1;
+}
 
 std::string render_artifact(const LockedArtifact& a, const std::string& shown_path, const std::string& indent) {
   std::string out = indent + "- path: " + quote(shown_path) + "\n";
   // Quoted: an all-digit digest would otherwise read back as a number.
-  out += indent + "  hash: \"" + a.digest.hex() + "\"\n";
+  if (!a.pending) out += indent + "  hash: \"" + a.digest.hex() + "\"\n";
+  if (!a.md5.empty()) out += indent + (a.md5_dos2unix ? "  md5-dos2unix: \"" : "  md5: \"") + a.md5 + "\"\n";
   out += indent + "  size: " + std::to_string(a.size) + "\n";
   if (a.executable && !a.is_dir) out += indent + "  isexec: true\n";
   if (a.is_dir) out += indent + "  nfiles: " + std::to_string(a.nfiles) + "\n";
@@ -88,7 +113,20 @@ std::string render_artifact(const LockedArtifact& a, const std::string& shown_pa
 void parse_artifact_fields(const Value& item, LockedArtifact* a, const ArtifactFault& bad) {
   const Value* hash = item.find("hash");
   const Value* size = item.find("size");
-  if (!hash || !hash->is_string() || !Digest::parse(hash->as_string(), &a->digest))
+  const Value* md5 = item.find("md5");
+  if (const Value* legacy = item.find("md5-dos2unix")) {
+    if (md5) return bad(*legacy, "'md5' and 'md5-dos2unix' cannot both be given");
+    md5 = legacy;
+    a->md5_dos2unix = true;
+  }
+  if (md5) {
+    const std::string text = md5->is_string() ? md5->as_string() : "";
+    if (!valid_dvc_md5(text)) return bad(*md5, "DVC's md5 must be 32 hex digits, with '.dir' for a directory");
+    a->md5 = text;
+    if (a->is_dvc_dir()) a->is_dir = true;
+  }
+  a->pending = !hash && md5;
+  if (!a->pending && (!hash || !hash->is_string() || !Digest::parse(hash->as_string(), &a->digest)))
     return bad(hash ? *hash : item, "'hash' must be 32 hex digits");
   if (!size || size->kind() != Value::Kind::kInt || size->as_int() < 0)
     return bad(size ? *size : item, "'size' must be a count");
@@ -107,11 +145,13 @@ void parse_artifact_fields(const Value& item, LockedArtifact* a, const ArtifactF
 std::string render_lock(const LockFile& lock) { return LockWriter(lock).render(); }
 
 LockWriter::LockWriter(const LockFile& lock) {
-  for (const auto& [name, s] : lock.stages) rendered_[name] = render_stage(name, s);
+  for (const auto& [name, s] : lock.stages) set(name, s);
 }
 
 void LockWriter::set(const std::string& stage, const LockedStage& entry) {
   rendered_[stage] = render_stage(stage, entry);
+  if (carries_md5(entry)) with_md5_.insert(stage);
+  else with_md5_.erase(stage);
 }
 
 std::string LockWriter::render() const {
@@ -119,7 +159,7 @@ std::string LockWriter::render() const {
   for (const auto& [name, text] : rendered_) total += text.size();
   std::string out;
   out.reserve(total);
-  out += render_header(rendered_.empty());
+  out += render_header(rendered_.empty(), with_md5_.empty() ? 1 : 2);
   for (const auto& [name, text] : rendered_) out += text;
   return out;
 }

@@ -4,7 +4,9 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "digest.h"
@@ -15,16 +17,39 @@ namespace pipeline {
 class Disk;
 
 inline constexpr const char* kLockFile = "pipe.lock";
-inline constexpr int kLockSchema = 1;
+// Schema 2 adds DVC's hash of adopted data (`md5`, `md5-dos2unix`), and
+// entries known only by it; a lock without them is written as schema 1, so
+// older pipes read what they can.
+inline constexpr int kLockSchema = 2;
 
 struct LockedArtifact {
+  LockedArtifact() = default;
+  LockedArtifact(std::string path_, Digest digest_, uint64_t size_ = 0, bool is_dir_ = false, uint64_t nfiles_ = 0,
+                 bool executable_ = false)
+      : path(std::move(path_)), digest(digest_), size(size_), is_dir(is_dir_), nfiles(nfiles_), executable(executable_) {}
+
   std::string path;  // project-relative
   Digest digest;
   uint64_t size = 0;
   bool is_dir = false;
   uint64_t nfiles = 0;      // directories only
   bool executable = false;  // files only; a directory's manifest records its own
+  // Data adopted from a DVC repository keeps DVC's name for it, as DVC
+  // writes it (32 hex digits, ".dir" for a directory), so it can be pulled
+  // from a DVC remote. Empty otherwise.
+  std::string md5;
+  bool md5_dos2unix = false;  // DVC 2's text-normalized md5
+  // Only DVC's hash is known: the data was not there to prove it when the
+  // repository was imported. `digest` is then unset until the md5 is
+  // resolved (pipe pull records what it fetched).
+  bool pending = false;
+  bool is_dvc_dir() const { return md5.size() > 4 && md5.compare(md5.size() - 4, 4, ".dir") == 0; }
 };
+
+// The schema a file holding these artifacts needs: 1 unless one carries DVC's hash.
+int artifacts_schema(const std::vector<LockedArtifact>& artifacts);
+// 32 lowercase hex digits, or that and ".dir": DVC's md5 as pipe keeps it.
+bool valid_dvc_md5(const std::string& text);
 
 // One artifact as YAML list item lines, each starting with `indent`;
 // `shown_path` is the path as the file records it.
@@ -55,6 +80,7 @@ class LockWriter {
 
  private:
   std::map<std::string, std::string> rendered_;
+  std::set<std::string> with_md5_;  // stages whose entry needs schema 2
 };
 
 // A missing file is an empty lock. A corrupt one throws Error(kBadPipeline)

@@ -47,7 +47,12 @@ class Scan {
     if (!here.empty()) add_file(here);
     for (const DirEntry& e : entries) {
       const std::string path = prefix + e.name;
-      if (e.info.is_file() && ends_with(e.name, kTrackedSuffix) && !ignored(path, false)) tracked_.push_back(path);
+      if (e.info.is_file() && !ignored(path, false)) {
+        // X.pipe supersedes X.dvc: pipe's own record of the same data.
+        const bool dvc = ends_with(e.name, kDvcSuffix) &&
+                         !names.count(e.name.substr(0, e.name.size() - 4) + kTrackedSuffix);
+        if (dvc || ends_with(e.name, kTrackedSuffix)) tracked_.push_back(path);
+      }
       if (!e.info.is_dir() || e.name == ".git" || e.name == ".pipe" || e.name == ".dvc") continue;
       if (names.count(e.name + kTrackedSuffix) || names.count(e.name + ".dvc")) continue;  // tracked data
       if (outputs_.count(path) || ignored(path, true)) continue;

@@ -54,12 +54,18 @@ StateDb::StateDb(const std::string& path) {
          " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, digest BLOB NOT NULL) WITHOUT ROWID");
     exec(db_, ("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
   }
+  exec(db_,
+       "CREATE TABLE IF NOT EXISTS dvc_md5 (dos2unix INTEGER NOT NULL, md5 TEXT NOT NULL, digest BLOB NOT NULL,"
+       " PRIMARY KEY (dos2unix, md5)) WITHOUT ROWID");
+  exec(db_, "CREATE INDEX IF NOT EXISTS dvc_md5_by_digest ON dvc_md5 (dos2unix, digest)");
 }
 
 StateDb::~StateDb() {
   flush();
   end_read();
   sqlite3_finalize(point_);
+  sqlite3_finalize(md5_point_);
+  sqlite3_finalize(md5_reverse_);
   sqlite3_finalize(scan_all_);
   sqlite3_finalize(scan_range_);
   sqlite3_close(db_);
@@ -152,9 +158,61 @@ void StateDb::record(const std::string& path, const FileInfo& info, const Digest
   dirty_.emplace_back(path, e);
 }
 
+bool StateDb::lookup_md5(bool dos2unix, const std::string& md5, Digest* digest) {
+  std::lock_guard lock(mutex_);
+  auto queued = md5_dirty_.find({dos2unix, md5});
+  if (queued != md5_dirty_.end()) return *digest = queued->second, true;
+  if (!db_) return false;
+  begin_read();
+  if (!md5_point_ && sqlite3_prepare_v2(db_, "SELECT digest FROM dvc_md5 WHERE dos2unix = ? AND md5 = ?", -1,
+                                        &md5_point_, nullptr) != SQLITE_OK)
+    return false;
+  sqlite3_reset(md5_point_);
+  sqlite3_bind_int(md5_point_, 1, dos2unix ? 1 : 0);
+  sqlite3_bind_text(md5_point_, 2, md5.c_str(), static_cast<int>(md5.size()), SQLITE_STATIC);
+  bool hit = false;
+  if (sqlite3_step(md5_point_) == SQLITE_ROW && sqlite3_column_bytes(md5_point_, 0) == 16) {
+    *digest = Digest::from_bytes(static_cast<const unsigned char*>(sqlite3_column_blob(md5_point_, 0)));
+    hit = true;
+  }
+  sqlite3_reset(md5_point_);
+  return hit;
+}
+
+bool StateDb::md5_of(bool dos2unix, const Digest& digest, std::string* md5) {
+  std::lock_guard lock(mutex_);
+  // Directory names end in ".dir": only a file's md5 is asked for here.
+  auto queued = md5_dirty_files_.find({dos2unix, digest});
+  if (queued != md5_dirty_files_.end()) return *md5 = queued->second, true;
+  if (!db_) return false;
+  begin_read();
+  if (!md5_reverse_ &&
+      sqlite3_prepare_v2(db_, "SELECT md5 FROM dvc_md5 WHERE dos2unix = ? AND digest = ? AND length(md5) = 32", -1,
+                         &md5_reverse_, nullptr) != SQLITE_OK)
+    return false;
+  unsigned char bytes[16];
+  digest.to_bytes(bytes);
+  sqlite3_reset(md5_reverse_);
+  sqlite3_bind_int(md5_reverse_, 1, dos2unix ? 1 : 0);
+  sqlite3_bind_blob(md5_reverse_, 2, bytes, 16, SQLITE_STATIC);
+  bool hit = false;
+  if (sqlite3_step(md5_reverse_) == SQLITE_ROW) {
+    *md5 = reinterpret_cast<const char*>(sqlite3_column_text(md5_reverse_, 0));
+    hit = true;
+  }
+  sqlite3_reset(md5_reverse_);
+  return hit;
+}
+
+void StateDb::record_md5(bool dos2unix, const std::string& md5, const Digest& digest) {
+  std::lock_guard lock(mutex_);
+  md5_dirty_[{dos2unix, md5}] = digest;
+  if (md5.size() == 32) md5_dirty_files_[{dos2unix, digest}] = md5;
+}
+
 void StateDb::flush() {
   std::lock_guard lock(mutex_);
-  if (!db_ || dirty_.empty()) return;
+  if (!db_ || (dirty_.empty() && md5_dirty_.empty())) return;
   end_read();  // a read transaction cannot become a write one without a busy wait
   if (!exec(db_, "BEGIN IMMEDIATE")) return;  // busy past the timeout: keep for next flush
   sqlite3_stmt* st = nullptr;
@@ -171,8 +229,25 @@ void StateDb::flush() {
     sqlite3_reset(st);
   }
   sqlite3_finalize(st);
-  if (exec(db_, "COMMIT")) dirty_.clear();
-  else exec(db_, "ROLLBACK");
+  st = nullptr;
+  sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO dvc_md5 VALUES (?, ?, ?)", -1, &st, nullptr);
+  for (const auto& [key, digest] : md5_dirty_) {
+    unsigned char bytes[16];
+    digest.to_bytes(bytes);
+    sqlite3_bind_int(st, 1, key.first ? 1 : 0);
+    sqlite3_bind_text(st, 2, key.second.c_str(), static_cast<int>(key.second.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, bytes, 16, SQLITE_STATIC);
+    sqlite3_step(st);
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  if (exec(db_, "COMMIT")) {
+    dirty_.clear();
+    md5_dirty_.clear();
+    md5_dirty_files_.clear();
+  } else {
+    exec(db_, "ROLLBACK");
+  }
 }
 
 }  // namespace pipeline

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -40,6 +41,17 @@ class StateDb {
   // Queued in memory; written by flush() in one transaction.
   void record(const std::string& path, const FileInfo& info, const Digest& digest);
   void flush();
+
+  // DVC's name for some content (its md5 as DVC writes it, ".dir" for a
+  // directory; `dos2unix` for DVC 2's text-normalized md5) -> pipe's digest
+  // of the same content. Learnt only where pipe hashed the content both
+  // ways (import-dvc, a pull from a DVC remote), so a pending lock entry
+  // can be resolved and a second pull asks for nothing it has. Recorded
+  // entries are queued and written by flush(), as hashes are.
+  bool lookup_md5(bool dos2unix, const std::string& md5, Digest* digest);
+  void record_md5(bool dos2unix, const std::string& md5, const Digest& digest);
+  // The other way: DVC's md5 of a file pipe knows by `digest`.
+  bool md5_of(bool dos2unix, const Digest& digest, std::string* md5);
 
   // Lookups and scans while one is alive share one read transaction. In
   // WAL mode a statement outside a transaction takes and drops SQLite's
@@ -84,6 +96,10 @@ class StateDb {
   // for a wrong digest to come back.
   std::unordered_map<uint64_t, Entry> recorded_;
   std::vector<std::pair<std::string, Entry>> dirty_;
+  sqlite3_stmt* md5_point_ = nullptr;
+  sqlite3_stmt* md5_reverse_ = nullptr;
+  std::map<std::pair<bool, std::string>, Digest> md5_dirty_;
+  std::map<std::pair<bool, Digest>, std::string> md5_dirty_files_;  // the same for files, by digest
 };
 
 }  // namespace pipeline

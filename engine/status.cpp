@@ -18,7 +18,7 @@ bool StatusReport::changed() const {
 StatusReport status(Workspace& ws, const std::vector<Target>& targets, const TargetOptions& options) {
   Disk& disk = ws.disk;
   const Pipeline& p = ws.pipeline;
-  const Selection sel = select_targets(p, disk, targets, ws.cwd, options);
+  const Selection sel = select_targets(p, targets, ws.cwd, options);
   std::vector<bool> keep(p.stages.size(), true);
   if (!targets.empty()) keep = ws.graph.ancestors(sel.chosen());
   ArtifactHasher hasher(disk, ws.project.state.get(), ws.project.urls.get());
@@ -32,13 +32,13 @@ StatusReport status(Workspace& ws, const std::vector<Target>& targets, const Tar
     if (!s.frozen) st.reasons = stage_changes(s, ws.locks.find(s.name), hasher, params);
     report.stages.push_back(std::move(st));
   }
-  // Data tracked with `pipe add`, like DVC's .dvc files.
+  // Data tracked with `pipe add` or DVC's .dvc files.
   for (const std::string& file : sel.tracked) {
-    const LockedArtifact recorded = read_tracked(disk, file);
+    const LockedArtifact& recorded = ws.tracked.at(file);
     const ArtifactInfo& now = hasher.hash(recorded.path);
     std::string change;
     if (!now.exists) change = "deleted";
-    else if (now.digest != recorded.digest) change = "modified";
+    else if (!hasher.same(recorded, now)) change = "modified";
     report.tracked.push_back({file, recorded.path, change});
   }
   if (ws.project.state) ws.project.state->flush();

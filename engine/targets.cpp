@@ -115,7 +115,7 @@ std::vector<size_t> resolve_targets(const Pipeline& p, const std::vector<std::st
   return out;
 }
 
-Selection select_targets(const Pipeline& p, Disk& disk, const std::vector<Target>& targets, const std::string& cwd,
+Selection select_targets(const Pipeline& p, const std::vector<Target>& targets, const std::string& cwd,
                          const TargetOptions& options) {
   Selection sel;
   sel.stages.assign(p.stages.size(), targets.empty());
@@ -126,6 +126,9 @@ Selection select_targets(const Pipeline& p, Disk& disk, const std::vector<Target
     return sel;
   }
   const std::string suffix = kTrackedSuffix;
+  auto is_tracked = [&](const std::string& file) {
+    return std::binary_search(p.tracked.begin(), p.tracked.end(), file);
+  };
   for (const Target& t : targets) {
     if (is_stage_name(p, t.text, cwd, options)) {
       for (size_t i : resolve_one(p, t.text, cwd, options)) sel.stages[i] = whole[i] = true;
@@ -133,15 +136,14 @@ Selection select_targets(const Pipeline& p, Disk& disk, const std::vector<Target
     }
     const std::string& path = t.path;
     if (!path.empty()) {
-      if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-          disk.stat(path).is_file()) {
-        sel.tracked.push_back(path);
-        continue;
-      }
-      if (disk.stat(path + suffix).is_file()) {
-        sel.tracked.push_back(path + suffix);
-        continue;
-      }
+      // A .pipe or .dvc file, or the data one of them tracks.
+      bool named = false;
+      for (const std::string& file : {path, path + suffix, path + kDvcSuffix})
+        if (!named && is_tracked(file)) {
+          sel.tracked.push_back(file);
+          named = true;
+        }
+      if (named) continue;
       bool found = false;
       for (size_t i = 0; i < p.stages.size(); ++i)
         for (const Output& o : p.stages[i].outs)

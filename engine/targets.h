@@ -51,7 +51,7 @@ struct Selection {
 
 // No targets selects every stage and every .pipe file. Throws Error(kUsage)
 // for a target that names nothing, with the nearest stage name.
-Selection select_targets(const Pipeline& p, Disk& disk, const std::vector<Target>& targets,
+Selection select_targets(const Pipeline& p, const std::vector<Target>& targets,
                          const std::string& cwd = "", const TargetOptions& options = {});
 
 }  // namespace pipeline

@@ -4,6 +4,7 @@
 
 #include "artifact.h"
 #include "document.h"
+#include "dvc_files.h"
 #include "error.h"
 #include "graph.h"
 #include "ignore.h"
@@ -42,7 +43,7 @@ void ignore_in_git(Disk& disk, const std::string& path) {
 
 std::string render_tracked(const LockedArtifact& a) {
   std::string out = "# Written by pipe add; commit this file, not the data. Format: docs/file-formats.md\n";
-  out += "schema: " + std::to_string(kTrackedSchema) + "\nouts:\n";
+  out += "schema: " + std::to_string(artifacts_schema({a})) + "\nouts:\n";
   return out + render_artifact(a, base_name(a.path), "");
 }
 
@@ -72,10 +73,31 @@ LockedArtifact parse_tracked(const std::string& file, const std::string& text) {
   return a;
 }
 
+LockedArtifact parse_dvc_tracked(const std::string& file, const std::string& text) {
+  const DvcFile f = parse_dvc_file(file, text);
+  if (f.outs.size() != 1)
+    fail_pipeline(file, Mark{1, 1},
+                  "pipe reads .dvc files with one output, as 'dvc add' and 'dvc import' write them; this one has " +
+                      std::to_string(f.outs.size()));
+  const DvcArtifact& o = f.outs.front();
+  std::string base = parent_path(file), path, why;
+  if ((!f.wdir.empty() && !project_path(parent_path(file), f.wdir, &base, &why)) ||
+      !project_path(base, o.path, &path, &why))
+    fail_pipeline(file, o.mark, "'" + o.path + "': " + why);
+  if (path.empty()) fail_pipeline(file, o.mark, "a .dvc file cannot track the whole project");
+  LockedArtifact a(path, {}, o.size, o.is_dir, o.nfiles, o.executable);
+  // Known only by DVC's hash until it is proven (dvc_proof.h).
+  a.pending = true;
+  if (!o.md5.empty()) a.md5 = o.md5 + (o.is_dir ? ".dir" : "");
+  a.md5_dos2unix = o.hash == DvcHashKind::kMd5Dos2Unix;
+  return a;
+}
+
 LockedArtifact read_tracked(Disk& disk, const std::string& file) {
   std::string text;
   if (!disk.read(file, &text)) throw Error(Exit::kIo, "cannot read '" + file + "'");
-  return parse_tracked(file, text);
+  const bool dvc = file.size() > 4 && file.compare(file.size() - 4, 4, kDvcSuffix) == 0;
+  return dvc ? parse_dvc_tracked(file, text) : parse_tracked(file, text);
 }
 
 std::vector<AddResult> add_data(Workspace& ws, const std::vector<std::string>& paths) {

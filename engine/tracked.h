@@ -14,7 +14,9 @@ class Disk;
 struct Project;
 struct Workspace;
 
-inline constexpr int kTrackedSchema = 1;
+// As pipe.lock's: 2 adds DVC's hash of adopted data; a .pipe file without
+// it is written as schema 1.
+inline constexpr int kTrackedSchema = 2;
 
 // The .pipe file's content for one artifact. Its path is stored relative
 // to the .pipe file's directory (just the name).
@@ -25,13 +27,20 @@ std::string render_tracked(const LockedArtifact& a);
 LockedArtifact parse_tracked(const std::string& file, const std::string& text);
 
 inline constexpr const char* kTrackedSuffix = ".pipe";
+// DVC's record of data added with `dvc add` or `dvc import`: read as
+// tracked data too, known by DVC's hash only (LockedArtifact::pending)
+// until proven. A .pipe file beside it for the same data wins.
+inline constexpr const char* kDvcSuffix = ".dvc";
 
-// Every .pipe file in the project, sorted, found by the same walk that
-// finds the pipeline files (project_scan.cpp), without parsing them: for
-// gc, which keeps what any of them names.
+// A .dvc file with one output, as tracked data; throws as parse_tracked does.
+LockedArtifact parse_dvc_tracked(const std::string& file, const std::string& text);
+
+// Every .pipe and .dvc file in the project, sorted, found by the same walk
+// that finds the pipeline files (project_scan.cpp), without parsing them:
+// for gc, which keeps what any of them names.
 std::vector<std::string> find_tracked_files(Disk& disk);
 
-// Reads and parses one .pipe file; throws as parse_tracked does.
+// Reads and parses one .pipe or .dvc file; throws as parse_tracked does.
 LockedArtifact read_tracked(Disk& disk, const std::string& file);
 
 // Adds "/<name>" to the .gitignore beside `path` unless it is there: the

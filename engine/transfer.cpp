@@ -37,10 +37,9 @@ constexpr int kAttempts = 4;
 // The cached outputs and tracked data the targets name, as recorded.
 std::vector<LockedArtifact> recorded_artifacts(Workspace& ws, const std::vector<Target>& targets,
                                                const RemoteScope& scope, bool pushing) {
-  Disk& disk = ws.disk;
   const Pipeline& p = ws.pipeline;
   const LockFile& lock = ws.lock();
-  const Selection sel = select_targets(p, disk, targets, ws.cwd);
+  const Selection sel = select_targets(p, targets, ws.cwd);
   std::vector<LockedArtifact> out;
   for (size_t i = 0; i < p.stages.size(); ++i) {
     auto entry = lock.stages.find(p.stages[i].name);
@@ -53,7 +52,7 @@ std::vector<LockedArtifact> recorded_artifacts(Workspace& ws, const std::vector<
     }
   }
   if (scope.is_default)
-    for (const std::string& file : sel.tracked) out.push_back(read_tracked(disk, file));
+    for (const std::string& file : sel.tracked) out.push_back(ws.tracked.at(file));
   return out;
 }
 
@@ -143,7 +142,7 @@ std::string ObjectKey::key() const {
 
 std::vector<std::string> output_remotes(Workspace& ws, const std::vector<Target>& targets) {
   const Pipeline& p = ws.pipeline;
-  const Selection sel = select_targets(p, ws.disk, targets, ws.cwd);
+  const Selection sel = select_targets(p, targets, ws.cwd);
   std::set<std::string> names;
   for (size_t i = 0; i < p.stages.size(); ++i)
     for (const Output& o : p.stages[i].outs)

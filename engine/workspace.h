@@ -5,6 +5,7 @@
 // the files say after a user edited them during a long run.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "config.h"
@@ -23,6 +24,10 @@ struct Workspace {
   Graph graph;
   LockSet locks;
   std::string cwd;  // the folder the command runs from, project-relative ("" the root)
+  // Data tracked by .pipe and .dvc files, by file (pipeline.tracked lists
+  // them), read once; entries known only by DVC's hash are resolved where
+  // the state db has learnt them.
+  std::map<std::string, LockedArtifact> tracked;
 
   const LockFile& lock() const { return locks.merged(); }
   // The pipeline file of `cwd`, "" when it has none: bare stage names

@@ -317,7 +317,7 @@ if lock_path:
         ("short hash", lambda d: d["stages"][first]["deps"][0].update(hash="abc")),
         ("negative size", lambda d: d["stages"][first]["deps"][0].update(size=-1)),
         ("missing hash", lambda d: d["stages"][first]["deps"][0].pop("hash")),
-        ("schema 2", lambda d: d.update(schema=2)),
+        ("schema 3", lambda d: d.update(schema=3)),
         ("schema 0", lambda d: d.update(schema=0)),
         ("unknown stage key", lambda d: d["stages"][first].update(md5="x")),
         ("missing cmd", lambda d: d["stages"][first].pop("cmd")),
@@ -345,7 +345,7 @@ if tracked_files:
         ("a path of ..", lambda d: d["outs"][0].update(path="..")),
         ("two outs", lambda d: d["outs"].append(dict(d["outs"][0]))),
         ("no hash", lambda d: d["outs"][0].pop("hash")),
-        ("schema 2", lambda d: d.update(schema=2)),
+        ("schema 3", lambda d: d.update(schema=3)),
     ]
     for name, change in bad_tracked:
         data = copy.deepcopy(good)

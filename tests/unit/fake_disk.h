@@ -2,6 +2,8 @@
 // engine makes, so tests can assert "this was stat'ed, not read".
 #pragma once
 
+#include <cerrno>
+
 #include <map>
 #include <set>
 #include <string>
@@ -67,6 +69,16 @@ class FakeDisk : public Disk {
     ++reads;
     *digest = Digest::of(it->second.data);
     *size = it->second.data.size();
+    return true;
+  }
+
+  bool read_chunks(const std::string& path, const ChunkFn& chunk) override {
+    auto it = files_.find(path);
+    if (it == files_.end()) return errno = ENOENT, false;
+    ++reads;
+    // Small pieces, so a reader that assumes one piece is caught.
+    const std::string& data = it->second.data;
+    for (size_t i = 0; i < data.size(); i += 5) chunk(data.data() + i, std::min<size_t>(5, data.size() - i));
     return true;
   }
 

@@ -91,9 +91,10 @@ TEST_CASE("one read of a file gives both DVC's md5 and pipe's digest") {
   pipeline::testing::TempDir t;
   pipeline::testing::TempProject::write_abs(t.path + "/f.csv", "a,b\r\n1,2\r\n");
   DvcHashed h;
-  REQUIRE(dvc_hash_file(real_file_system(), t.path + "/f.csv", DvcHashKind::kMd5Dos2Unix, &h));
+  auto disk = make_real_disk(t.path);
+  REQUIRE(dvc_hash_file(*disk, "f.csv", DvcHashKind::kMd5Dos2Unix, &h));
   CHECK(h.md5 == md5_hex("a,b\n1,2\n"));
   CHECK(h.digest == Digest::of("a,b\r\n1,2\r\n"));
   CHECK(h.size == 10);
-  CHECK_FALSE(dvc_hash_file(real_file_system(), t.path + "/missing", DvcHashKind::kMd5, &h));
+  CHECK_FALSE(dvc_hash_file(*disk, "missing", DvcHashKind::kMd5, &h));
 }

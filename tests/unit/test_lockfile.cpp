@@ -37,6 +37,7 @@ TEST_CASE("pipe.lock round-trips stages, artifacts and typed param values") {
 
 TEST_CASE("pipe.lock carries its schema version") {
   CHECK(render_lock({}).find("schema: 1\n") != std::string::npos);
+  CHECK_THROWS_WITH_AS(parse_lock("schema: 3\nstages: {}\n"), doctest::Contains("upgrade pipe"), Error);
 }
 
 TEST_CASE("a missing pipe.lock is empty; a damaged one is a located error") {
@@ -123,4 +124,55 @@ TEST_CASE("the fast reader gives up on anything pipe did not write, and read_loc
   inf.stages["s"] = s;
   CHECK_FALSE(parse_lock_fast(render_lock(inf), &fast));
   CHECK_FALSE(parse_lock_fast("schema: 12\nstages: {}\n", &fast));
+}
+
+TEST_CASE("data adopted from DVC keeps DVC's md5; only such a lock is schema 2") {
+  LockFile lock;
+  LockedStage s;
+  s.cmds = {"python train.py"};
+  LockedArtifact proven{"data/prepared", Digest::of("p"), 8437363, true, 2};
+  proven.md5 = "153aad06d376b6595932470e459ef42a.dir";
+  LockedArtifact legacy{"data/data.xml", Digest::of("x"), 10};
+  legacy.md5 = "a304afb96060aad90176268345e10355";
+  legacy.md5_dos2unix = true;
+  LockedArtifact pending{"model.pkl", {}, 0};
+  pending.md5 = "f09ea0c15980b43010257ccb9f0055e2";
+  pending.pending = true;
+  s.deps = {legacy, proven};
+  s.outs = {pending};
+  lock.stages["train"] = s;
+  const std::string text = render_lock(lock);
+  CHECK(text.find("schema: 2\n") != std::string::npos);
+  CHECK(text.find("      md5-dos2unix: \"a304afb96060aad90176268345e10355\"\n") != std::string::npos);
+  CHECK(text.find("      md5: \"153aad06d376b6595932470e459ef42a.dir\"\n") != std::string::npos);
+  for (bool fast : {true, false}) {
+    CAPTURE(fast);
+    LockFile back;
+    if (fast) REQUIRE(parse_lock_fast(text, &back));
+    else back = parse_lock(text + "# a comment makes the fast reader give up\nx: 1\n");
+    const LockedStage& b = back.stages.at("train");
+    CHECK(b.deps[0].md5_dos2unix);
+    CHECK(b.deps[0].md5 == legacy.md5);
+    CHECK_FALSE(b.deps[0].pending);
+    CHECK(b.deps[1].is_dir);
+    CHECK(b.deps[1].digest == Digest::of("p"));
+    CHECK(b.outs[0].pending);
+    CHECK(b.outs[0].md5 == pending.md5);
+    CHECK(render_lock(back) == text);
+  }
+  // Without DVC's hashes the lock stays schema 1, as older pipes read it.
+  lock.stages["train"].deps = {LockedArtifact{"x", Digest::of("x"), 1}};
+  lock.stages["train"].outs.clear();
+  CHECK(render_lock(lock).find("schema: 1\n") != std::string::npos);
+}
+
+TEST_CASE("a damaged DVC hash in pipe.lock is a located error") {
+  const std::string head = "schema: 2\nstages:\n  s:\n    cmd: x\n    outs:\n    - path: m\n";
+  CHECK_THROWS_WITH_AS(parse_lock(head + "      md5: \"nothex\"\n      size: 1\n"),
+                       doctest::Contains("pipe.lock:7:12: DVC's md5 must be 32 hex digits"), Error);
+  CHECK_THROWS_WITH_AS(parse_lock(head + "      size: 1\n"), doctest::Contains("'hash' must be 32 hex digits"),
+                       Error);
+  CHECK_THROWS_WITH_AS(parse_lock(head + "      md5: \"" + std::string(32, 'a') +
+                                                   "\"\n      md5-dos2unix: \"" + std::string(32, 'a') + "\"\n      size: 1\n"),
+                       doctest::Contains("cannot both be given"), Error);
 }

@@ -1,0 +1,58 @@
+#include "dvc_proof.h"
+
+#include "disk.h"
+#include "dvc_hash.h"
+#include "state_db.h"
+
+namespace pipeline {
+namespace {
+
+std::string under(const std::string& dir, const std::string& rel) { return rel.empty() ? dir : dir + "/" + rel; }
+
+}  // namespace
+
+bool dvc_proves(Disk& disk, StateDb* state, const std::string& path, const ArtifactInfo& now, const std::string& md5,
+                bool dos2unix) {
+  if (!now.exists || md5.empty()) return false;
+  const bool dir = md5.size() > 4 && md5.compare(md5.size() - 4, 4, ".dir") == 0;
+  if (dir != now.is_dir) return false;
+  Digest known;
+  if (state && state->lookup_md5(dos2unix, md5, &known)) return known == now.digest;
+  const DvcHashKind kind = dos2unix ? DvcHashKind::kMd5Dos2Unix : DvcHashKind::kMd5;
+  if (!dir) {
+    DvcHashed h;
+    // Changed since pipe hashed it: then nothing is proven either way.
+    if (!dvc_hash_file(disk, path, kind, &h) || h.digest != now.digest) return false;
+    if (state) state->record_md5(dos2unix, h.md5, h.digest);
+    return h.md5 == md5;
+  }
+  std::vector<DvcDirEntry> entries;
+  for (const ManifestEntry& e : *now.files) {
+    std::string file_md5;
+    // A file seen before (by digest) is not read again.
+    if (!state || !state->md5_of(dos2unix, e.digest, &file_md5)) {
+      DvcHashed h;
+      if (!dvc_hash_file(disk, under(path, e.path), kind, &h) || h.digest != e.digest) return false;
+      file_md5 = h.md5;
+      if (state) state->record_md5(dos2unix, h.md5, h.digest);
+    }
+    entries.push_back({e.path, file_md5});
+  }
+  const std::string name = md5_hex(dvc_dir_json(std::move(entries))) + ".dir";
+  if (state) state->record_md5(dos2unix, name, now.digest);
+  return name == md5;
+}
+
+bool same_content(Disk& disk, StateDb* state, const LockedArtifact& recorded, const ArtifactInfo& now) {
+  if (!now.exists) return false;
+  if (!recorded.pending) return recorded.digest == now.digest;
+  return dvc_proves(disk, state, recorded.path, now, recorded.md5, recorded.md5_dos2unix);
+}
+
+bool resolve_pending(StateDb* state, LockedArtifact& a) {
+  if (!a.pending || a.md5.empty() || !state || !state->lookup_md5(a.md5_dos2unix, a.md5, &a.digest)) return false;
+  a.pending = false;
+  return true;
+}
+
+}  // namespace pipeline
