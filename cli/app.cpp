@@ -73,6 +73,7 @@ int run(int argc, char** argv) {
   add_config(app, ctx);
   add_unprotect(app, ctx);
   add_commit(app, ctx);
+  add_import_dvc(app, ctx);
   add_log(app, ctx);
   add_audit(app, ctx);
   add_export(app, ctx);

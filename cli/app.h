@@ -40,6 +40,7 @@ void add_cache(CLI::App& app, Context& ctx);
 void add_config(CLI::App& app, Context& ctx);
 void add_unprotect(CLI::App& app, Context& ctx);
 void add_commit(CLI::App& app, Context& ctx);
+void add_import_dvc(CLI::App& app, Context& ctx);
 void add_log(CLI::App& app, Context& ctx);
 void add_audit(CLI::App& app, Context& ctx);
 void add_export(CLI::App& app, Context& ctx);

@@ -23,7 +23,8 @@ const std::vector<std::string> kLineageKeys = {"env", "code_extensions"};
 const std::vector<std::string> kRemoteKeys = {
     "url",  "endpointurl", "region",   "profile",        "access_key_id", "secret_access_key",
     "auth", "user",        "password", "custom_auth_header", "ssl_verify", "jobs",
-    "timeout", "connect_timeout", "read_timeout", "addressing_style", "multipart_threshold", "multipart_chunksize"};
+    "timeout", "connect_timeout", "read_timeout", "addressing_style", "multipart_threshold", "multipart_chunksize",
+    "credentialpath", "session_token", "layout"};
 // DVC's [parsing] section: how a mapping in `cmd` is unpacked into flags.
 const std::vector<std::string> kParsingKeys = {"bool", "list"};
 const std::vector<std::string> kSections = {"core", "cache", "remote", "lineage", "parsing"};

@@ -28,6 +28,8 @@ class Scan {
   // `load`: parse each file as it is found (else only list them).
   Scan(Disk& disk, const Config* load, PipelineCache* cache = nullptr)
       : disk_(disk), ignore_(disk), config_(load), cache_(cache) {}
+  // Lists .dvc files also where a .pipe file supersedes them.
+  bool every_dvc_file = false;
 
   void walk(const std::string& dir) {
     std::vector<DirEntry> entries = disk_.list_types(dir);
@@ -50,7 +52,7 @@ class Scan {
       if (e.info.is_file() && !ignored(path, false)) {
         // X.pipe supersedes X.dvc: pipe's own record of the same data.
         const bool dvc = ends_with(e.name, kDvcSuffix) &&
-                         !names.count(e.name.substr(0, e.name.size() - 4) + kTrackedSuffix);
+                         (every_dvc_file || !names.count(e.name.substr(0, e.name.size() - 4) + kTrackedSuffix));
         if (dvc || ends_with(e.name, kTrackedSuffix)) tracked_.push_back(path);
       }
       if (!e.info.is_dir() || e.name == ".git" || e.name == ".pipe" || e.name == ".dvc") continue;
@@ -104,6 +106,16 @@ std::vector<std::string> find_pipeline_files(Disk& disk) {
   Scan scan(disk, nullptr);
   scan.walk("");
   return scan.result().files;
+}
+
+std::vector<std::string> find_dvc_files(Disk& disk) {
+  Scan scan(disk, nullptr);
+  scan.every_dvc_file = true;
+  scan.walk("");
+  std::vector<std::string> out;
+  for (const std::string& f : scan.result().tracked)
+    if (ends_with(f, kDvcSuffix)) out.push_back(f);
+  return out;
 }
 
 std::vector<std::string> find_tracked_files(Disk& disk) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "config.h"
+#include "dvc_hash.h"
 #include "error.h"
 #include "lineage.h"
 
@@ -47,7 +48,9 @@ RemoteSettings remote_settings(const Config& config, const std::string& name, co
   return s;
 }
 
-DownloadFile::DownloadFile(const std::string& path, FileSystem& fs) : path_(path), fs_(fs) {
+DownloadFile::DownloadFile(const std::string& path, FileSystem& fs, DownloadCheck check) : path_(path), fs_(fs) {
+  if (check != DownloadCheck::kNone)
+    md5_ = std::make_unique<DvcFileHash>(check == DownloadCheck::kMd5 ? DvcHashKind::kMd5 : DvcHashKind::kMd5Dos2Unix);
   fs_.unlink(path);  // a retry's earlier try; usually there is none
   fd_ = fs_.create(path, 0644);
   if (fd_ < 0) error_ = errno;
@@ -60,6 +63,7 @@ DownloadFile::~DownloadFile() {
 bool DownloadFile::write(const void* data, size_t size) {
   if (fd_ < 0 || error_) return false;
   hasher_.update(data, size);
+  if (md5_) md5_->update(data, size);
   const char* p = static_cast<const char*>(data);
   for (size_t done = 0; done < size;) {
     const ssize_t n = fs_.write(fd_, p + done, size - done);
@@ -79,6 +83,7 @@ RemoteResult DownloadFile::finish() {
   if (error_) return {RemoteResult::Status::kFailed, "cannot write '" + path_ + "': " + std::strerror(error_)};
   RemoteResult r;
   r.received = hasher_.finish();
+  if (md5_) r.received_md5 = md5_->finish_hex();
   return r;
 }
 
@@ -98,7 +103,7 @@ void Remote::transfer_many(const std::vector<TransferItem>& items, size_t jobs, 
     try {
       for (size_t i; (i = next++) < items.size();) {
         const TransferItem& item = items[i];
-        const RemoteResult r = item.upload ? put(item.key, item.file) : get(item.key, item.file);
+        const RemoteResult r = item.upload ? put(item.key, item.file) : get(item.key, item.file, item.check);
         std::lock_guard lock(mutex);
         if (failure) return;
         done(i, r);

@@ -17,6 +17,7 @@
 namespace pipeline {
 
 class Config;
+class DvcFileHash;
 
 // What an operation came to; backends report, they do not throw.
 struct RemoteResult {
@@ -26,8 +27,13 @@ struct RemoteResult {
   Status status = Status::kOk;
   std::string error;  // for kTransient and kFailed; never holds credentials
   std::optional<Digest> received;  // a download's content, hashed as it streamed in
+  std::string received_md5;        // DVC's hash of it too, when the download asked for one
   bool ok() const { return status == Status::kOk; }
 };
+
+// What a download hashes besides pipe's digest: DVC's md5 of the bytes (an
+// object from a DVC remote is named by it), DVC 3's or DVC 2's kind.
+enum class DownloadCheck { kNone, kMd5, kMd5Dos2Unix };
 
 // A download's destination: a new file, hashed as it is written, so the
 // caller can verify it without reading it back.
@@ -35,7 +41,8 @@ class DownloadFile {
  public:
   // Creates it anew (a file left by an earlier try is replaced), through
   // `fs`: the transfer engine syncs and renames it into the cache after.
-  explicit DownloadFile(const std::string& path, FileSystem& fs = real_file_system());
+  explicit DownloadFile(const std::string& path, FileSystem& fs = real_file_system(),
+                        DownloadCheck check = DownloadCheck::kNone);
   ~DownloadFile();
   DownloadFile(const DownloadFile&) = delete;
   DownloadFile& operator=(const DownloadFile&) = delete;
@@ -50,6 +57,7 @@ class DownloadFile {
   int fd_ = -1;
   int error_ = 0;
   Hasher hasher_;
+  std::unique_ptr<DvcFileHash> md5_;  // with a check only
 };
 
 // One object to move: an upload of `file` as `key`, or a download of `key`
@@ -58,6 +66,7 @@ struct TransferItem {
   bool upload = false;
   std::string key;
   std::string file;
+  DownloadCheck check = DownloadCheck::kNone;
 };
 using ItemDone = std::function<void(size_t index, const RemoteResult& result)>;
 
@@ -76,8 +85,9 @@ class Remote {
   virtual std::string describe() const = 0;
   // Fills `present` (parallel to `keys`).
   virtual RemoteResult exists_many(const std::vector<std::string>& keys, std::vector<bool>* present) = 0;
-  // Downloads `key` into the new file `dest`.
-  virtual RemoteResult get(const std::string& key, const std::string& dest) = 0;
+  // Downloads `key` into the new file `dest`, hashing it as `check` says.
+  virtual RemoteResult get(const std::string& key, const std::string& dest, DownloadCheck check) = 0;
+  RemoteResult get(const std::string& key, const std::string& dest) { return get(key, dest, DownloadCheck::kNone); }
   // Uploads the file `source` as `key`, streamed from disk.
   virtual RemoteResult put(const std::string& key, const std::string& source) = 0;
   virtual RemoteResult remove(const std::string& key) = 0;
@@ -90,6 +100,14 @@ class Remote {
   // threads; the libcurl backends drive every transfer from one thread
   // with libcurl's multi interface, reusing connections.
   virtual void transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done);
+
+  // A remote DVC filled: objects named by md5 (remote.NAME.layout = dvc).
+  // pipe pulls data that carries DVC's md5 from there by that name.
+  bool dvc_layout() const { return dvc_layout_; }
+  void set_dvc_layout(bool on) { dvc_layout_ = on; }
+
+ private:
+  bool dvc_layout_ = false;
 };
 
 struct RemoteSettings {

@@ -40,6 +40,9 @@ LockedArtifact parse_dvc_tracked(const std::string& file, const std::string& tex
 // for gc, which keeps what any of them names.
 std::vector<std::string> find_tracked_files(Disk& disk);
 
+// Every .dvc file, those a .pipe file supersedes too: for import-dvc.
+std::vector<std::string> find_dvc_files(Disk& disk);
+
 // Reads and parses one .pipe or .dvc file; throws as parse_tracked does.
 LockedArtifact read_tracked(Disk& disk, const std::string& file);
 

@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "dvc_fetch.h"
 #include "error.h"
 #include "file_io.h"
 #include "paths.h"
@@ -26,13 +27,12 @@
 #include "project.h"
 #include "remote.h"
 #include "targets.h"
+#include "transfer_rounds.h"
 #include "tracked.h"
 #include "workspace.h"
 
 namespace pipeline {
 namespace {
-
-constexpr int kAttempts = 4;
 
 // The cached outputs and tracked data the targets name, as recorded.
 std::vector<LockedArtifact> recorded_artifacts(Workspace& ws, const std::vector<Target>& targets,
@@ -56,84 +56,17 @@ std::vector<LockedArtifact> recorded_artifacts(Workspace& ws, const std::vector<
   return out;
 }
 
-// Capped exponential backoff with jitter: the wait before attempt
-// `attempt + 1`, so that clients that failed together retry apart.
-std::chrono::milliseconds backoff(int attempt) {
-  thread_local std::mt19937 rng{std::random_device{}()};
-  const int cap = std::min(2000, 100 << attempt);
-  return std::chrono::milliseconds(std::uniform_int_distribution<int>(cap / 2, cap)(rng));
-}
-
-std::string gave_up() { return " (gave up after " + std::to_string(kAttempts) + " attempts)"; }
-
-// Retries what is transient.
-RemoteResult with_retries(const std::function<RemoteResult()>& op) {
-  RemoteResult r;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    if (attempt) std::this_thread::sleep_for(backoff(attempt - 1));
-    r = op();
-    if (r.status != RemoteResult::Status::kTransient) return r;
-  }
-  r.error += gave_up();
-  return r;
-}
-
-// Moves n objects in rounds: what fails transiently goes again in the next
-// round, after a backoff. `settle` sees each attempt's result and may
-// change it (a download that fails verification becomes transient);
-// `final` sees each object's last result.
-void transfer_with_retries(Remote& remote, size_t n, size_t jobs, const std::function<TransferItem(size_t)>& make,
-                           const std::function<RemoteResult(const TransferItem&, const RemoteResult&)>& settle,
-                           const std::function<void(size_t, const RemoteResult&)>& final) {
-  std::vector<size_t> pending(n);
-  for (size_t i = 0; i < n; ++i) pending[i] = i;
-  for (int attempt = 0; !pending.empty(); ++attempt) {
-    if (attempt) std::this_thread::sleep_for(backoff(attempt - 1));
-    std::vector<TransferItem> items;
-    for (size_t i : pending) items.push_back(make(i));
-    std::vector<size_t> again;
-    remote.transfer_many(items, jobs, [&](size_t k, const RemoteResult& result) {
-      RemoteResult r = settle ? settle(items[k], result) : result;
-      if (r.status == RemoteResult::Status::kTransient && attempt + 1 < kAttempts) {
-        again.push_back(pending[k]);
-        return;
-      }
-      if (r.status == RemoteResult::Status::kTransient) r.error += gave_up();
-      final(pending[k], r);
-    });
-    pending = std::move(again);
-  }
-}
-
-class Tally {
- public:
-  Tally(TransferReport& report, size_t total, const TransferProgress& progress)
-      : report_(report), total_(total), progress_(progress) {}
-  void done(const RemoteResult& r, const std::string& what, uint64_t bytes) {
-    std::lock_guard lock(mutex_);
-    if (r.ok()) {
-      ++report_.transferred;
-      report_.bytes += bytes;
-    } else {
-      ++report_.failed;
-      report_.errors.push_back(what + ": " + r.error);
-    }
-    if (progress_) progress_(report_, total_);
-  }
-
- private:
-  std::mutex mutex_;
-  TransferReport& report_;
-  size_t total_;
-  const TransferProgress& progress_;
-};
-
-uint64_t file_size(FileSystem& fs, const std::string& path) {
-  struct stat st;
-  return fs.stat(path, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-}
-
 }  // namespace
+
+void merge_report(TransferReport& into, const TransferReport& from) {
+  into.transferred += from.transferred;
+  into.skipped += from.skipped;
+  into.failed += from.failed;
+  into.bytes += from.bytes;
+  into.runs_imported += from.runs_imported;
+  into.errors.insert(into.errors.end(), from.errors.begin(), from.errors.end());
+  into.warnings.insert(into.warnings.end(), from.warnings.begin(), from.warnings.end());
+}
 
 std::string ObjectKey::key() const {
   const std::string hex = digest.hex();
@@ -247,7 +180,19 @@ TransferReport fetch(Workspace& ws, Remote& remote, const RemoteScope& scope, co
   Project& project = ws.project;
   project.cache->sweep_temp();
   const std::vector<LockedArtifact> artifacts = recorded_artifacts(ws, targets, scope, false);
-  TransferReport report = fetch_artifacts(project, remote, artifacts, jobs, progress);
+  TransferReport report;
+  std::vector<LockedArtifact> by_digest;
+  if (remote.dvc_layout()) {
+    // A DVC remote holds what carries DVC's md5 under that name; what pipe
+    // made since, it pushed there in its own layout.
+    std::vector<LockedArtifact> by_md5;
+    for (const LockedArtifact& a : artifacts) (a.md5.empty() ? by_digest : by_md5).push_back(a);
+    report = fetch_from_dvc(project, remote, by_md5, jobs, progress);
+    resolve_pending(ws);
+  } else {
+    by_digest = artifacts;
+  }
+  merge_report(report, fetch_artifacts(project, remote, by_digest, jobs, progress));
   if (scope.is_default)
     import_lineage(
         project, artifacts,
@@ -362,6 +307,16 @@ std::vector<RemoteStatus> remote_status(Workspace& ws, Remote& remote, const Rem
   ObjectStore& cache = *ws.project.cache;
   std::vector<RemoteStatus> out;
   for (const LockedArtifact& a : recorded_artifacts(ws, targets, scope, false)) {
+    if (remote.dvc_layout() && !a.md5.empty()) {
+      // By DVC's name; a directory's files are counted once fetched.
+      std::vector<bool> present;
+      const RemoteResult r =
+          with_retries([&] { return remote.exists_many({dvc_object_key(a.md5, a.md5_dos2unix)}, &present); });
+      if (!r.ok()) throw Error(Exit::kFailed, "cannot list " + remote.describe() + ": " + r.error);
+      const bool local = !a.pending && (a.is_dir ? cache.has_manifest(a.digest) : cache.has(a.digest));
+      out.push_back({a.path, local ? 0u : 1u, present[0] ? 0u : 1u, 1});
+      continue;
+    }
     std::vector<ObjectKey> objects{{a.digest, a.is_dir}};
     std::vector<ManifestEntry> entries;
     if (a.is_dir && cache.read_manifest(a.digest, &entries))

@@ -46,6 +46,9 @@ struct RemoteScope {
 // The remotes the targets' outputs name in `remote:` (other than the default).
 std::vector<std::string> output_remotes(Workspace& ws, const std::vector<Target>& targets);
 
+// Adds `from`'s counts and lines to `into`.
+void merge_report(TransferReport& into, const TransferReport& from);
+
 // Called after each object, for progress output.
 using TransferProgress = std::function<void(const TransferReport&, size_t total)>;
 

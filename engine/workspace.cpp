@@ -83,6 +83,11 @@ Workspace load_workspace(Project& project, const std::string& cwd) {
   return ws;
 }
 
+void resolve_pending(Workspace& ws) {
+  ws.locks.resolve_pending(ws.project.state.get());
+  for (auto& [file, a] : ws.tracked) pipeline::resolve_pending(ws.project.state.get(), a);
+}
+
 void require_pipeline(const Workspace& ws) {
   if (ws.pipeline.files.empty())
     throw Error(Exit::kBadPipeline, "no pipe.yaml or dvc.yaml in the project; create one with a 'stages:' section");

@@ -40,6 +40,10 @@ struct Workspace {
 // pipeline file (only data tracked with `pipe add`) has no stages.
 Workspace load_workspace(Project& project, const std::string& cwd = "");
 
+// Fills in the digests of lock and tracked entries known only by DVC's
+// hash that the state db has learnt since the load (a pull from a DVC remote).
+void resolve_pending(Workspace& ws);
+
 // Throws Error(kBadPipeline) when the project has no pipeline file.
 void require_pipeline(const Workspace& ws);
 

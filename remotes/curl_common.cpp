@@ -67,8 +67,8 @@ void CurlRequest::post(const std::string& text) {
   curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_.size()));
 }
 
-RemoteResult CurlRequest::download(const std::string& path) {
-  file_ = std::make_unique<DownloadFile>(path, files_);
+RemoteResult CurlRequest::download(const std::string& path, DownloadCheck check) {
+  file_ = std::make_unique<DownloadFile>(path, files_, check);
   if (!file_->opened()) return file_->finish();
   return {};
 }

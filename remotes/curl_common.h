@@ -47,7 +47,7 @@ class CurlRequest {
   RemoteResult upload(const std::string& path, int64_t offset = 0, int64_t length = -1);
   void post(const std::string& text);
   // A 2xx answer's body goes into the new file `path`, hashed on the way.
-  RemoteResult download(const std::string& path);
+  RemoteResult download(const std::string& path, DownloadCheck check = DownloadCheck::kNone);
   // Keeps the answer's headers: the ETag (etag()) and those header() reads.
   void keep_etag();
 

@@ -71,8 +71,8 @@ class HttpRemote : public Remote {
     return failure;
   }
 
-  RemoteResult get(const std::string& key, const std::string& dest) override {
-    return session_.perform([&](size_t, CURL* c, RemoteResult* failed) { return start_get(key, dest, c, failed); },
+  RemoteResult get(const std::string& key, const std::string& dest, DownloadCheck check) override {
+    return session_.perform([&](size_t, CURL* c, RemoteResult* failed) { return start_get(key, dest, check, c, failed); },
                             [&](size_t, CurlRequest& r, CURLcode code) { return finish("GET", key, r, code); });
   }
 
@@ -108,7 +108,7 @@ class HttpRemote : public Remote {
         items.size(), jobs,
         [&](size_t i, CURL* c, RemoteResult* failed) {
           return items[i].upload ? start_put(items[i].key, items[i].file, c, failed)
-                                 : start_get(items[i].key, items[i].file, c, failed);
+                                 : start_get(items[i].key, items[i].file, items[i].check, c, failed);
         },
         [&](size_t i, CurlRequest& r, CURLcode code) {
           return finish(items[i].upload ? "PUT" : "GET", items[i].key, r, code);
@@ -137,10 +137,10 @@ class HttpRemote : public Remote {
     return r;
   }
 
-  std::unique_ptr<CurlRequest> start_get(const std::string& key, const std::string& dest, CURL* c,
+  std::unique_ptr<CurlRequest> start_get(const std::string& key, const std::string& dest, DownloadCheck check, CURL* c,
                                          RemoteResult* failed) {
     auto r = start("GET", key, c);
-    *failed = r->download(dest);
+    *failed = r->download(dest, check);
     return failed->ok() ? std::move(r) : nullptr;
   }
 

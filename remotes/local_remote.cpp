@@ -35,12 +35,12 @@ class LocalRemote : public Remote {
     return {};
   }
 
-  RemoteResult get(const std::string& key, const std::string& dest) override {
+  RemoteResult get(const std::string& key, const std::string& dest, DownloadCheck check) override {
     const std::string path = dir_ + "/" + key;
     const int in = fs_.open_read(path);
     if (in < 0) return errno == ENOENT ? RemoteResult{RemoteResult::Status::kMissing, key + " is not on the remote"}
                                        : failed("cannot read", path, errno);
-    DownloadFile out(dest, fs_);
+    DownloadFile out(dest, fs_, check);
     char buf[65536];
     for (;;) {
       const ssize_t n = fs_.read(in, buf, sizeof buf);

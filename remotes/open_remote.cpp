@@ -7,7 +7,9 @@
 
 namespace pipeline {
 
-std::unique_ptr<Remote> open_remote(const RemoteSettings& s) {
+namespace {
+
+std::unique_ptr<Remote> open_backend(const RemoteSettings& s) {
   const size_t colon = s.url.find("://");
   const std::string scheme = colon == std::string::npos ? "" : s.url.substr(0, colon);
   if (scheme.empty()) return make_local_remote(s.url, *s.files);
@@ -23,6 +25,18 @@ std::unique_ptr<Remote> open_remote(const RemoteSettings& s) {
   throw Error(Exit::kUsage, "remote '" + s.name + "' has URL scheme '" + scheme + "://' (" + strip_credentials(s.url) +
                                 "), which this pipe cannot use; it supports local directories, file://, "
                                 "http(s):// and s3://");
+}
+
+}  // namespace
+
+std::unique_ptr<Remote> open_remote(const RemoteSettings& s) {
+  auto layout = s.options.find("layout");
+  if (layout != s.options.end() && layout->second != "dvc" && layout->second != "pipe")
+    throw Error(Exit::kUsage, "remote '" + s.name + "': layout is 'pipe' (pipe's own, the default) or 'dvc' (objects "
+                              "named by md5, as DVC writes them), not '" + layout->second + "'");
+  std::unique_ptr<Remote> remote = open_backend(s);
+  remote->set_dvc_layout(layout != s.options.end() && layout->second == "dvc");
+  return remote;
 }
 
 }  // namespace pipeline

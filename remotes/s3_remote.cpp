@@ -99,13 +99,16 @@ class S3Remote : public Remote {
     shown_ = "s3://" + bucket_ + (prefix_.empty() ? "" : "/" + prefix_);
     const std::string profile = option("profile", env("AWS_PROFILE").empty() ? "default" : env("AWS_PROFILE"));
     const std::string home = env("HOME");
-    const std::string creds = env("AWS_SHARED_CREDENTIALS_FILE").empty() ? home + "/.aws/credentials"
-                                                                         : env("AWS_SHARED_CREDENTIALS_FILE");
+    // DVC's credentialpath names the shared credentials file, as the variable does.
+    const std::string creds = option("credentialpath", env("AWS_SHARED_CREDENTIALS_FILE").empty()
+                                                           ? home + "/.aws/credentials"
+                                                           : env("AWS_SHARED_CREDENTIALS_FILE"));
     const std::string config = env("AWS_CONFIG_FILE").empty() ? home + "/.aws/config" : env("AWS_CONFIG_FILE");
     const std::string config_section = profile == "default" ? "default" : "profile " + profile;
     // Pipe's own config first, then the environment, then ~/.aws, as the AWS CLI orders them.
     key_id_ = option("access_key_id", "");
     secret_ = option("secret_access_key", "");
+    token_ = option("session_token", "");
     if (key_id_.empty()) {
       key_id_ = env("AWS_ACCESS_KEY_ID");
       secret_ = env("AWS_SECRET_ACCESS_KEY");
@@ -180,9 +183,9 @@ class S3Remote : public Remote {
     return {};
   }
 
-  RemoteResult get(const std::string& key, const std::string& dest) override {
+  RemoteResult get(const std::string& key, const std::string& dest, DownloadCheck check) override {
     return session_.perform(
-        [&](size_t, CURL* c, RemoteResult* failed) { return start_get(key, dest, c, failed); },
+        [&](size_t, CURL* c, RemoteResult* failed) { return start_get(key, dest, check, c, failed); },
         [&](size_t, CurlRequest& q, CURLcode code) { return finish("GET", full_key(key), q, code); });
   }
 
@@ -208,7 +211,7 @@ class S3Remote : public Remote {
         single.size(), jobs,
         [&](size_t k, CURL* c, RemoteResult* failed) {
           const TransferItem& item = items[single[k]];
-          return item.upload ? start_put(item.key, item.file, c, failed) : start_get(item.key, item.file, c, failed);
+          return item.upload ? start_put(item.key, item.file, c, failed) : start_get(item.key, item.file, item.check, c, failed);
         },
         [&](size_t k, CurlRequest& r, CURLcode code) {
           const TransferItem& item = items[single[k]];
@@ -344,10 +347,10 @@ class S3Remote : public Remote {
     return r;
   }
 
-  std::unique_ptr<CurlRequest> start_get(const std::string& key, const std::string& dest, CURL* c,
+  std::unique_ptr<CurlRequest> start_get(const std::string& key, const std::string& dest, DownloadCheck check, CURL* c,
                                          RemoteResult* failed) {
     auto r = start("GET", full_key(key), {}, kEmptySha256, c);
-    *failed = r->download(dest);
+    *failed = r->download(dest, check);
     return failed->ok() ? std::move(r) : nullptr;
   }
 

@@ -109,7 +109,7 @@ class InstantRemote : public Remote {
     present->assign(keys.size(), true);
     return {};
   }
-  RemoteResult get(const std::string&, const std::string&) override {
+  RemoteResult get(const std::string&, const std::string&, DownloadCheck) override {
     ++gets;
     return {};
   }
