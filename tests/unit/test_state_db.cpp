@@ -111,3 +111,33 @@ TEST_CASE("lookups in a batch read one snapshot, and a flush inside it still wri
   CHECK(reader.lookup("d", file(1, 1, 1), &got));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("DVC's md5 maps to pipe's digest both ways, per hash kind, and survives a reopen") {
+  char dir[] = "/tmp/pipe-state-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string path = std::string(dir) + "/state.db";
+  const std::string md5 = "acbd18db4cc2f85cedef654fccc4a4d8";
+  {
+    StateDb db(path);
+    Digest got;
+    CHECK_FALSE(db.lookup_md5(false, md5, &got));
+    db.record_md5(false, md5, Digest::of("foo"));
+    db.record_md5(true, md5 + ".dir", Digest::of("dir"));
+    REQUIRE(db.lookup_md5(false, md5, &got));  // queued, before the flush
+    CHECK(got == Digest::of("foo"));
+    CHECK_FALSE(db.lookup_md5(true, md5, &got));  // md5-dos2unix is another name space
+    std::string back;
+    REQUIRE(db.md5_of(false, Digest::of("foo"), &back));
+    CHECK(back == md5);
+    CHECK_FALSE(db.md5_of(true, Digest::of("dir"), &back));  // directories are not asked for by digest
+    db.flush();
+  }
+  StateDb again(path);
+  Digest got;
+  REQUIRE(again.lookup_md5(true, md5 + ".dir", &got));
+  CHECK(got == Digest::of("dir"));
+  std::string back;
+  REQUIRE(again.md5_of(false, Digest::of("foo"), &back));
+  CHECK(back == md5);
+  std::filesystem::remove_all(dir);
+}

@@ -1,0 +1,129 @@
+// import-dvc on small DVC repositories written by hand here (hashes are
+// dvc-data's own test vectors or MD5s of literal bytes).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "config.h"
+#include "error.h"
+#include "import_dvc.h"
+#include "object_store.h"
+#include "ssl_digests.h"
+#include "temp_project.h"
+#include "tracked.h"
+#include "workspace.h"
+
+using namespace pipeline;
+using pipeline::testing::TempProject;
+
+namespace {
+
+bool has_line(const std::vector<std::string>& lines, const std::string& part) {
+  for (const std::string& l : lines)
+    if (l.find(part) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("import-dvc maps the remotes pipe speaks, secrets into config.local, and names what it leaves out") {
+  TempProject t;
+  t.write(".dvc/config",
+          "[core]\n    remote = drive\n"
+          "['remote \"s3store\"']\n    url = s3://bucket/dvcstore\n    endpointurl = https://minio:9000\n"
+          "    region = eu-west-1\n    credentialpath = ~/.aws/other\n    version_aware = true\n"
+          "['remote \"web\"']\n    url = https://dagshub.com/x/y.dvc\n    auth = digest\n"
+          "['remote \"drive\"']\n    url = gdrive://1a2b\n"
+          "['remote \"win\"']\n    url = C:\\Users\\mo\\store\n"
+          "['remote \"near\"']\n    url = ../dvc-store\n");
+  t.write(".dvc/config.local", "['remote \"s3store\"']\n    access_key_id = AKIA1\n    secret_access_key = s3cret\n");
+  Workspace ws = load_workspace(t.project);
+  ImportReport report;
+  import_dvc_config(ws, report);
+  const Config c = Config::load(t.project.state_path(""));
+  CHECK(c.get("remote.s3store.url", "") == "s3://bucket/dvcstore");
+  CHECK(c.get("remote.s3store.endpointurl", "") == "https://minio:9000");
+  CHECK(c.get("remote.s3store.credentialpath", "") == "~/.aws/other");
+  CHECK(c.get("remote.s3store.layout", "") == "dvc");
+  CHECK(c.get("remote.near.url", "") == "../dvc-store");  // relative to .dvc/, as pipe's are to .pipe/
+  CHECK(c.get("remote.web.url", "") == "https://dagshub.com/x/y.dvc");
+  CHECK(c.find("remote.web.auth") == nullptr);
+  CHECK(c.find("remote.drive.url") == nullptr);
+  CHECK(c.find("remote.win.url") == nullptr);
+  CHECK(c.find("core.remote") == nullptr);
+  // Secrets: only in config.local.
+  const std::string committed = TempProject::read_abs(t.project.state_path(kConfigFile));
+  const std::string local = TempProject::read_abs(t.project.state_path(kLocalConfigFile));
+  CHECK(committed.find("s3cret") == std::string::npos);
+  CHECK(committed.find("AKIA1") == std::string::npos);
+  CHECK(local.find("s3cret") != std::string::npos);
+  CHECK(has_line(report.settings, "remote.s3store.secret_access_key = *** (in .pipe/config.local)"));
+  CHECK_FALSE(has_line(report.settings, "s3cret"));
+  CHECK(has_line(report.notes, "remote 's3store': option 'version_aware' has no pipe equivalent"));
+  CHECK(has_line(report.notes, "remote 'web': auth 'digest' is not one pipe speaks"));
+  CHECK(has_line(report.notes, "remote 'drive' (gdrive://)"));
+  CHECK(has_line(report.notes, "remote 'win' (C:\\Users\\mo\\store)"));
+  CHECK(has_line(report.notes, "core.remote 'drive' was left out"));
+}
+
+TEST_CASE("import-dvc outside a DVC repository says so") {
+  TempProject t;
+  Workspace ws = load_workspace(t.project);
+  CHECK_THROWS_WITH_AS(import_dvc(ws), doctest::Contains("not a DVC repository"), Error);
+}
+
+TEST_CASE("data only DVC's cache holds is proven there and copied into pipe's cache; the workspace is untouched") {
+  TempProject t;
+  t.write(".dvc/config", "");
+  // DVC 3 keeps md5 objects under files/md5/; DVC 2's at the top level.
+  t.write(".dvc/cache/files/md5/ac/bd18db4cc2f85cedef654fccc4a4d8", "foo");
+  t.write(".dvc/cache/37/b51d194a7513e45b56f6524f2d51f2", "bar");
+  t.write("foo.txt.dvc", "outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: foo.txt\n");
+  t.write("bar.txt.dvc", "outs:\n- md5: 37b51d194a7513e45b56f6524f2d51f2\n  size: 3\n  path: bar.txt\n");
+  t.write("gone.txt.dvc", "outs:\n- md5: 0cc175b9c0f1b6a831c399e269772661\n  size: 1\n  path: gone.txt\n");
+  Workspace ws = load_workspace(t.project);
+  const ImportReport r = import_dvc(ws);
+  CHECK(r.tracked == 3);
+  CHECK(r.proven == 2);
+  CHECK(r.from_dvc_cache == 2);
+  REQUIRE(r.pending.size() == 1);
+  CHECK(r.pending[0] == "gone.txt: not in the workspace or DVC's cache; 'pipe pull' fetches it from the DVC remote");
+  const LockedArtifact foo = parse_tracked("foo.txt.pipe", TempProject::read_abs(t.root + "/foo.txt.pipe"));
+  CHECK(foo.digest == Digest::of("foo"));
+  CHECK(foo.md5 == "acbd18db4cc2f85cedef654fccc4a4d8");
+  CHECK(t.project.cache->has(Digest::of("foo")));
+  CHECK(t.project.cache->has(Digest::of("bar")));
+  CHECK_FALSE(std::filesystem::exists(t.root + "/foo.txt"));
+  const LockedArtifact gone = parse_tracked("gone.txt.pipe", TempProject::read_abs(t.root + "/gone.txt.pipe"));
+  CHECK(gone.pending);
+  CHECK(gone.md5_dos2unix);
+}
+
+TEST_CASE("a directory only DVC's cache holds is rebuilt from its .dir manifest, each file checked") {
+  TempProject t;
+  t.write(".dvc/config", "");
+  t.write(".dvc/cache/files/md5/5e/a40360f5b4ec688df672a4db9c17d1.dir",
+          "[{\"md5\": \"37b51d194a7513e45b56f6524f2d51f2\", \"relpath\": \"bar\"}, "
+          "{\"md5\": \"acbd18db4cc2f85cedef654fccc4a4d8\", \"relpath\": \"foo\"}]");
+  t.write(".dvc/cache/files/md5/ac/bd18db4cc2f85cedef654fccc4a4d8", "foo");
+  t.write(".dvc/cache/files/md5/37/b51d194a7513e45b56f6524f2d51f2", "bar");
+  t.write("d.dvc", "outs:\n- md5: 5ea40360f5b4ec688df672a4db9c17d1.dir\n  size: 6\n  nfiles: 2\n  hash: md5\n  path: d\n");
+  Workspace ws = load_workspace(t.project);
+  const ImportReport r = import_dvc(ws);
+  CHECK(r.pending.empty());
+  const LockedArtifact d = parse_tracked("d.pipe", TempProject::read_abs(t.root + "/d.pipe"));
+  std::vector<ManifestEntry> entries;
+  REQUIRE(t.project.cache->read_manifest(d.digest, &entries));
+  CHECK(entries.size() == 2);
+  CHECK(d.nfiles == 2);
+  CHECK(d.size == 6);
+  // A damaged object in DVC's cache proves nothing.
+  TempProject u;
+  u.write(".dvc/config", "");
+  u.write(".dvc/cache/files/md5/ac/bd18db4cc2f85cedef654fccc4a4d8", "fox");
+  u.write("foo.txt.dvc", "outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  hash: md5\n  path: foo.txt\n");
+  Workspace wu = load_workspace(u.project);
+  CHECK(import_dvc(wu).pending.size() == 1);
+  CHECK_FALSE(u.project.cache->has(Digest::of("fox")));
+}
