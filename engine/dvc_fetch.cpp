@@ -129,6 +129,9 @@ class DvcFetch {
     std::map<std::string, size_t> by_key;
     for (size_t i = 0; i < todo.size(); ++i) by_key[dvc_object_key(todo[i].md5, todo[i].dos2unix)] = i;
     Tally tally(report_, todo.size(), progress_);
+    std::vector<ObjectStore::Download> checked;
+    std::map<std::string, uint64_t> bytes;
+    std::vector<std::pair<Wanted, Digest>> learnt;
     transfer_with_retries(
         remote_, todo.size(), jobs_,
         [&](size_t i) {
@@ -152,18 +155,21 @@ class DvcFetch {
             return {RemoteResult::Status::kFailed, "its md5 matches, but its content is not what pipe.lock records "
                                                    "(pipe digest " + w.expect->hex() + "); restore the record from git"};
           }
-          std::string why;
-          if (!cache_.adopt(item.file, digest, false, &why, r.received)) return {RemoteResult::Status::kTransient, why};
-          if (state_) state_->record_md5(w.dos2unix, w.md5, digest);
+          // Checked as it streamed in: it becomes the cache's with the
+          // rest of the batch, two syncs for all (adopt_checked).
+          checked.push_back({item.file, digest});
+          bytes[item.key] = r.received_size;
+          learnt.emplace_back(w, digest);
           return r;
         },
         [&](size_t i, const RemoteResult& r) {
-          Digest d;
-          const uint64_t bytes = r.ok() && state_ && state_->lookup_md5(todo[i].dos2unix, todo[i].md5, &d)
-                                     ? file_size(cache_.file_system(), cache_.object_path(d))
-                                     : 0;
-          tally.done(r, todo[i].shown + " (" + todo[i].md5 + ")", bytes);
+          tally.done(r, todo[i].shown + " (" + todo[i].md5 + ")",
+                     r.ok() ? bytes[dvc_object_key(todo[i].md5, todo[i].dos2unix)] : 0);
         });
+    cache_.adopt_checked(checked);
+    // Learnt only once the objects are the cache's.
+    if (state_)
+      for (const auto& [w, digest] : learnt) state_->record_md5(w.dos2unix, w.md5, digest);
   }
 
   // pipe's manifest of a directory whose files are all cached now.

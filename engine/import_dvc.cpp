@@ -47,11 +47,16 @@ class Adopter {
       : ws_(ws),
         report_(report),
         hasher_(ws.disk, ws.project.state.get()),
-        // Copies only: a workspace file DVC may have linked to its own
-        // cache is never relinked to pipe's (nothing DVC owns changes).
-        store_(ws.project.cache->dir(), *ws.project.files),
+        // Copies only from the workspace: a file DVC may have linked to its
+        // own cache is never relinked to pipe's, nor made read-only.
+        copy_store_(ws.project.cache->dir(), *ws.project.files),
+        // DVC's cache objects are read-only and never change, as pipe's:
+        // linked, not copied, where the filesystem allows (no second GiB
+        // written; only their link count changes).
+        link_store_(ws.project.cache->dir(), *ws.project.files),
         dvc_cache_(dvc_cache_dir(ws.disk)) {
-    store_.set_link_types({LinkType::kReflink, LinkType::kCopy});
+    copy_store_.set_link_types({LinkType::kReflink, LinkType::kCopy});
+    link_store_.set_link_types({LinkType::kHardlink, LinkType::kReflink, LinkType::kCopy});
   }
 
   // DVC's record of `path` (project-relative, or an external dep) as pipe's:
@@ -68,7 +73,7 @@ class Adopter {
       a = LockedArtifact(path, now.digest, now.size, now.is_dir, now.nfiles, now.executable);
       a.md5 = dvc.md5 + (dvc.is_dir ? ".dir" : "");
       a.md5_dos2unix = dvc.hash == DvcHashKind::kMd5Dos2Unix;
-      if (keep_content && path[0] != '/') keep(path, now);
+      if (keep_content && path[0] != '/') keep(path, now, a.md5_dos2unix);
       ++report_.proven;
       return a;
     }
@@ -92,14 +97,27 @@ class Adopter {
     return a;
   }
 
-  void keep(const std::string& path, const ArtifactInfo& now) {
+  // Proven workspace content into pipe's cache: from DVC's cache where it
+  // holds the same bytes (linked), else copied from the workspace.
+  void keep(const std::string& path, const ArtifactInfo& now, bool dos2unix) {
     const std::string abs = ws_.project.root + "/" + path;
-    if (!now.is_dir) {
-      store_.put_files({{abs, now.digest, now.size, now.mtime_ns, now.executable}});
-      return;
+    std::vector<PutItem> files = now.is_dir ? directory_files(abs, *now.files)
+                                            : std::vector<PutItem>{{abs, now.digest, now.size, now.mtime_ns, now.executable}};
+    std::vector<PutItem> linked, copied;
+    StateDb* state = ws_.project.state.get();
+    for (PutItem& item : files) {
+      std::string md5, object;
+      if (!item.executable && state && state->md5_of(dos2unix, item.digest, &md5) && !(object = dvc_object(md5)).empty()) {
+        item.source = absolute(object);
+        item.mtime_ns = 0;  // a linked object is hashed again: it must be these bytes
+        linked.push_back(item);
+      } else {
+        copied.push_back(item);
+      }
     }
-    store_.put_files(directory_files(abs, *now.files));
-    store_.put_manifest(now.digest, *now.files);
+    link_store_.put_files(linked);
+    copy_store_.put_files(copied);
+    if (now.is_dir) copy_store_.put_manifest(now.digest, *now.files);
   }
 
   // Where DVC keeps an object: DVC 3's files/md5/ first, then the top
@@ -130,7 +148,7 @@ class Adopter {
     if (!a.is_dir) {
       DvcHashed h;
       if (!cached_file(a.md5, kind, &h)) return false;
-      if (keep_content) store_.put_files({{absolute(sources_.front()), h.digest, h.size}});
+      if (keep_content) link_store_.put_files({{absolute(sources_.front()), h.digest, h.size}});
       a.digest = h.digest;
       a.size = h.size;
       a.pending = false;
@@ -153,8 +171,8 @@ class Adopter {
     }
     const Digest digest = manifest_digest(entries);
     if (keep_content) {
-      store_.put_files(items);
-      store_.put_manifest(digest, entries);
+      link_store_.put_files(items);
+      link_store_.put_manifest(digest, entries);
     }
     if (StateDb* state = ws_.project.state.get()) state->record_md5(kind == DvcHashKind::kMd5Dos2Unix, a.md5, digest);
     a.digest = digest;
@@ -168,7 +186,7 @@ class Adopter {
   Workspace& ws_;
   ImportReport& report_;
   ArtifactHasher hasher_;
-  ObjectStore store_;
+  ObjectStore copy_store_, link_store_;
   std::string dvc_cache_;
   std::vector<std::string> sources_;  // the DVC cache objects the last proof read
   std::set<std::string> said_;        // paths reported already

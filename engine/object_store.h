@@ -99,6 +99,16 @@ class ObjectStore {
   // file is not read again).
   bool adopt(const std::string& tmp, const Digest& d, bool manifest, std::string* why,
              const std::optional<Digest>& streamed = std::nullopt);
+  // The same for many downloads already checked against their names (the
+  // digest streamed in equals the name), with one filesystem sync before
+  // the renames and one after, instead of an fsync per object and per
+  // folder: 10,000 small objects cost two syncs. Throws Error(kIo) and
+  // removes the temp files not yet renamed.
+  struct Download {
+    std::string tmp;
+    Digest digest;
+  };
+  void adopt_checked(const std::vector<Download>& objects);
   // A fresh temp file name inside the cache (its directory exists).
   std::string new_temp_path() const;
   // Removes the temp files that killed runs left in the cache's tmp/ (see
@@ -154,6 +164,7 @@ class ObjectStore {
   mutable std::set<Digest> verified_;
   bool verified(const Digest& d) const;
   mutable std::atomic<bool> no_reflink_{false};
+  mutable std::atomic<bool> tmp_made_{false};
   mutable std::atomic<bool> no_hardlink_{false};
 };
 

@@ -51,8 +51,10 @@ RemoteSettings remote_settings(const Config& config, const std::string& name, co
 DownloadFile::DownloadFile(const std::string& path, FileSystem& fs, DownloadCheck check) : path_(path), fs_(fs) {
   if (check != DownloadCheck::kNone)
     md5_ = std::make_unique<DvcFileHash>(check == DownloadCheck::kMd5 ? DvcHashKind::kMd5 : DvcHashKind::kMd5Dos2Unix);
-  fs_.unlink(path);  // a retry's earlier try; usually there is none
-  fd_ = fs_.create(path, 0644);
+  // Read-only from the start, as cache objects are. A retry's earlier try
+  // is in the way only rarely: then it goes.
+  fd_ = fs_.create(path, 0444);
+  if (fd_ < 0 && errno == EEXIST && fs_.unlink(path) == 0) fd_ = fs_.create(path, 0444);
   if (fd_ < 0) error_ = errno;
 }
 
@@ -64,6 +66,7 @@ bool DownloadFile::write(const void* data, size_t size) {
   if (fd_ < 0 || error_) return false;
   hasher_.update(data, size);
   if (md5_) md5_->update(data, size);
+  written_ += size;
   const char* p = static_cast<const char*>(data);
   for (size_t done = 0; done < size;) {
     const ssize_t n = fs_.write(fd_, p + done, size - done);
@@ -83,6 +86,7 @@ RemoteResult DownloadFile::finish() {
   if (error_) return {RemoteResult::Status::kFailed, "cannot write '" + path_ + "': " + std::strerror(error_)};
   RemoteResult r;
   r.received = hasher_.finish();
+  r.received_size = written_;
   if (md5_) r.received_md5 = md5_->finish_hex();
   return r;
 }

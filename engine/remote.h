@@ -28,6 +28,7 @@ struct RemoteResult {
   std::string error;  // for kTransient and kFailed; never holds credentials
   std::optional<Digest> received;  // a download's content, hashed as it streamed in
   std::string received_md5;        // DVC's hash of it too, when the download asked for one
+  uint64_t received_size = 0;      // bytes a download wrote
   bool ok() const { return status == Status::kOk; }
 };
 
@@ -57,6 +58,7 @@ class DownloadFile {
   int fd_ = -1;
   int error_ = 0;
   Hasher hasher_;
+  uint64_t written_ = 0;
   std::unique_ptr<DvcFileHash> md5_;  // with a check only
 };
 

@@ -227,6 +227,10 @@ TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vect
   auto download = [&](const std::vector<ObjectKey>& objects, Tally& tally) {
     std::map<std::string, const ObjectKey*> by_key;
     for (const ObjectKey& o : objects) by_key[o.key()] = &o;
+    // Objects checked as they streamed in become the cache's together, with
+    // two syncs for the lot (ObjectStore::adopt_checked); the rest one by one.
+    std::vector<ObjectStore::Download> checked;
+    std::map<std::string, uint64_t> bytes;
     transfer_with_retries(
         remote, objects.size(), jobs,
         [&](size_t i) { return TransferItem{false, objects[i].key(), cache.new_temp_path()}; },
@@ -236,6 +240,16 @@ TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vect
             return r;
           }
           const ObjectKey& object = *by_key.at(item.key);
+          bytes[item.key] = r.received_size;
+          if (!object.manifest && r.received) {
+            if (*r.received == object.digest) {
+              checked.push_back({item.file, object.digest});
+              return r;
+            }
+            cache.file_system().unlink(item.file);
+            return {RemoteResult::Status::kTransient, "content does not match its name " + object.digest.hex() +
+                                                          " (corrupt in transfer or on the remote); not cached"};
+          }
           std::string why;
           if (!cache.adopt(item.file, object.digest, object.manifest, &why, r.received))
             return {RemoteResult::Status::kTransient, why};
@@ -243,8 +257,9 @@ TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vect
         },
         [&](size_t i, const RemoteResult& r) {
           const ObjectKey& o = objects[i];
-          tally.done(r, o.key(), r.ok() && !o.manifest ? file_size(cache.file_system(), cache.object_path(o.digest)) : 0);
+          tally.done(r, o.key(), r.ok() && !o.manifest ? bytes[o.key()] : 0);
         });
+    cache.adopt_checked(checked);
   };
   // Manifests first: they say which files a directory needs.
   std::vector<ObjectKey> manifests;

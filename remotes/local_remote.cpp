@@ -6,13 +6,18 @@
 // older than a day, since other machines may be pushing too).
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <set>
+#include <thread>
 
 #include "error.h"
 #include "file_io.h"
 #include "backends.h"
+#include "paths.h"
 #include "temp_files.h"
 
 namespace pipeline {
@@ -52,6 +57,10 @@ class LocalRemote : public Remote {
         return failed("cannot read", path, err);
       }
       if (n == 0 || !out.write(buf, static_cast<size_t>(n))) break;
+      // A short read of a regular file is its end: no read for the EOF
+      // (a tenth of a small object's syscalls). Were it cut short
+      // otherwise, the digest check would catch it and the fetch retry.
+      if (static_cast<size_t>(n) < sizeof buf) break;
     }
     fs_.close(in);
     return out.finish();
@@ -88,10 +97,84 @@ class LocalRemote : public Remote {
     return {};
   }
 
+  // Uploads as a batch, written as the cache writes one: every new object
+  // into a temp file in tmp/ (on several threads), one sync of the
+  // filesystem, every rename, one more sync. An fsync per object and per
+  // folder made a push of 10,000 small files five times slower than cp -r.
+  void transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done) override {
+    for (const TransferItem& item : items)
+      if (!item.upload) return Remote::transfer_many(items, jobs, done);
+    std::vector<RemoteResult> results(items.size());
+    std::vector<std::string> temps(items.size());
+    std::call_once(swept_, [&] { sweep_temp_dir(fs_, dir_ + "/tmp", kStaleTempSeconds); });
+    try {
+      make_dirs(fs_, dir_ + "/tmp", false);
+    } catch (const Error& e) {
+      for (size_t i = 0; i < items.size(); ++i) done(i, {RemoteResult::Status::kFailed, e.what()});
+      return;
+    }
+    std::atomic<size_t> next{0};
+    auto stage = [&] {
+      for (size_t i; (i = next++) < items.size();) results[i] = write_temp(items[i], &temps[i]);
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < std::min<size_t>({std::max<size_t>(1, jobs), items.size(), 4}); ++t) pool.emplace_back(stage);
+    stage();
+    for (auto& t : pool) t.join();
+    // Data durable before any object gets its name.
+    const bool synced = fs_.sync_all(dir_) == 0;
+    const int sync_err = errno;
+    std::set<std::string> made;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (temps[i].empty()) continue;
+      const std::string target = dir_ + "/" + items[i].key;
+      if (!synced) {
+        results[i] = failed("cannot flush", dir_, sync_err);
+      } else {
+        try {
+          if (made.insert(parent_path(target)).second) make_parent_dirs(fs_, target, false);
+          if (fs_.rename(temps[i], target) != 0) results[i] = failed("cannot move into place", target, errno);
+        } catch (const Error& e) {
+          results[i] = {RemoteResult::Status::kFailed, e.what()};
+        }
+      }
+      if (!results[i].ok()) fs_.unlink(temps[i]);
+    }
+    // The renames: each object is whole already, so a crash before this
+    // loses only names, and the next push sends those again.
+    fs_.sync_all(dir_);
+    for (size_t i = 0; i < items.size(); ++i) done(i, results[i]);
+  }
+
   RemoteResult remove(const std::string& key) override {
     const std::string path = dir_ + "/" + key;
     if (fs_.unlink(path) == 0 || errno == ENOENT) return {};
     return failed("cannot remove", path, errno);
+  }
+
+  // Copies `item`'s file into a new temp file in tmp/, not synced; `tmp`
+  // stays empty when the remote has the object already or it failed.
+  RemoteResult write_temp(const TransferItem& item, std::string* tmp) {
+    struct stat st;
+    if (fs_.stat(dir_ + "/" + item.key, &st) == 0) return {};  // same name, same content
+    const int in = fs_.open_read(item.file);
+    if (in < 0) return failed("cannot read", item.file, errno);
+    const std::string path = dir_ + "/tmp/" + temp_name(item.key.substr(item.key.rfind('/') + 1));
+    int out = -1;
+    try {
+      out = copy_into_new_file(fs_, in, path, 0444);
+    } catch (const Error& e) {
+      fs_.close(in);
+      return {RemoteResult::Status::kFailed, e.what()};
+    }
+    fs_.close(in);
+    if (fs_.close(out) != 0) {
+      const int err = errno;
+      fs_.unlink(path);
+      return failed("cannot write", path, err);
+    }
+    *tmp = path;
+    return {};
   }
 
  private:

@@ -95,9 +95,31 @@ TEST_CASE("data only DVC's cache holds is proven there and copied into pipe's ca
   CHECK(t.project.cache->has(Digest::of("foo")));
   CHECK(t.project.cache->has(Digest::of("bar")));
   CHECK_FALSE(std::filesystem::exists(t.root + "/foo.txt"));
+  // Linked, not copied: DVC's objects never change, as pipe's.
+  CHECK(std::filesystem::equivalent(t.project.cache->object_path(Digest::of("foo")),
+                                    t.root + "/.dvc/cache/files/md5/ac/bd18db4cc2f85cedef654fccc4a4d8"));
   const LockedArtifact gone = parse_tracked("gone.txt.pipe", TempProject::read_abs(t.root + "/gone.txt.pipe"));
   CHECK(gone.pending);
   CHECK(gone.md5_dos2unix);
+}
+
+TEST_CASE("workspace data is copied into pipe's cache, never linked nor made read-only; DVC's copy is linked") {
+  TempProject t;
+  t.write(".dvc/config", "");
+  t.write("a.txt", "foo");
+  t.write("b.txt", "bar");
+  t.write(".dvc/cache/files/md5/37/b51d194a7513e45b56f6524f2d51f2", "bar");
+  t.write("a.txt.dvc", "outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: a.txt\n");
+  t.write("b.txt.dvc", "outs:\n- md5: 37b51d194a7513e45b56f6524f2d51f2\n  size: 3\n  hash: md5\n  path: b.txt\n");
+  const auto mode_a = std::filesystem::status(t.root + "/a.txt").permissions();
+  Workspace ws = load_workspace(t.project);
+  const ImportReport r = import_dvc(ws);
+  CHECK(r.proven == 2);
+  CHECK(r.from_dvc_cache == 0);  // both proven from the workspace
+  CHECK_FALSE(std::filesystem::equivalent(t.project.cache->object_path(Digest::of("foo")), t.root + "/a.txt"));
+  CHECK(std::filesystem::status(t.root + "/a.txt").permissions() == mode_a);
+  CHECK(std::filesystem::equivalent(t.project.cache->object_path(Digest::of("bar")),
+                                    t.root + "/.dvc/cache/files/md5/37/b51d194a7513e45b56f6524f2d51f2"));
 }
 
 TEST_CASE("a directory only DVC's cache holds is rebuilt from its .dir manifest, each file checked") {
