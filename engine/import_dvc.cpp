@@ -6,6 +6,7 @@
 #include "disk.h"
 #include "dvc_config.h"
 #include "dvc_files.h"
+#include "dvc_lock.h"
 #include "dvc_proof.h"
 #include "error.h"
 #include "lock_set.h"
@@ -20,10 +21,6 @@
 
 namespace pipeline {
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // DVC's cache: .dvc/cache, or cache.dir (relative to .dvc/, as DVC
 // resolves it); project-relative, or absolute outside the project.
@@ -62,10 +59,7 @@ class Adopter {
   // DVC's record of `path` (project-relative, or an external dep) as pipe's:
   // proven from the workspace or DVC's cache, else pending.
   LockedArtifact adopt(const std::string& path, const DvcArtifact& dvc, bool keep_content) {
-    LockedArtifact a(path, {}, dvc.size, dvc.is_dir, dvc.nfiles, dvc.executable);
-    a.pending = true;
-    a.md5_dos2unix = dvc.hash == DvcHashKind::kMd5Dos2Unix;
-    if (!dvc.md5.empty()) a.md5 = dvc.md5 + (dvc.is_dir ? ".dir" : "");
+    LockedArtifact a = dvc_pending(path, dvc);
     if (is_url(path)) return unproven(a, "a dep by URL: pipe asks its server on the next run");
     if (!dvc.known_hash || dvc.md5.empty()) return unproven(a, "DVC recorded no md5 for it");
     const ArtifactInfo& now = hasher_.hash(path);
@@ -202,27 +196,14 @@ bool run_by_pipe(const LockedStage& s) {
   return true;
 }
 
-// A lock path (relative to the stage's wdir) as the project sees it.
-std::string lock_path(const std::string& lock_file, const Stage& s, const DvcArtifact& a) {
-  if (is_external_dep(a.path)) return a.path;
-  std::string out, why;
-  if (!project_path(s.wdir, a.path, &out, &why) || out.empty())
-    fail_pipeline(lock_file, a.mark, "'" + a.path + "' " + (out.empty() && why.empty() ? "is the project root" : why) +
-                                         "; restore it from git");
-  return out;
-}
-
 void import_locks(Workspace& ws, Adopter& adopter, ImportReport& report) {
   Disk& disk = ws.disk;
   for (const std::string& file : ws.pipeline.files) {
-    if (!ends_with(file, "dvc.yaml")) continue;  // DVC reads no pipe.yaml
-    const std::string dir = parent_path(file);
-    const std::string lock_file = dir.empty() ? "dvc.lock" : dir + "/dvc.lock";
+    const std::string lock_file = dvc_lock_path(file);
     std::string text;
-    if (!disk.stat(lock_file).is_file()) continue;
+    if (lock_file.empty() || !disk.stat(lock_file).is_file()) continue;
     if (!disk.read(lock_file, &text)) throw Error(Exit::kIo, "cannot read '" + lock_file + "'");
-    const DvcLock lock = parse_dvc_lock(lock_file, text);
-    for (const auto& [name, recorded] : lock.stages) {
+    for (const auto& [name, recorded] : parse_dvc_lock(lock_file, text).stages) {
       const Stage* s = ws.pipeline.find(stage_address(file, name));
       if (!s) {
         report.notes.push_back(lock_file + ": stage '" + name + "' is no longer in " + file + ": left out");
@@ -234,23 +215,10 @@ void import_locks(Workspace& ws, Adopter& adopter, ImportReport& report) {
         ++report.stages_kept;
         continue;
       }
-      LockedStage entry;
-      entry.cmds = recorded.cmds;
-      for (const DvcArtifact& d : recorded.deps)
-        entry.deps.push_back(adopter.adopt(lock_path(lock_file, *s, d), d, false));
-      for (const auto& [params_file, values] : recorded.params) {
-        std::string path, why;
-        if (!project_path(s->wdir, params_file, &path, &why)) fail_pipeline(lock_file, recorded.mark, why);
-        entry.params[path] = values;
-      }
-      for (const DvcArtifact& o : recorded.outs) {
-        const std::string path = lock_path(lock_file, *s, o);
-        bool cached = true;
-        for (const Output& out : s->outs)
-          if (out.path == path) cached = out.cache;
-        entry.outs.push_back(adopter.adopt(path, o, cached));
-      }
-      ws.locks.set(*s, entry);
+      ws.locks.set(*s, dvc_lock_entry(lock_file, *s, recorded,
+                                      [&](const std::string& path, const DvcArtifact& dvc, bool cached) {
+                                        return adopter.adopt(path, dvc, cached);
+                                      }));
       ++report.stages;
     }
   }

@@ -111,6 +111,18 @@ void LockSet::set(const Stage& stage, const LockedStage& entry) {
   merged_.stages[stage.name] = entry;
 }
 
+void LockSet::set_recorded(const Stage& stage, const LockedStage& entry) {
+  const std::string file = stage.file.empty() ? "pipe.yaml" : stage.file;
+  const std::string folder = parent_path(file);
+  Part& p = parts_[lock_path_for(file)];
+  p.folder = folder;
+  const LockedStage shown = translate(entry, [&](const std::string& path, bool) { return to_folder(folder, path); });
+  const std::string local = stage.local.empty() ? stage.name : stage.local;
+  if (p.writer) p.writer->set(local, shown);
+  else p.on_disk.stages[local] = shown;
+  merged_.stages[stage.name] = entry;
+}
+
 void LockSet::flush(Disk& disk) {
   for (auto& [path, p] : parts_) {
     if (!p.dirty) continue;

@@ -37,6 +37,10 @@ class LockSet {
   const LockedStage* find(const std::string& address) const;
   // Records the stage's entry; its lock file is rewritten by flush().
   void set(const Stage& stage, const LockedStage& entry);
+  // Takes the stage's entry as if its lock file held it (DVC's dvc.lock
+  // read in its place): nothing to write for it, but a later flush of the
+  // same file writes it too.
+  void set_recorded(const Stage& stage, const LockedStage& entry);
   // Rewrites, atomically, each lock file with an entry set since the last flush.
   void flush(Disk& disk);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dvc_lock.h"
 #include "dvc_proof.h"
 #include "paths.h"
 #include "tracked.h"
@@ -78,6 +79,7 @@ Workspace load_workspace(Project& project, const std::string& cwd) {
   ws.pipeline = load_pipeline(disk, ws.config, /*required=*/false);
   ws.graph = Graph::build(ws.pipeline, disk);
   ws.locks = LockSet(disk, ws.pipeline.files);
+  read_dvc_locks(ws);
   ws.locks.resolve_pending(project.state.get());
   read_tracked_data(ws);
   return ws;

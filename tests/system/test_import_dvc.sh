@@ -61,6 +61,33 @@ assert_contains "import keeps pipe's newer record of the stages it ran (train, e
   "Kept pipe's own record of 2 stage(s)"
 expect_exit 0 pipe status -q
 
+# --- Before any import: dvc.lock and .dvc files are read as DVC's records -------
+new_project
+$MAKE "$PROJ"
+before=$(dvc_state)
+expect_exit 0 pipe status
+assert_contains "status in a DVC repository, no import: nothing to run, as dvc status says" "$OUT" "up to date"
+expect_exit 0 pipe repro -P
+assert_not_contains "repro reruns no stage DVC recorded" "$OUT" "Running stage"
+assert_no_file "nothing ran, so no pipe.lock is written" pipe.lock
+assert_eq "and nothing DVC owns changed" "$before" "$(dvc_state)"
+printf 'prepare:\n  seed: 20170428\n  split: 0.2\ntrain:\n  lr: 0.3\n  epochs: 3\n' >params.yaml
+expect_exit 0 pipe status
+assert_contains "a changed param is seen against dvc.lock's value" "$OUT" "param modified: train (params.yaml)"
+expect_exit 0 pipe repro
+assert_contains "repro runs the changed stage" "$OUT" "Running stage 'train'"
+assert_not_contains "and only it" "$OUT" "Running stage 'prepare'"
+assert_contains "pipe.lock now holds pipe's entry" "$(cat pipe.lock)" "python3 src/train.py 0.3"
+assert_contains "and DVC's for the stages it did not run" "$(cat pipe.lock)" "md5-dos2unix:"
+assert_eq "dvc.lock is left as DVC wrote it" "$(sed -n '/^before$/d;p' <<<"$before" | grep ' dvc.lock$')" \
+  "$(dvc_state | grep ' dvc.lock$')"
+expect_exit 0 pipe status -q -- prepare train
+new_project
+$MAKE "$PROJ" --tamper
+expect_exit 0 pipe status
+assert_contains "no import: a tampered dep shows, by md5 against dvc.lock" "$OUT" "dep modified: data/data.xml"
+assert_contains "and against data.xml.dvc" "$OUT" "data/data.xml.dvc:"
+
 # --- A tampered workspace file is not adopted -----------------------------------
 new_project
 $MAKE "$PROJ" --tamper

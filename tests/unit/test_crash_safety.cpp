@@ -271,7 +271,7 @@ TEST_CASE("push to a directory remote survives a power cut: every object on the 
     CHECK(fetch(ws, *remote, {}, {}, 2, {}).failed == 0);
     check_cache(root);
     if (finished) {
-      CHECK(cut > 4);  // a sync per object, per directory made
+      CHECK(cut > 4);  // the remote's data, then its names; the run-cache and lineage after
       MESSAGE("push: power cut at each of " << cut - 1 << " sync points; all checks held");
       break;
     }
@@ -318,7 +318,7 @@ TEST_CASE("fetch from a directory remote survives a power cut at every sync poin
     check_cache(root);  // now everything referenced is there, and whole
     CHECK(dataset_is(root, "v1"));
     if (finished) {
-      CHECK(cut > 4);  // a sync per object and per new folder
+      CHECK(cut > 4);  // the manifest's, then the files' data and names
       MESSAGE("fetch: power cut at each of " << cut - 1 << " sync points; all checks held");
       break;
     }
