@@ -69,9 +69,10 @@ run_unit() {
   echo "tsan: pipe_unit_tests $*: $(grep '^\[doctest\] test cases' "$log")"
 }
 # The scheduler (with the fake runner) and the remotes; hashing and batch
-# puts on several threads, which repro and fetch use.
+# puts on several threads, which repro and fetch use; MD5 proofs on several
+# threads and fetches by md5, which import-dvc and pulls from DVC remotes use.
 run_unit scheduler \
-  --source-file='*test_repro.cpp,*test_remote.cpp,*test_artifact.cpp,*test_object_store.cpp'
+  --source-file='*test_repro.cpp,*test_remote.cpp,*test_artifact.cpp,*test_object_store.cpp,*test_dvc_proof.cpp,*test_dvc_fetch.cpp,*test_import_dvc.cpp'
 # LocalRunner under repro, and push and fetch with 2 jobs, each also cut by a
 # power cut at every sync point.
 run_unit runner-transfer \
@@ -84,7 +85,8 @@ if [ "$system" != 0 ]; then
   # signal watcher signalling the runner); push, fetch and pull to a
   # directory, HTTP with faults and retries, and S3 with multipart uploads
   # on threads. The servers are those install-deps.sh installed.
-  for t in test_parallel test_interrupt test_remote_local test_remote_http test_remote_faults test_remote_s3; do
+  for t in test_parallel test_interrupt test_remote_local test_remote_http test_remote_faults test_remote_s3 \
+           test_import_dvc_remotes; do
     rc=0
     "${run[@]}" bash "$root/tests/system/$t.sh" "$build/cli/pipe" >"$build/tsan-$t.log" 2>&1 || rc=$?
     check_reports "tests/system/$t.sh"

@@ -16,6 +16,7 @@
 #include "state_db.h"
 #include "temp_files.h"
 #include "url_deps.h"
+#include "workers.h"
 
 namespace pipeline {
 
@@ -120,13 +121,7 @@ void ArtifactHasher::digest_all(const std::string& base, std::vector<ManifestEnt
   };
   // Reading many small files is syscall-bound: a second core nearly doubles
   // the rate. Small batches are not worth a thread.
-  const size_t threads = disk_.thread_safe_reads() && misses.size() >= 64
-                             ? std::min<size_t>(4, std::max(1u, std::thread::hardware_concurrency()))
-                             : 1;
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  run_workers(disk_.thread_safe_reads() ? worker_count(misses.size()) : 1, work);
   if (failed)
     throw Error(Exit::kIo, "cannot read '" + failed_path + "': " + std::strerror(failed_errno) +
                                (failed_errno == EACCES ? " (give pipe read access to it)" : ""));

@@ -28,7 +28,7 @@ DownloadCheck check_of(bool dos2unix) { return dos2unix ? DownloadCheck::kMd5Dos
 class DvcFetch {
  public:
   DvcFetch(Project& project, Remote& remote, size_t jobs, const TransferProgress& progress)
-      : project_(project), cache_(*project.cache), state_(project.state.get()), remote_(remote), jobs_(jobs),
+      : cache_(*project.cache), state_(project.state.get()), remote_(remote), jobs_(jobs),
         progress_(progress) {}
 
   TransferReport run(const std::vector<LockedArtifact>& artifacts) {
@@ -192,7 +192,6 @@ class DvcFetch {
     state_->record_md5(d.md5_dos2unix, d.md5, digest);
   }
 
-  Project& project_;
   ObjectStore& cache_;
   StateDb* state_;
   Remote& remote_;

@@ -1,12 +1,11 @@
 #include "dvc_proof.h"
 
-#include <algorithm>
 #include <atomic>
-#include <thread>
 
 #include "disk.h"
 #include "dvc_hash.h"
 #include "state_db.h"
+#include "workers.h"
 
 namespace pipeline {
 namespace {
@@ -51,13 +50,7 @@ bool dvc_proves(Disk& disk, StateDb* state, const std::string& path, const Artif
       else entries[i].md5 = h.md5;
     }
   };
-  const size_t threads = disk.thread_safe_reads() && unknown.size() >= 16
-                             ? std::min<size_t>(4, std::max(1u, std::thread::hardware_concurrency()))
-                             : 1;
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  run_workers(disk.thread_safe_reads() ? worker_count(unknown.size(), 16) : 1, work);
   if (changed) return false;
   if (state)
     for (size_t i : unknown) state->record_md5(dos2unix, entries[i].md5, files[i].digest);

@@ -20,6 +20,7 @@
 #include "file_io.h"
 #include "paths.h"
 #include "temp_files.h"
+#include "workers.h"
 
 namespace pipeline {
 namespace {
@@ -102,11 +103,7 @@ void ObjectStore::stage_all(const std::vector<PutItem>& files, const std::vector
       }
     }
   };
-  const size_t threads = pending.size() >= 64 ? std::min<size_t>(4, std::max(1u, std::thread::hardware_concurrency())) : 1;
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  run_workers(worker_count(pending.size()), work);
   if (error) std::rethrow_exception(error);
   for (size_t i = 0; i < pending.size(); ++i) linked[pending[i].item] = done[i] != 0;
 }

@@ -19,6 +19,7 @@
 #include "backends.h"
 #include "paths.h"
 #include "temp_files.h"
+#include "workers.h"
 
 namespace pipeline {
 namespace {
@@ -117,10 +118,7 @@ class LocalRemote : public Remote {
     auto stage = [&] {
       for (size_t i; (i = next++) < items.size();) results[i] = write_temp(items[i], &temps[i]);
     };
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < std::min<size_t>({std::max<size_t>(1, jobs), items.size(), 4}); ++t) pool.emplace_back(stage);
-    stage();
-    for (auto& t : pool) t.join();
+    run_workers(std::min(worker_count(items.size(), 2), std::max<size_t>(1, jobs)), stage);
     // Data durable before any object gets its name.
     const bool synced = fs_.sync_all(dir_) == 0;
     const int sync_err = errno;
