@@ -41,6 +41,7 @@ void restore_directory(Project& project, const LockedArtifact& a) {
   const std::string staging = temp_path_for(fs, project.state_path("tmp"), target);
   try {
     make_dirs(fs, staging, false);  // the sync below covers the whole tree
+    BatchSync sync(fs, staging);
     std::string made;  // entries are sorted, so one check per directory
     for (const ManifestEntry& e : entries) {
       const std::string dir = parent_path(e.path);
@@ -51,7 +52,7 @@ void restore_directory(Project& project, const LockedArtifact& a) {
       project.cache->restore_staged(e.digest, staging + "/" + e.path, e.executable);
     }
     // One sync for the whole directory before it becomes visible.
-    if (fs.sync_all(staging) != 0) fail_io("cannot flush", staging, errno);
+    if (sync.sync() != 0) fail_io("cannot flush", staging, errno);
   } catch (...) {
     fs.remove_all(staging);
     throw;

@@ -91,7 +91,8 @@ DvcConfig parse_dvc_config(const std::string& file, const std::string& text) {
     std::string value;
     if (!parse_value(line.substr(eq + 1), &value))
       fail_pipeline(file, mark, "a quoted value must end with the same quote, and only a comment may follow it");
-    config.sections[section][lower(trim(line.substr(0, eq)))] = {value, mark};
+    const bool local = file.size() >= 6 && file.compare(file.size() - 6, 6, ".local") == 0;
+    config.sections[section][lower(trim(line.substr(0, eq)))] = {value, mark, local};
   }
   return config;
 }

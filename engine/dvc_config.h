@@ -14,6 +14,7 @@ namespace pipeline {
 struct DvcSetting {
   std::string value;
   Mark mark;
+  bool local = false;  // from config.local: the machine's own, kept out of git
 };
 
 struct DvcConfig {
@@ -25,7 +26,8 @@ struct DvcConfig {
 };
 
 // Throws Error(kBadPipeline) located at a line that is neither a section,
-// a setting, a comment nor blank.
+// a setting, a comment nor blank. Settings of a file named config.local
+// are marked `local`.
 DvcConfig parse_dvc_config(const std::string& file, const std::string& text);
 
 // The remote's name from a section name like `remote "storage"`, or "".

@@ -166,10 +166,12 @@ class DvcFetch {
           tally.done(r, todo[i].shown + " (" + todo[i].md5 + ")",
                      r.ok() ? bytes[dvc_object_key(todo[i].md5, todo[i].dos2unix)] : 0);
         });
-    cache_.adopt_checked(checked);
-    // Learnt only once the objects are the cache's.
+    // Learnt before the objects are the cache's: should adopting fail
+    // halfway, what was renamed is still found by md5 next time (a name
+    // whose object is missing is simply fetched again).
     if (state_)
       for (const auto& [w, digest] : learnt) state_->record_md5(w.dos2unix, w.md5, digest);
+    cache_.adopt_checked(checked);
   }
 
   // pipe's manifest of a directory whose files are all cached now.

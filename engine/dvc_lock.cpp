@@ -42,19 +42,33 @@ LockedArtifact dvc_pending(const std::string& path, const DvcArtifact& dvc) {
 }
 
 LockedStage dvc_lock_entry(const std::string& lock_file, const Stage& s, const DvcLockStage& recorded,
-                           const AdoptFn& adopt) {
+                           const AdoptFn& adopt, std::vector<std::string>* left_out) {
+  const auto checkable = [&](const std::string& path, const DvcArtifact& a) {
+    if (!a.md5.empty()) return true;
+    if (left_out)
+      left_out->push_back(path + ": DVC recorded " +
+                          (is_url(path) ? "its server's etag, not an md5; pipe asks the server when it runs the stage"
+                                        : "no md5 pipe can check for it") +
+                          ", so stage '" + s.name + "' shows as changed until pipe runs it");
+    return false;
+  };
   LockedStage entry;
   entry.cmds = recorded.cmds;
-  for (const DvcArtifact& d : recorded.deps)
-    entry.deps.push_back(adopt(project_path_of(lock_file, s, d.path, d.mark), d, false));
+  for (const DvcArtifact& d : recorded.deps) {
+    const std::string path = project_path_of(lock_file, s, d.path, d.mark);
+    if (checkable(path, d)) entry.deps.push_back(adopt(path, d, false));
+  }
   for (const auto& [params_file, values] : recorded.params)
     entry.params[project_path_of(lock_file, s, params_file, recorded.mark)] = values;
   for (const DvcArtifact& o : recorded.outs) {
     const std::string path = project_path_of(lock_file, s, o.path, o.mark);
+    if (const char* reserved = is_external_dep(path) ? nullptr : reserved_path(path))
+      fail_pipeline(lock_file, o.mark, "output '" + path + "' is (or holds) " + reserved +
+                                           ", which pipe never writes; restore " + lock_file + " from git");
     bool cached = true;
     for (const Output& out : s.outs)
       if (out.path == path) cached = out.cache;
-    entry.outs.push_back(adopt(path, o, cached));
+    if (checkable(path, o)) entry.outs.push_back(adopt(path, o, cached));
   }
   return entry;
 }

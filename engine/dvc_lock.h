@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "dvc_files.h"
 #include "lockfile.h"
@@ -28,11 +29,15 @@ LockedArtifact dvc_pending(const std::string& path, const DvcArtifact& dvc);
 // DVC's entry for stage `s` as pipe's: paths and params files from the
 // stage's wdir (where DVC writes them from) to the project's. `adopt` makes
 // each dep and output (the project path, DVC's record, whether the stage
-// caches it). Throws Error(kBadPipeline) located in `lock_file` for a path
-// outside the project.
+// caches it). An entry DVC recorded without an md5 pipe can check (a dep
+// by URL, with its etag; another hash; a version-aware listing) is left out,
+// so the stage shows as changed until pipe runs it; `left_out` (may be null)
+// gets "path: why" for each. Throws Error(kBadPipeline) located in
+// `lock_file` for a path outside the project, or an output where pipe never
+// writes.
 using AdoptFn = std::function<LockedArtifact(const std::string& path, const DvcArtifact& dvc, bool cached)>;
 LockedStage dvc_lock_entry(const std::string& lock_file, const Stage& s, const DvcLockStage& recorded,
-                           const AdoptFn& adopt);
+                           const AdoptFn& adopt, std::vector<std::string>* left_out = nullptr);
 
 // Reads the dvc.lock of each dvc.yaml that has no pipe.lock into the
 // workspace's locks, as if pipe had written them (load_workspace calls it).

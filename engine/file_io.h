@@ -64,6 +64,27 @@ inline void make_parent_dirs(const std::string& path) { make_parent_dirs(real_fi
 // and leaves no `tmp`.
 int copy_into_new_file(FileSystem& fs, int in, const std::string& tmp, mode_t mode, Digest* digest = nullptr);
 
+// The filesystem under `dir` (which exists), held open from before a batch
+// of writes until it is synced: syncfs reports only the write-back errors
+// that came after its file was opened, so one opened at the end could miss
+// an error from the middle of the batch.
+class BatchSync {
+ public:
+  BatchSync(FileSystem& fs, const std::string& dir) : fs_(fs), dir_(dir), fd_(fs.open_dir(dir)) {}
+  ~BatchSync() {
+    if (fd_ >= 0) fs_.close(fd_);
+  }
+  BatchSync(const BatchSync&) = delete;
+  BatchSync& operator=(const BatchSync&) = delete;
+  // 0, or -1 with errno set.
+  int sync() { return fd_ >= 0 ? fs_.sync_all_at(fd_) : fs_.sync_all(dir_); }
+
+ private:
+  FileSystem& fs_;
+  std::string dir_;
+  int fd_;
+};
+
 // Writes all of `data` to `fd`, retrying short writes. Throws Error(kIo).
 void write_fully(FileSystem& fs, int fd, const char* data, size_t size, const std::string& path);
 inline void write_fully(int fd, const char* data, size_t size, const std::string& path) {

@@ -79,6 +79,10 @@ class FileSystem {
   virtual int sync_dir(const std::string& dir) = 0;
   // Makes everything on the filesystem holding `path` durable (syncfs).
   virtual int sync_all(const std::string& path) = 0;
+  // The same through `dir`, a directory opened (open_dir) before the writes
+  // it must cover: syncfs reports only the write-back errors that came after
+  // the file it is given was opened.
+  virtual int sync_all_at(int dir) = 0;
 };
 
 // The operating system's filesystem.

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "disk.h"
+#include "dvc_lock.h"
+#include "dvc_proof.h"
 #include "error.h"
 #include "file_io.h"
 #include "paths.h"
@@ -17,6 +19,8 @@
 #include "pipeline.h"
 #include "object_store.h"
 #include "project.h"
+#include "state_db.h"
+#include "temp_files.h"
 #include "tracked.h"
 
 namespace pipeline {
@@ -48,7 +52,22 @@ void reference_project(const ObjectStore& store, const std::string& root_dir, st
 void each_referenced_artifact(FileSystem& files, const std::string& root_dir, bool run_cache,
                               const std::function<void(const LockedArtifact&)>& each) {
   auto disk = make_real_disk(root_dir, files);
-  each_output(LockSet(*disk, find_pipeline_files(*disk)).merged(), each);
+  const std::vector<std::string> pipeline_files = find_pipeline_files(*disk);
+  // Data known by DVC's md5 (imported, or a dvc.lock read in pipe.lock's
+  // place) references the objects pulled for it: through the state db's map.
+  StateDb state(root_dir + "/" + kStateDir + "/state.db");
+  const auto resolved = [&](LockedArtifact a) {
+    resolve_pending(&state, a);
+    each(a);
+  };
+  each_output(LockSet(*disk, pipeline_files).merged(), resolved);
+  for (const std::string& file : pipeline_files) {
+    const std::string dvc_lock = dvc_lock_path(file);
+    std::string text;
+    if (dvc_lock.empty() || disk->stat(lock_path_for(file)).exists() || !disk->read(dvc_lock, &text)) continue;
+    for (const auto& [name, stage] : parse_dvc_lock(dvc_lock, text).stages)
+      for (const DvcArtifact& o : stage.outs) resolved(dvc_pending(o.path, o));
+  }
   const std::string runs = root_dir + "/" + kStateDir + "/runs";
   std::string unlisted;
   // Unlisted run-cache entries would leave their objects unreferenced.
@@ -65,7 +84,14 @@ void each_referenced_artifact(FileSystem& files, const std::string& root_dir, bo
       }
     }, &unlisted))
     throw Error(Exit::kIo, unlisted + "; its run-cache entries may reference objects, so nothing is collected");
-  for (const std::string& file : find_tracked_files(*disk)) each(read_tracked(*disk, file));
+  for (const std::string& file : find_tracked_files(*disk)) {
+    try {
+      resolved(read_tracked(*disk, file));
+    } catch (const Error& e) {
+      // A .dvc file pipe cannot take references nothing pipe stored.
+      if (file.size() < 4 || file.compare(file.size() - 4, 4, kDvcSuffix) != 0) throw;
+    }
+  }
   // Model versions are audit data: their objects, and everything their runs
   // read and wrote, are kept for good.
   const std::string lineage = root_dir + "/" + kStateDir + "/" + kLineageFile;
@@ -134,7 +160,10 @@ GcReport collect_garbage(Project& project, const std::vector<std::string>& other
     struct stat st;
     if (files.stat(path, &st) != 0) continue;
     const auto mtime = std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec));
-    if (now - mtime < std::chrono::seconds(grace_seconds)) {
+    // A temp file a live run is still writing (a long pull's downloads wait
+    // there until the batch is adopted) is never taken, however old.
+    const bool live_temp = rel.compare(0, 4, "tmp/") == 0 && !temp_is_stale(rel.substr(rel.rfind('/') + 1), st.st_mtim.tv_sec);
+    if (live_temp || now - mtime < std::chrono::seconds(grace_seconds)) {
       ++report.too_young;
       continue;
     }

@@ -1,5 +1,7 @@
 #include "import_dvc.h"
 
+#include <sys/stat.h>
+
 #include <set>
 
 #include "artifact.h"
@@ -60,8 +62,9 @@ class Adopter {
   // proven from the workspace or DVC's cache, else pending.
   LockedArtifact adopt(const std::string& path, const DvcArtifact& dvc, bool keep_content) {
     LockedArtifact a = dvc_pending(path, dvc);
-    if (is_url(path)) return unproven(a, "a dep by URL: pipe asks its server on the next run");
-    if (!dvc.known_hash || dvc.md5.empty()) return unproven(a, "DVC recorded no md5 for it");
+    // Nothing is read or cached through a symlink out of the project.
+    if (path[0] != '/' && !ws_.disk.resolves_inside_root(path))
+      return unproven(a, "it leads out of the project through a symlink");
     const ArtifactInfo& now = hasher_.hash(path);
     if (now.exists && dvc_proves(ws_.disk, ws_.project.state.get(), path, now, a.md5, a.md5_dos2unix)) {
       a = LockedArtifact(path, now.digest, now.size, now.is_dir, now.nfiles, now.executable);
@@ -101,17 +104,41 @@ class Adopter {
     StateDb* state = ws_.project.state.get();
     for (PutItem& item : files) {
       std::string md5, object;
-      if (!item.executable && state && state->md5_of(dos2unix, item.digest, &md5) && !(object = dvc_object(md5)).empty()) {
-        item.source = absolute(object);
-        item.mtime_ns = 0;  // a linked object is hashed again: it must be these bytes
-        linked.push_back(item);
-      } else {
-        copied.push_back(item);
+      // Not for DVC 2's md5-dos2unix: a CRLF file and its LF twin share
+      // that name, so DVC's object may be the other one.
+      if (!dos2unix && !item.executable && state && state->md5_of(false, item.digest, &md5) &&
+          !(object = dvc_object(md5)).empty() && linkable(object)) {
+        PutItem from_dvc = item;
+        from_dvc.source = absolute(object);
+        from_dvc.mtime_ns = 0;  // a linked object is hashed again: it must be these bytes
+        linked.push_back(from_dvc);
       }
+      copied.push_back(item);
     }
-    link_store_.put_files(linked);
+    try {
+      link_store_.put_files(linked);
+      // What is linked now exists: put_files skips it.
+    } catch (const Error& e) {
+      // DVC's object is not these bytes after all (damaged): the
+      // workspace's copy does.
+      if (e.code() != Exit::kIo) throw;
+    }
     copy_store_.put_files(copied);
     if (now.is_dir) copy_store_.put_manifest(now.digest, *now.files);
+  }
+
+  // DVC's object, unless it shares its inode with more names (DVC's
+  // cache.type hardlink links it to the workspace file, which must never
+  // become pipe's object).
+  bool linkable(const std::string& object) {
+    struct stat st;
+    return ws_.project.files->stat(absolute(object), &st) == 0 && st.st_nlink == 1;
+  }
+
+  ObjectStore& store_for(const std::vector<std::string>& objects) {
+    for (const std::string& o : objects)
+      if (!linkable(o)) return copy_store_;
+    return link_store_;
   }
 
   // Where DVC keeps an object: DVC 3's files/md5/ first, then the top
@@ -142,7 +169,7 @@ class Adopter {
     if (!a.is_dir) {
       DvcHashed h;
       if (!cached_file(a.md5, kind, &h)) return false;
-      if (keep_content) link_store_.put_files({{absolute(sources_.front()), h.digest, h.size}});
+      if (keep_content) store_for(sources_).put_files({{absolute(sources_.front()), h.digest, h.size}});
       a.digest = h.digest;
       a.size = h.size;
       a.pending = false;
@@ -165,8 +192,9 @@ class Adopter {
     }
     const Digest digest = manifest_digest(entries);
     if (keep_content) {
-      link_store_.put_files(items);
-      link_store_.put_manifest(digest, entries);
+      ObjectStore& store = store_for(sources_);
+      store.put_files(items);
+      store.put_manifest(digest, entries);
     }
     if (StateDb* state = ws_.project.state.get()) state->record_md5(kind == DvcHashKind::kMd5Dos2Unix, a.md5, digest);
     a.digest = digest;
@@ -215,10 +243,12 @@ void import_locks(Workspace& ws, Adopter& adopter, ImportReport& report) {
         ++report.stages_kept;
         continue;
       }
-      ws.locks.set(*s, dvc_lock_entry(lock_file, *s, recorded,
-                                      [&](const std::string& path, const DvcArtifact& dvc, bool cached) {
-                                        return adopter.adopt(path, dvc, cached);
-                                      }));
+      ws.locks.set(*s, dvc_lock_entry(
+                           lock_file, *s, recorded,
+                           [&](const std::string& path, const DvcArtifact& dvc, bool cached) {
+                             return adopter.adopt(path, dvc, cached);
+                           },
+                           &report.pending));
       ++report.stages;
     }
   }
@@ -230,9 +260,26 @@ void import_tracked(Workspace& ws, Adopter& adopter, ImportReport& report) {
   for (const std::string& file : find_dvc_files(disk)) {
     std::string text;
     if (!disk.read(file, &text)) throw Error(Exit::kIo, "cannot read '" + file + "'");
-    const LockedArtifact recorded = parse_dvc_tracked(file, text);
-    const DvcArtifact dvc = parse_dvc_file(file, text).outs.front();
+    LockedArtifact recorded;
+    DvcArtifact dvc;
+    try {
+      recorded = parse_dvc_tracked(file, text);
+      dvc = parse_dvc_file(file, text).outs.front();
+    } catch (const Error& e) {
+      if (e.code() != Exit::kBadPipeline) throw;
+      report.notes.push_back(std::string(e.what()) + ": left out");
+      continue;
+    }
+    if (dvc.md5.empty()) {
+      report.pending.push_back(recorded.path + ": " + file + " records no md5 pipe can check (another hash, or a " +
+                               "version-aware listing); left out");
+      continue;
+    }
     const std::string pipe_file = recorded.path + kTrackedSuffix;
+    if (!disk.resolves_inside_root(pipe_file)) {
+      report.notes.push_back(file + ": '" + recorded.path + "' leads out of the project through a symlink: left out");
+      continue;
+    }
     std::string old;
     if (disk.stat(pipe_file).is_file() && disk.read(pipe_file, &old)) {
       try {

@@ -100,6 +100,8 @@ int artifacts_schema(const std::vector<LockedArtifact>& artifacts) {
 }
 
 std::string render_artifact(const LockedArtifact& a, const std::string& shown_path, const std::string& indent) {
+  // An entry with neither hash could not be read back.
+  if (a.pending && a.md5.empty()) throw Error(Exit::kInternal, "'" + shown_path + "' has neither pipe's digest nor DVC's md5");
   std::string out = indent + "- path: " + quote(shown_path) + "\n";
   // Quoted: an all-digit digest would otherwise read back as a number.
   if (!a.pending) out += indent + "  hash: \"" + a.digest.hex() + "\"\n";

@@ -139,10 +139,11 @@ std::vector<bool> ObjectStore::put_files(const std::vector<PutItem>& files) {
       pending.push_back({tmp_path(), object_path(item.digest), k});
     }
     if (pending.empty()) return linked;
+    BatchSync sync(fs_, dir_);
     stage_all(files, pending, linked);
     // Step 2 of the write order, for the whole batch: data durable before
     // any object gets its name.
-    if (fs_.sync_all(dir_) != 0) fail_io("cannot flush", dir_, errno);
+    if (sync.sync() != 0) fail_io("cannot flush", dir_, errno);
     std::set<std::string> made;  // one mkdir per fan-out directory, not per object
     for (size_t i = 0; i < pending.size(); ++i) {
       if (made.insert(pending[i].target.substr(0, pending[i].target.rfind('/'))).second)
@@ -156,7 +157,7 @@ std::vector<bool> ObjectStore::put_files(const std::vector<PutItem>& files) {
     pending.clear();
     // The renames. Each object is whole already, so a failure only means
     // a crash now could lose some of them: the next run stores them again.
-    fs_.sync_all(dir_);
+    sync.sync();
   } catch (...) {
     discard();
     throw;
@@ -253,8 +254,9 @@ void ObjectStore::adopt_checked(const std::vector<Download>& objects) {
   size_t renamed = 0;
   try {
     // Downloads are made read-only (DownloadFile): no chmod each here.
-    // Data durable before any object gets its name, as for a batch put.
-    if (fs_.sync_all(dir_) != 0) fail_io("cannot flush", dir_, errno);
+    // Data durable before any object gets its name, as for a batch put,
+    // through the handle opened before the first download was written.
+    if (download_sync().sync() != 0) fail_io("cannot flush", dir_, errno);
     std::set<std::string> made;
     for (const Download& o : objects) {
       const std::string target = object_path(o.digest);
@@ -268,7 +270,7 @@ void ObjectStore::adopt_checked(const std::vector<Download>& objects) {
   }
   // The renames. Each object is whole already: a crash before this sync
   // loses only names, and the next fetch downloads those again.
-  fs_.sync_all(dir_);
+  download_sync().sync();
   std::lock_guard lock(verified_mutex_);
   for (const Download& o : objects) verified_.insert(o.digest);
 }
@@ -283,9 +285,16 @@ std::string ObjectStore::new_temp_path() const {
   // Once per store: a fetch asks for one per object.
   if (!tmp_made_) {
     make_parent_dirs(fs_, tmp);
+    download_sync();
     tmp_made_ = true;
   }
   return tmp;
+}
+
+BatchSync& ObjectStore::download_sync() const {
+  std::lock_guard lock(sync_mutex_);
+  if (!download_sync_) download_sync_ = std::make_unique<BatchSync>(fs_, dir_);
+  return *download_sync_;
 }
 
 std::vector<ObjectStore::Damage> ObjectStore::verify(const std::vector<Digest>& only, bool repair,

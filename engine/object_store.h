@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <mutex>
 #include <set>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "digest.h"
+#include "file_io.h"
 #include "file_system.h"
 #include "temp_files.h"
 
@@ -165,6 +167,11 @@ class ObjectStore {
   bool verified(const Digest& d) const;
   mutable std::atomic<bool> no_reflink_{false};
   mutable std::atomic<bool> tmp_made_{false};
+  // Opened with the first temp file a download gets, synced by
+  // adopt_checked (BatchSync says why it must be opened before the writes).
+  BatchSync& download_sync() const;
+  mutable std::mutex sync_mutex_;
+  mutable std::unique_ptr<BatchSync> download_sync_;
   mutable std::atomic<bool> no_hardlink_{false};
 };
 

@@ -83,6 +83,17 @@ bool path_within(const std::string& outer, const std::string& inner) {
 const char* reserved_path(const std::string& path) {
   if (path_within(".pipe", path) || path_within(path, ".pipe")) return "pipe's state directory .pipe";
   if (path_within(".git", path) || path_within(path, ".git")) return "the git repository .git";
+  // In any folder: a submodule's .git (its hooks run), a nested project's
+  // state, DVC's own directory.
+  for (size_t start = 0; start <= path.size();) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    const std::string part = path.substr(start, end - start);
+    if (part == ".git") return "a git repository (.git)";
+    if (part == ".pipe") return "a pipe state directory (.pipe)";
+    if (part == ".dvc") return "DVC's directory (.dvc)";
+    start = end + 1;
+  }
   if (path == "params.yaml") return "a file pipe reads";
   // Pipeline and lock files in any folder.
   const std::string name = path.substr(path.rfind('/') + 1);

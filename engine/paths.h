@@ -23,8 +23,9 @@ std::string relative_to(const std::string& dir, const std::string& path);
 // True when `inner` is `outer` or lies inside it ("data/x" is within "data").
 bool path_within(const std::string& outer, const std::string& inner);
 
-// Paths pipe owns or must never delete: .pipe/, .git/, params.yaml and the
-// pipeline and lock files of any folder. Returns what `path` would clobber, or nullptr.
+// Paths pipe owns or must never delete or write: .pipe/, .git/ and .dvc/
+// (in any folder), params.yaml and the pipeline and lock files of any
+// folder. Returns what `path` would clobber, or nullptr.
 const char* reserved_path(const std::string& path);
 
 // "a/b/c" -> "a/b"; "c" -> "".

@@ -108,6 +108,7 @@ class RealFileSystem : public FileSystem {
   int touch(const std::string& path) override { return ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0); }
   int sync_dir(const std::string& dir) override { return sync_path(dir, false); }
   int sync_all(const std::string& path) override { return sync_path(path, true); }
+  int sync_all_at(int dir) override { return ::syncfs(dir); }
 };
 
 }  // namespace

@@ -91,6 +91,10 @@ SweepResult sweep_temp_dir(FileSystem& fs, const std::string& dir, int64_t max_a
   return result;
 }
 
+bool temp_is_stale(const std::string& name, int64_t mtime_seconds) {
+  return static_cast<int64_t>(std::time(nullptr)) - mtime_seconds > kStaleTempSeconds || maker_gone(name);
+}
+
 std::string temp_path_for(FileSystem& fs, const std::string& temp_dir, const std::string& target) {
   const std::string parent = parent_path(target);
   struct stat temp, up;

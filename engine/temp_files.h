@@ -34,6 +34,11 @@ struct SweepResult {
 // another host). A missing `dir` is no error.
 SweepResult sweep_temp_dir(FileSystem& fs, const std::string& dir, int64_t max_age_seconds);
 
+// The same rule for one temp file named `name`, last modified at
+// `mtime_seconds`: whether a sweep would take it (its maker is gone, or it
+// is older than a day).
+bool temp_is_stale(const std::string& name, int64_t mtime_seconds);
+
 // The temp path for writing `target` (absolute) atomically: a name in
 // `temp_dir` when that is on the same filesystem as target's folder, so
 // that no temp file lands inside a tracked or output directory; else one

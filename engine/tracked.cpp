@@ -70,6 +70,8 @@ LockedArtifact parse_tracked(const std::string& file, const std::string& text) {
   parse_artifact_fields(o, &a, bad);
   const std::string dir = parent_path(file);
   a.path = dir.empty() ? name : dir + "/" + name;
+  if (const char* reserved = reserved_path(a.path))
+    bad(*path, "'" + a.path + "' is (or holds) " + reserved + ", which pipe never writes");
   return a;
 }
 
@@ -85,6 +87,10 @@ LockedArtifact parse_dvc_tracked(const std::string& file, const std::string& tex
       !project_path(base, o.path, &path, &why))
     fail_pipeline(file, o.mark, "'" + o.path + "': " + why);
   if (path.empty()) fail_pipeline(file, o.mark, "a .dvc file cannot track the whole project");
+  // Tracked data is written by checkout and pull: never over git's hooks,
+  // pipe's state or DVC's.
+  if (const char* reserved = reserved_path(path))
+    fail_pipeline(file, o.mark, "'" + path + "' is (or holds) " + reserved + "; pipe never writes there: delete " + file);
   LockedArtifact a(path, {}, o.size, o.is_dir, o.nfiles, o.executable);
   // Known only by DVC's hash until it is proven (dvc_proof.h).
   a.pending = true;

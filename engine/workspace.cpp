@@ -44,7 +44,17 @@ void read_tracked_data(Workspace& ws) {
     for (const Output& o : s.outs) outputs.emplace(o.path, &s);
   std::map<std::string, std::string> by_path;  // data path -> file
   for (const std::string& file : ws.pipeline.tracked) {
-    LockedArtifact a = read_tracked(ws.disk, file);
+    LockedArtifact a;
+    try {
+      a = read_tracked(ws.disk, file);
+    } catch (const Error& e) {
+      // DVC's file, which pipe did not write: one it cannot take (DVC 1's
+      // stage files, several outputs, a path where pipe never writes) is
+      // left out, said once, not a reason to refuse the whole project.
+      if (!is_dvc_file(file) || e.code() != Exit::kBadPipeline) throw;
+      warn(std::string(e.what()) + "; pipe leaves this .dvc file out");
+      continue;
+    }
     resolve_pending(ws.project.state.get(), a);
     auto out = overlapping(outputs, a.path);
     if (out != outputs.end())

@@ -114,13 +114,14 @@ class LocalRemote : public Remote {
       for (size_t i = 0; i < items.size(); ++i) done(i, {RemoteResult::Status::kFailed, e.what()});
       return;
     }
+    BatchSync sync(fs_, dir_);
     std::atomic<size_t> next{0};
     auto stage = [&] {
       for (size_t i; (i = next++) < items.size();) results[i] = write_temp(items[i], &temps[i]);
     };
     run_workers(std::min(worker_count(items.size(), 2), std::max<size_t>(1, jobs)), stage);
     // Data durable before any object gets its name.
-    const bool synced = fs_.sync_all(dir_) == 0;
+    const bool synced = sync.sync() == 0;
     const int sync_err = errno;
     std::set<std::string> made;
     for (size_t i = 0; i < items.size(); ++i) {
@@ -140,7 +141,7 @@ class LocalRemote : public Remote {
     }
     // The renames: each object is whole already, so a crash before this
     // loses only names, and the next push sends those again.
-    fs_.sync_all(dir_);
+    sync.sync();
     for (size_t i = 0; i < items.size(); ++i) done(i, results[i]);
   }
 

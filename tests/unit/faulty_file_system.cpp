@@ -334,6 +334,11 @@ int FaultyFileSystem::sync_all(const std::string& path) {
   return 0;
 }
 
+int FaultyFileSystem::sync_all_at(int dir) {
+  (void)dir;
+  return sync_all("");
+}
+
 void FaultyFileSystem::restarted() {
   std::lock_guard lock(mutex_);
   made_durable("");  // nothing is lost: only the bookkeeping goes

@@ -102,6 +102,7 @@ class FaultyFileSystem : public FileSystem {
   int touch(const std::string& path) override;
   int sync_dir(const std::string& dir) override;
   int sync_all(const std::string& path) override;
+  int sync_all_at(int dir) override;
 
  private:
   static constexpr int kCrash = -1;

@@ -5,6 +5,7 @@
 
 #include "dvc_lock.h"
 #include "error.h"
+#include "lockfile.h"
 #include "ssl_digests.h"
 #include "status.h"
 #include "temp_project.h"
@@ -74,4 +75,21 @@ TEST_CASE("a dvc.lock path that leaves the project is refused with its location"
   t.write("dvc.lock", "schema: '2.0'\nstages:\n  count:\n    cmd: x\n    deps:\n    - path: ../../../etc/passwd\n"
                       "      md5: " + md5_hex("x") + "\n");
   CHECK_THROWS_WITH_AS(load_workspace(t.project), doctest::Contains("dvc.lock:6:7: '../../../etc/passwd'"), Error);
+}
+
+TEST_CASE("an entry DVC recorded without an md5 (a dep by URL, its etag) is left out, and the lock still round-trips") {
+  TempProject t;
+  write_repo(t, "a\nb\n");
+  t.write("dvc.lock", "schema: '2.0'\nstages:\n  count:\n    cmd: wc -l in.txt > out.txt\n    deps:\n"
+                      "    - path: https://example.invalid/in.csv\n      etag: '\"6d5f\"'\n      hash: md5\n      size: 5\n"
+                      "    - path: in.txt\n      hash: md5\n      md5: " + md5_hex("a\nb\n") + "\n"
+                      "    outs:\n    - path: out.txt\n      hash: md5\n      md5: " + md5_hex("2 in.txt\n") + "\n");
+  Workspace ws = load_workspace(t.project);
+  const LockedStage* s = ws.locks.find("count");
+  REQUIRE(s);
+  REQUIRE(s->deps.size() == 1);
+  CHECK(s->deps[0].path == "work/in.txt");
+  LockFile lock;
+  lock.stages["count"] = *s;
+  CHECK(parse_lock(render_lock(lock)).stages.at("count").deps.size() == 1);
 }

@@ -97,3 +97,20 @@ TEST_CASE("a directory of many files on the real disk is proven on several threa
   REQUIRE(state.md5_of(true, Digest::of("row 7\r\n"), &md5));
   CHECK(md5 == md5_hex("row 7\n"));
 }
+
+TEST_CASE("md5-dos2unix names a CRLF file and its LF twin alike: a remembered digest of one does not refute the other") {
+  FakeDisk disk;
+  StateDb state(":memory:");
+  const std::string md5 = md5_hex("a\nb\n");
+  disk.write("t.csv", "a\r\nb\r\n");
+  {
+    ArtifactHasher hasher(disk, &state);
+    REQUIRE(dvc_proves(disk, &state, "t.csv", hasher.hash("t.csv"), md5, true));
+  }
+  disk.write("t.csv", "a\nb\n");  // converted to LF: DVC 2 sees no change
+  ArtifactHasher hasher(disk, &state);
+  CHECK(dvc_proves(disk, &state, "t.csv", hasher.hash("t.csv"), md5, true));
+  disk.write("t.csv", "a\nc\n");
+  ArtifactHasher again(disk, &state);
+  CHECK_FALSE(dvc_proves(disk, &state, "t.csv", again.hash("t.csv"), md5, true));
+}

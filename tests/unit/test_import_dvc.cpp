@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "document.h"
 #include "import_dvc.h"
 #include "object_store.h"
 #include "ssl_digests.h"
@@ -148,4 +149,70 @@ TEST_CASE("a directory only DVC's cache holds is rebuilt from its .dir manifest,
   Workspace wu = load_workspace(u.project);
   CHECK(import_dvc(wu).pending.size() == 1);
   CHECK_FALSE(u.project.cache->has(Digest::of("fox")));
+}
+
+TEST_CASE("what DVC kept in config.local stays local, secret or not; credentials in a URL are split off") {
+  TempProject t;
+  t.write(".dvc/config", "['remote \"shared\"']\n    url = https://dvcuser:tok3n@host.example/store\n");
+  t.write(".dvc/config.local", "[core]\n    remote = Private\n['remote \"private\"']\n    url = s3://my-own-bucket/x\n");
+  Workspace ws = load_workspace(t.project);
+  ImportReport report;
+  import_dvc_config(ws, report);
+  const std::string committed = TempProject::read_abs(t.project.state_path(kConfigFile));
+  const std::string local = TempProject::read_abs(t.project.state_path(kLocalConfigFile));
+  CHECK(committed.find("my-own-bucket") == std::string::npos);
+  CHECK(local.find("my-own-bucket") != std::string::npos);
+  CHECK(committed.find("tok3n") == std::string::npos);
+  CHECK(committed.find("https://host.example/store") != std::string::npos);
+  CHECK(local.find("password = 'tok3n'") != std::string::npos);
+  CHECK(local.find("user = 'dvcuser'") != std::string::npos);
+  CHECK_FALSE(has_line(report.settings, "tok3n"));
+  // DVC lower-cases core.remote as it does the remote's section.
+  const Config c = Config::load(t.project.state_path(""));
+  CHECK(c.get("core.remote", "") == "private");
+}
+
+TEST_CASE("a DVC object that is not the bytes it is named for is not linked: the workspace's copy is cached") {
+  TempProject t;
+  t.write(".dvc/config", "");
+  t.write("foo.txt", "foo");
+  t.write(".dvc/cache/files/md5/ac/bd18db4cc2f85cedef654fccc4a4d8", "fox");  // bit rot in DVC's cache
+  t.write("foo.txt.dvc", "outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: foo.txt\n");
+  Workspace ws = load_workspace(t.project);
+  const ImportReport r = import_dvc(ws);
+  CHECK(r.proven == 1);
+  CHECK(TempProject::read_abs(t.project.cache->object_path(Digest::of("foo"))) == "foo");
+  CHECK_FALSE(t.project.cache->has(Digest::of("fox")));
+}
+
+TEST_CASE("a DVC object hard-linked to a workspace file (DVC's cache.type hardlink) is copied, not linked") {
+  TempProject t;
+  t.write(".dvc/config", "");
+  t.write("foo.txt", "foo");
+  std::filesystem::create_directories(t.root + "/.dvc/cache/files/md5/ac");
+  std::filesystem::create_hard_link(t.root + "/foo.txt", t.root + "/.dvc/cache/files/md5/ac/bd18db4cc2f85cedef654fccc4a4d8");
+  t.write("foo.txt.dvc", "outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: foo.txt\n");
+  Workspace ws = load_workspace(t.project);
+  import_dvc(ws);
+  REQUIRE(t.project.cache->has(Digest::of("foo")));
+  CHECK_FALSE(std::filesystem::equivalent(t.project.cache->object_path(Digest::of("foo")), t.root + "/foo.txt"));
+}
+
+TEST_CASE("a .dvc file pipe cannot take is left out with a warning; the project still loads and imports") {
+  TempProject t;
+  t.write(".dvc/config", "");
+  t.write("old.dvc", "cmd: python make.py\nouts:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  path: a\n"
+                     "- md5: 37b51d194a7513e45b56f6524f2d51f2\n  path: b\n");
+  t.write("evil.dvc", "outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  path: .git/hooks/post-checkout\n");
+  std::vector<std::string> warnings;
+  set_warning_sink([&](const std::string& m) { warnings.push_back(m); });
+  Workspace ws = load_workspace(t.project);
+  set_warning_sink(nullptr);
+  CHECK(ws.tracked.empty());
+  CHECK(has_line(warnings, "old.dvc:1:1: pipe reads .dvc files with one output"));
+  CHECK(has_line(warnings, "evil.dvc:2:3:"));
+  const ImportReport r = import_dvc(ws);
+  CHECK(r.tracked == 0);
+  CHECK(has_line(r.notes, "evil.dvc:2:3:"));
+  CHECK_FALSE(std::filesystem::exists(t.root + "/.git/hooks/post-checkout.pipe"));
 }

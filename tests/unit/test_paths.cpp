@@ -56,3 +56,14 @@ TEST_CASE("pipeline and lock files are reserved in every folder, params.yaml onl
   CHECK_FALSE(reserved_path("sub/params.yaml"));
   CHECK_FALSE(reserved_path("sub/pipe.lock.txt"));
 }
+
+TEST_CASE(".git, .pipe and .dvc are reserved in every folder: a submodule's hooks, a nested project's state, DVC's") {
+  CHECK(reserved_path(".git/hooks/post-checkout"));
+  CHECK(reserved_path("vendor/lib/.git/hooks/pre-commit"));
+  CHECK(reserved_path("sub/.pipe/cache/v1/ab/cd"));
+  CHECK(reserved_path(".dvc/cache/files/md5/ab/cd"));
+  CHECK(reserved_path("sub/.dvc"));
+  CHECK_FALSE(reserved_path("data/images.dvc"));
+  CHECK_FALSE(reserved_path("data/x.gitignore"));
+  CHECK_FALSE(reserved_path("my.pipe/x"));
+}

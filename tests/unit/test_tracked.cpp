@@ -63,3 +63,16 @@ TEST_CASE("a .pipe file import-dvc wrote keeps DVC's md5, and only then is schem
   CHECK(back.digest == a.digest);
   CHECK_FALSE(back.pending);
 }
+
+TEST_CASE("a .dvc or .pipe file naming a path where pipe never writes is refused: git's hooks, .pipe, .dvc") {
+  CHECK_THROWS_WITH_AS(parse_dvc_tracked("evil.dvc", "outs:\n- md5: ce68b98d82545628782c66192c96f2d2\n  isexec: true\n"
+                                                     "  path: .git/hooks/post-checkout\n"),
+                       doctest::Contains("evil.dvc:2:3: '.git/hooks/post-checkout' is (or holds) the git repository"),
+                       Error);
+  CHECK_THROWS_WITH_AS(parse_dvc_tracked("vendor/x.dvc", "outs:\n- md5: ce68b98d82545628782c66192c96f2d2\n  path: lib/.git/config\n"),
+                       doctest::Contains("a git repository (.git)"), Error);
+  CHECK_THROWS_WITH_AS(parse_dvc_tracked("x.dvc", "outs:\n- md5: ce68b98d82545628782c66192c96f2d2\n  path: .dvc/config\n"),
+                       doctest::Contains("DVC's directory"), Error);
+  const std::string pipe_text = "schema: 1\nouts:\n- path: \".git\"\n  hash: \"" + Digest::of("x").hex() + "\"\n  size: 1\n";
+  CHECK_THROWS_WITH_AS(parse_tracked(".git.pipe", pipe_text), doctest::Contains(".git.pipe:3:"), Error);
+}
