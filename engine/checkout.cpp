@@ -6,6 +6,7 @@
 #include <map>
 
 #include "artifact.h"
+#include "dvc_proof.h"
 #include "error.h"
 #include "file_io.h"
 #include "graph.h"
@@ -178,13 +179,21 @@ CheckoutReport checkout(Workspace& ws, const std::vector<Target>& targets, bool 
   const Selection sel = select_targets(p, targets, ws.cwd);
   ArtifactHasher hasher(disk, project.state.get());
   CheckoutReport report;
-  auto bring_back = [&](const LockedArtifact& a) {
-    const ArtifactInfo& now = hasher.hash(a.path);
+  auto bring_back = [&](const LockedArtifact& recorded) {
+    const ArtifactInfo& now = hasher.hash(recorded.path);
+    LockedArtifact a = recorded;
     if (hasher.same(a, now)) {
       // Right content; make the links match cache.type again (a checkout
-      // after changing it, or a link broken by an editor's rename).
-      relink_output(project, a);
+      // after changing it, or a link broken by an editor's rename). Known
+      // by DVC's md5 only, it was just proven, so its digest is known now.
+      if (!a.pending || resolve_pending(project.state.get(), a)) relink_output(project, a);
       report.unchanged.push_back(a.path);
+      return;
+    }
+    if (a.pending && !resolve_pending(project.state.get(), a)) {
+      report.missing.push_back(a.path + ": known only by DVC's md5 " + (a.md5.empty() ? "(none recorded)" : a.md5) +
+                               "; 'pipe pull' fetches it from a DVC remote, or run 'pipe import-dvc' where DVC's "
+                               "cache holds it");
       return;
     }
     if (now.exists && !force && would_lose_changes(project, now, a)) {

@@ -14,6 +14,8 @@
 #include "config.h"
 #include "dvc_hash.h"
 #include "error.h"
+#include "file_io.h"
+#include "paths.h"
 #include "lineage.h"
 
 namespace pipeline {
@@ -28,10 +30,17 @@ RemoteSettings remote_settings(const Config& config, const std::string& name, co
     if (names.empty() || names.back() != n) names.push_back(n);
   }
   if (chosen.empty()) chosen = config.get("core.remote", names.size() == 1 ? names.front() : "");
-  if (chosen.empty())
-    throw Error(Exit::kUsage, names.empty() ? "no remote is configured; add one with 'pipe remote add -d NAME URL'"
-                                            : "several remotes and no default; pick one with -r NAME, or set one "
-                                              "with 'pipe remote default NAME'");
+  if (chosen.empty()) {
+    // A DVC repository not imported yet has its remotes in .dvc/config.
+    std::string dvc_config;
+    const bool dvc = names.empty() && read_file(parent_path(state_dir) + "/.dvc/config", &dvc_config) &&
+                     dvc_config.find("remote") != std::string::npos;
+    throw Error(Exit::kUsage, dvc ? "no remote is configured for pipe; this is a DVC repository: 'pipe import-dvc' "
+                                    "takes its remotes from .dvc/config (and its dvc.lock and .dvc files)"
+                              : names.empty() ? "no remote is configured; add one with 'pipe remote add -d NAME URL'"
+                                              : "several remotes and no default; pick one with -r NAME, or set one "
+                                                "with 'pipe remote default NAME'");
+  }
   RemoteSettings s;
   s.name = chosen;
   const std::string prefix = "remote." + chosen + ".";

@@ -108,6 +108,16 @@ assert_contains "without DVC's cache it stays unproven, and says why" "$OUT" \
 assert_contains "the pending entry keeps only DVC's md5" "$(cat data/data.xml.pipe)" "md5-dos2unix:"
 assert_not_contains "and no digest of the tampered copy" "$(cat data/data.xml.pipe)" "hash:"
 
+# --- A fresh clone before any import: what a DVC user tries first --------------
+new_project
+$MAKE "$PROJ" --remote "$SCRATCH/remote-first" --no-workspace --no-cache
+expect_exit 1 pipe checkout
+assert_contains "checkout says what is missing, and where to get it" "$ERR" \
+  "cannot restore model.pkl: known only by DVC's md5"
+assert_contains "and how" "$ERR" "'pipe pull' fetches it from a DVC remote"
+expect_exit 2 pipe pull
+assert_contains "pull without an import points at import-dvc" "$ERR" "this is a DVC repository: 'pipe import-dvc'"
+
 # --- A fresh clone pulls from a DVC-layout directory remote ---------------------
 ORIG=$SCRATCH/orig
 $MAKE "$ORIG" --remote "$SCRATCH/remote" >/dev/null
