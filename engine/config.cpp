@@ -27,7 +27,11 @@ const std::vector<std::string> kRemoteKeys = {
     "credentialpath", "session_token", "layout"};
 // DVC's [parsing] section: how a mapping in `cmd` is unpacked into flags.
 const std::vector<std::string> kParsingKeys = {"bool", "list"};
-const std::vector<std::string> kSections = {"core", "cache", "remote", "lineage", "parsing"};
+// Where stages run (run.executor), and what Slurm jobs ask for by default.
+const std::vector<std::string> kRunKeys = {"executor"};
+const std::vector<std::string> kSlurmKeys = {"cpus", "mem", "gpus", "time", "partition", "account", "qos",
+                                             "constraint", "sbatch_args", "poll_seconds"};
+const std::vector<std::string> kSections = {"core", "cache", "remote", "lineage", "parsing", "run", "slurm"};
 
 std::vector<std::string> split_key(const std::string& key) {
   std::vector<std::string> parts;
@@ -44,6 +48,8 @@ const std::vector<std::string>* keys_of(const std::string& section) {
   if (section == "remote") return &kRemoteKeys;
   if (section == "lineage") return &kLineageKeys;
   if (section == "parsing") return &kParsingKeys;
+  if (section == "run") return &kRunKeys;
+  if (section == "slurm") return &kSlurmKeys;
   return nullptr;
 }
 
@@ -54,6 +60,8 @@ std::vector<std::string> all_keys() {
   for (const std::string& k : kCacheKeys) out.push_back("cache." + k);
   for (const std::string& k : kLineageKeys) out.push_back("lineage." + k);
   for (const std::string& k : kParsingKeys) out.push_back("parsing." + k);
+  for (const std::string& k : kRunKeys) out.push_back("run." + k);
+  for (const std::string& k : kSlurmKeys) out.push_back("slurm." + k);
   for (const std::string& k : kRemoteKeys) out.push_back("remote.NAME." + k);
   return out;
 }

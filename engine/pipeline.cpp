@@ -22,7 +22,7 @@ const std::vector<std::string> kTopKeys = {"stages", "vars",      "params",   "m
                                            "plots",  "artifacts", "datasets", "models"};
 const std::vector<std::string> kStageKeys = {"cmd",     "wdir",  "deps",   "params",
                                              "outs",    "metrics", "plots", "frozen",
-                                             "always_changed", "desc", "meta", "vars"};
+                                             "always_changed", "desc", "meta", "vars", "resources"};
 // "checkpoint" is DVC 2's key; DVC 3 still accepts it, and so does pipe (as persist).
 const std::vector<std::string> kOutOptions = {"cache", "persist", "checkpoint", "desc", "remote",
                                               "push",  "type",    "labels",     "meta"};
@@ -407,6 +407,7 @@ class Loader {
     s.always_changed = flag(def, "always_changed", where);
     if (const Value* desc = def.find("desc")) s.desc = desc->scalar_text();
     if (const Value* meta = def.find("meta")) s.meta = *meta;
+    if (const Value* r = def.find("resources")) s.resources = parse_resources(*r, file_, where);
     return s;
   }
 

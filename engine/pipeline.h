@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "error.h"
+#include "resources.h"
 #include "value.h"
 
 namespace pipeline {
@@ -58,6 +59,7 @@ struct Stage {
   bool always_changed = false;
   std::string desc;
   Value meta;
+  Resources resources;  // what it asks of a cluster scheduler (resources.h)
 };
 
 // Every pipeline file of the project as one: the stages of all of them.

@@ -15,13 +15,13 @@ namespace {
 // Bumped with any change to what is serialized below. The binary's identity
 // is in every key too, so a rebuilt pipe never reads an older build's
 // expansions; this number guards the layout of the file itself.
-constexpr uint32_t kFormat = 1;
+constexpr uint32_t kFormat = 2;
 constexpr char kMagic[8] = {'P', 'I', 'P', 'E', 'P', 'L', 'C', '\n'};
 
 // Fields added to these types must be serialized below; the sizes say when
 // (measured with 64-bit libstdc++, whose sizes CI builds with).
 #if defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG) && _GLIBCXX_USE_CXX11_ABI && __SIZEOF_POINTER__ == 8
-static_assert(sizeof(Stage) == 408, "serialize the new Stage field in pipeline_cache.cpp and bump kFormat");
+static_assert(sizeof(Stage) == 640, "serialize the new Stage field in pipeline_cache.cpp and bump kFormat");
 static_assert(sizeof(Output) == 112, "serialize the new Output field in pipeline_cache.cpp and bump kFormat");
 static_assert(sizeof(Dep) == 40 && sizeof(ParamRef) == 64, "serialize the new field and bump kFormat");
 #endif
@@ -75,6 +75,7 @@ class Writer {
   void field(const std::string& v) { str(v); }
   void field(Mark v) { mark(v); }
   void field(bool v) { u8(v); }
+  void field(int64_t v) { i64(v); }
   void field(Output::Kind v) { u8(static_cast<uint8_t>(v)); }
   void field(const std::vector<std::string>& v) { strings(v); }
   void field(const Value& v) { value(v); }
@@ -172,6 +173,7 @@ class Reader {
   void field(std::string& v) { v = str(); }
   void field(Mark& v) { v = mark(); }
   void field(bool& v) { v = u8() != 0; }
+  void field(int64_t& v) { v = i64(); }
   void field(Output::Kind& v) {
     const uint8_t kind = u8();
     if (kind > static_cast<uint8_t>(Output::Kind::kPlot)) throw Damaged();
@@ -259,6 +261,15 @@ void pipeline_fields(IO& io, P& p) {
     io.field(s.always_changed);
     io.field(s.desc);
     io.field(s.meta);
+    io.field(s.resources.cpus);
+    io.field(s.resources.gpus);
+    io.field(s.resources.mem);
+    io.field(s.resources.time);
+    io.field(s.resources.partition);
+    io.field(s.resources.account);
+    io.field(s.resources.qos);
+    io.field(s.resources.constraint);
+    io.field(s.resources.sbatch_args);
   });
   io.list(p.sections, 4, [&](auto& s) {
     io.field(s.file);
@@ -285,6 +296,9 @@ Pipeline deserialize(std::string_view blob, const std::string& file) {
   for (const Stage& s : p.stages) {
     if (s.file != file || s.name != stage_address(file, s.local)) throw Damaged();
     check_paths(s);
+    // As with paths: nothing the loader would refuse (an sbatch flag pipe
+    // sets itself, say) comes in through a hand-made cache.
+    if (!resources_valid(s.resources)) throw Damaged();
   }
   for (const Pipeline::Sections& s : p.sections)
     if (s.file != file) throw Damaged();

@@ -228,6 +228,19 @@ stages:
     ("dep missing", "stages:\n  a:\n    cmd: echo\n    deps: [missing.txt]\n", True, True),
     ("metrics only, as DVC allows", "metrics: [m.json]\n", True, True),
     ("checkpoint output", "stages:\n  a:\n    cmd: echo\n    outs:\n      - m.pt: {checkpoint: true}\n", True, True),
+    ("slurm resources",
+     "stages:\n  a:\n    cmd: echo\n    resources:\n      cpus: 4\n      mem: 16G\n      gpus: 1\n"
+     "      time: \"1:30:00\"\n      partition: gpu\n      account: lab\n      qos: normal\n"
+     "      constraint: a100|h100\n      sbatch_args: [--exclusive, --mail-type=END]\n", True, True),
+    ("resources in days", "stages:\n  a:\n    cmd: echo\n    resources: {time: 2-12, mem: 512}\n", True, True),
+    ("resources: bad memory", "stages:\n  a:\n    cmd: echo\n    resources: {mem: 4X}\n", False, False),
+    ("resources: no cpus", "stages:\n  a:\n    cmd: echo\n    resources: {cpus: 0}\n", False, False),
+    ("resources: bad time", "stages:\n  a:\n    cmd: echo\n    resources: {time: soon}\n", False, False),
+    ("resources: unknown key", "stages:\n  a:\n    cmd: echo\n    resources: {nodes: 2}\n", False, False),
+    ("resources: a flag pipe sets", "stages:\n  a:\n    cmd: echo\n    resources: {sbatch_args: [--output=x]}\n",
+     False, False),
+    ("resources: a partition with a space", "stages:\n  a:\n    cmd: echo\n    resources: {partition: \"a b\"}\n",
+     False, False),
     ("stage name with a tab", "stages:\n  \"a\\tb\":\n    cmd: echo\n", False, False),
     # Refused by both.
     ("unknown top-level key", "stage:\n  a:\n    cmd: echo\n", False, False),
