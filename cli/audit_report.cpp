@@ -101,6 +101,9 @@ json audit_report(pipeline::Project& project, pipeline::LineageStore& store, con
       s["max_rss_kb"] = e.max_rss_kb;
       s["exit_code"] = e.exit_code;
     }
+    // Where it ran: a Slurm job's id, nodes, requested resources and the
+    // node's own environment.
+    if (!e.executor.empty()) s["executor"] = value_json(e.executor);
     stages.push_back(s);
   }
   report["data"] = data;
@@ -203,14 +206,24 @@ std::string report_markdown(const json& r) {
   line("");
   line("## Stages");
   line("");
-  line("| stage | status | wall s | cpu s | peak RSS KiB |");
-  line("|---|---|---|---|---|");
+  line("| stage | status | ran on | wall s | cpu s | peak RSS KiB |");
+  line("|---|---|---|---|---|---|");
   for (const auto& s : r["stages"])
-    line(fmt::format("| {} | {} | {} | {} | {} |", cell(s["stage"]), cell(s["status"]),
+    line(fmt::format("| {} | {} | {} | {} | {} | {} |", cell(s["stage"]), cell(s["status"]),
+                     md(ran_on(s.contains("executor") ? s["executor"] : json())),
                      s.contains("wall_seconds") ? fmt::format("{:.2f}", s["wall_seconds"].get<double>()) : "",
                      s.contains("user_seconds") ? fmt::format("{:.2f}", s["user_seconds"].get<double>() + s["system_seconds"].get<double>()) : "",
                      s.contains("max_rss_kb") ? s["max_rss_kb"].dump() : ""));
   line("");
+  for (const auto& s : r["stages"]) {
+    if (!s.contains("executor") || !s["executor"].contains("node")) continue;
+    const json node = s["executor"]["node"].flatten();
+    if (node.empty()) continue;
+    line(fmt::format("Node that ran `{}`:", cell(s["stage"])));
+    line("");
+    for (const auto& [k, v] : node.items()) line(fmt::format("- `{}`: {}", k.substr(1), md(cell(v))));
+    line("");
+  }
   line("## Metrics");
   line("");
   for (const auto& x : r["metrics"]) {

@@ -19,6 +19,7 @@
 #include "backends.h"
 #include "transfer.h"
 #include "repro.h"
+#include "executor.h"
 #include "signals.h"
 #include "targets.h"
 
@@ -33,6 +34,7 @@ struct ReproFlags {
   bool pull = false;
   bool push = false;
   std::string remote;
+  std::string executor;
 };
 
 // Prints progress. Stage output arrives from runner threads, so every write
@@ -152,8 +154,11 @@ void add_repro(CLI::App& app, Context& ctx) {
   cmd->add_flag("--downstream", opt->repro.downstream, "The targets and every stage that depends on them");
   cmd->add_flag("--dry", opt->repro.dry, "Show what would run, run nothing");
   cmd->add_flag("-k,--keep-going", opt->repro.keep_going, "After a failure, keep running independent stages");
-  cmd->add_option("-j,--jobs", opt->repro.jobs, "Stages to run at once (default: number of cores)")
+  cmd->add_option("-j,--jobs", opt->repro.jobs,
+                  "Stages to run at once; with --executor slurm, jobs in flight (default: number of cores)")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--executor", opt->executor, "Where stages run: local or slurm (default: run.executor, else local)")
+      ->check(CLI::IsMember({"local", "slurm"}));
   cmd->add_flag("--explain", opt->explain, "Say why each stage runs");
   cmd->add_flag("--no-run-cache", opt->repro.no_run_cache,
                 "Run changed stages even when their exact inputs ran before");
@@ -181,8 +186,9 @@ void add_repro(CLI::App& app, Context& ctx) {
     if (!opt->repro.dry)
       lock = pipeline::lock_project(project, "pipe repro", opt->wait_for_lock,
                                     [&](const std::string& m) { reporter.message(m); }, &watcher.received(), run_id);
-    auto runner = pipeline::make_local_runner(
-        [&](const std::string& stage, std::string_view line) { reporter.output(stage, line); });
+    auto runner = pipeline::make_runner(
+        project, opt->executor, [&](const std::string& stage, std::string_view line) { reporter.output(stage, line); },
+        [&](const std::string& m) { reporter.message(m); });
     runner_ptr = runner.get();
     // Cleared however this scope ends (also by an exception), before the
     // runner is destroyed, so the watcher never signals a dead runner.

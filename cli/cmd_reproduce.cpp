@@ -27,6 +27,7 @@ struct ReproduceFlags {
   bool keep = false;
   double tolerance = 1e-6;
   bool json_out = false;
+  std::string executor;
 };
 
 std::string self_path() {
@@ -45,6 +46,9 @@ void add_reproduce(CLI::App* audit, Context& ctx) {
   cmd->add_option("-r,--remote", opt->remote, "Fetch inputs the cache lacks from this remote (default: core.remote)");
   cmd->add_option("--tolerance", opt->tolerance, "Relative tolerance for metrics (default 1e-6)");
   cmd->add_flag("--json", opt->json_out, "Machine-readable output");
+  cmd->add_option("--executor", opt->executor,
+                  "Where the stages run again: local or slurm (default: where the version's run ran them)")
+      ->check(CLI::IsMember({"local", "slurm"}));
   cmd->callback([&ctx, opt] {
     // Before any other thread: Ctrl-C stops the re-execution (its own
     // process group), and the scratch workspace is removed as on any end.
@@ -64,6 +68,7 @@ void add_reproduce(CLI::App* audit, Context& ctx) {
     };
     options.pipe_binary = self_path();
     options.keep = opt->keep;
+    options.executor = opt->executor;
     auto runner = pipeline::make_local_runner([](const std::string&, std::string_view) {});
     runner_ptr = runner.get();
     const auto r = pipeline::reproduce_version(project, store, v, options, *runner);

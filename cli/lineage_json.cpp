@@ -14,6 +14,18 @@ nlohmann::json value_json(const std::string& canonical) {
   }
 }
 
+std::string ran_on(const nlohmann::json& executor) {
+  if (!executor.is_object() || executor.value("kind", "") != "slurm") return "local";
+  auto text = [&](const char* key) { return executor.contains(key) && executor[key].is_string() ? executor[key].get<std::string>() : std::string(); };
+  std::string out = "Slurm job " + text("job_id");
+  if (!text("nodes").empty()) out += " on " + text("nodes");
+  std::string where = text("cluster");
+  if (!text("partition").empty()) where += (where.empty() ? "" : ", ") + std::string("partition ") + text("partition");
+  if (!where.empty()) out += " (" + where + ")";
+  if (!text("requested").empty()) out += "; asked " + text("requested");
+  return out;
+}
+
 nlohmann::json execution_json(const pipeline::ExecutionRecord& e) {
   nlohmann::json x = {{"id", e.id}, {"stage", e.stage}, {"cmd", value_json(e.cmd)}, {"status", e.status}};
   if (e.timed) {
@@ -25,6 +37,7 @@ nlohmann::json execution_json(const pipeline::ExecutionRecord& e) {
     x["exit_code"] = e.exit_code;
   }
   if (!e.log_digest.empty()) x["log_digest"] = e.log_digest;
+  if (!e.executor.empty()) x["executor"] = value_json(e.executor);
   for (const auto* list : {&e.inputs, &e.outputs}) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& a : *list)

@@ -14,6 +14,8 @@
 namespace pipe_cli {
 
 nlohmann::json run_json(const pipeline::RunRecord& r);
+// Where an execution ran, in words, from its executor record ("" or JSON).
+std::string ran_on(const nlohmann::json& executor);
 nlohmann::json execution_json(const pipeline::ExecutionRecord& e);
 nlohmann::json model_json(const pipeline::ModelVersion& m);
 // A canonical JSON value from the store as JSON (NaN and infinities stay text).

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "audit_report.h"
+#include "lineage_json.h"
 
 namespace pipe_cli {
 namespace {
@@ -172,11 +173,12 @@ std::string report_html(const json& r) {
   rows.clear();
   for (const auto& s : r["stages"]) {
     auto num = [&](const char* k) { return s.contains(k) ? fmt::format("{:.2f}", s[k].get<double>()) : std::string(); };
-    rows.push_back({text(s["stage"]), text(s["status"]), num("wall_seconds"), num("user_seconds"), num("system_seconds"),
+    rows.push_back({text(s["stage"]), text(s["status"]), esc(ran_on(s.contains("executor") ? s["executor"] : json())),
+                    num("wall_seconds"), num("user_seconds"), num("system_seconds"),
                     s.contains("max_rss_kb") ? text(s["max_rss_kb"]) : ""});
   }
   out += "<section id=\"stages\"><h2>Stages</h2>" +
-         table({"stage", "status", "wall s", "user s", "system s", "peak RSS KiB"}, rows) + "</section>";
+         table({"stage", "status", "ran on", "wall s", "user s", "system s", "peak RSS KiB"}, rows) + "</section>";
   out += "<section id=\"metrics\"><h2>Metrics</h2>";
   rows.clear();
   for (const auto& x : r["metrics"]) rows.push_back({"<code>" + text(x["name"]) + "</code>", text(x["value"])});

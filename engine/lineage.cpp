@@ -32,6 +32,8 @@ const std::vector<const char*> kMigrations = {
     "records are append-only'); END;"
     "CREATE TRIGGER model_events_append_only_d BEFORE DELETE ON model_events BEGIN SELECT RAISE(ABORT, 'lineage "
     "records are append-only'); END;",
+    // 3: where each execution ran (a Slurm job, its node).
+    "ALTER TABLE executions ADD COLUMN executor TEXT;",
 };
 
 int64_t intern(SqlDb& db, const std::string& insert, const std::string& select, const std::string& digest,
@@ -175,7 +177,8 @@ int64_t LineageStore::record(const RunRecord& run, const SharedRun* origin) {
 
   SqlStatement exe_ins = db.prepare(
       "INSERT INTO executions(run_id, stage, cmd, status, started_ns, ended_ns, wall_seconds, user_seconds, "
-      "system_seconds, max_rss_kb, exit_code, log_digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      "system_seconds, max_rss_kb, exit_code, log_digest, executor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+      "?11, ?12, ?13)");
   SqlStatement art_ins = db.prepare("INSERT OR IGNORE INTO artifacts(path, digest, size, is_dir) VALUES (?1, ?2, ?3, ?4)");
   SqlStatement art_sel = db.prepare("SELECT id FROM artifacts WHERE path = ?1 AND digest = ?2");
   SqlStatement ev_ins =
@@ -194,6 +197,7 @@ int64_t LineageStore::record(const RunRecord& run, const SharedRun* origin) {
       for (int i = 5; i <= 11; ++i) exe_ins.bind_null(i);
     }
     bind_text(exe_ins, 12, e.log_digest);
+    bind_text(exe_ins, 13, e.executor);
     exe_ins.step();
     const int64_t exe_id = db.last_insert_id();
     auto add = [&](const LineageArtifact& a, const char* kind) {
@@ -276,7 +280,7 @@ std::string LineageStore::run_content(int64_t run_id) {
   Value executions = Value::list();
   SqlStatement e = db.prepare(
       "SELECT id, stage, cmd, status, started_ns, ended_ns, wall_seconds, user_seconds, system_seconds, max_rss_kb, "
-      "exit_code, log_digest FROM executions WHERE run_id = ?1 ORDER BY id");
+      "exit_code, log_digest, executor FROM executions WHERE run_id = ?1 ORDER BY id");
   e.bind(1, run_id);
   SqlStatement ev = db.prepare(
       "SELECT v.kind, v.role, a.path, a.digest, a.size, a.is_dir FROM events v JOIN artifacts a ON a.id = v.artifact_id "
@@ -298,6 +302,9 @@ std::string LineageStore::run_content(int64_t run_id) {
     x.set("max_rss_kb", int_or_null(e, 9));
     x.set("exit_code", int_or_null(e, 10));
     x.set("log_digest", text_or_null(e, 11));
+    // Only where there is one: a run recorded before schema 3 keeps the
+    // content (and so the hash) it was chained with.
+    if (!e.is_null(12)) x.set("executor", Value::string(e.text(12)));
     Value events = Value::list();
     ev.reset();
     ev.bind(1, id);
@@ -381,7 +388,7 @@ std::vector<ExecutionRecord> LineageStore::executions(int64_t run_id) {
   SqlDb& db = *db_;
   SqlStatement e = db.prepare(
       "SELECT id, stage, cmd, status, started_ns, ended_ns, user_seconds, system_seconds, max_rss_kb, exit_code, "
-      "log_digest FROM executions WHERE run_id = ?1 ORDER BY id");
+      "log_digest, executor FROM executions WHERE run_id = ?1 ORDER BY id");
   e.bind(1, run_id);
   SqlStatement ev = db.prepare(
       "SELECT v.kind, v.role, a.path, a.digest, a.size, a.is_dir FROM events v JOIN artifacts a ON a.id = v.artifact_id "
@@ -403,6 +410,7 @@ std::vector<ExecutionRecord> LineageStore::executions(int64_t run_id) {
     x.max_rss_kb = e.integer(8);
     x.exit_code = static_cast<int>(e.integer(9));
     x.log_digest = e.text(10);
+    if (!e.is_null(11)) x.executor = e.text(11);
     ev.reset();
     ev.bind(1, x.id);
     while (ev.step()) {

@@ -13,7 +13,7 @@ namespace pipeline {
 
 class SqlDb;
 
-inline constexpr int kLineageSchemaVersion = 2;
+inline constexpr int kLineageSchemaVersion = 3;
 inline constexpr const char* kLineageFile = "lineage.db";
 
 struct LineageArtifact {
@@ -44,6 +44,8 @@ struct ExecutionRecord {
   int64_t max_rss_kb = 0;
   int exit_code = 0;
   std::string log_digest;
+  // Where it ran, as JSON (runner.h's JobResult::executor); "" for a local run.
+  std::string executor;
   std::vector<LineageArtifact> inputs;
   std::vector<LineageArtifact> outputs;
   std::vector<LineageValue> params;

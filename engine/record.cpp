@@ -117,6 +117,7 @@ RunRecord record_lineage(Workspace& ws, const Invocation& invocation, const Repr
       e.system_seconds = o.result.system_seconds;
       e.max_rss_kb = o.result.max_rss_kb;
       e.exit_code = o.result.signal ? 128 + o.result.signal : o.result.exit_code;
+      e.executor = o.result.executor;
       for (const std::string& c : s.cmds) ran_cmds.push_back(c);
     }
     auto entry = lock.stages.find(s.name);

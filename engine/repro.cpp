@@ -50,6 +50,7 @@ class Scheduler {
   ReproSummary run() {
     require_pipeline(ws_);
     select();
+    if (!options_.dry) runner_.recover();
     const size_t n = pipeline_.stages.size();
     waiting_on_.assign(n, 0);
     for (size_t i = 0; i < n; ++i) {
@@ -204,6 +205,7 @@ class Scheduler {
     job.stage = s.name;
     job.cmds = s.cmds;
     job.dir = s.wdir.empty() ? project_.root : project_.root + "/" + s.wdir;
+    job.resources = s.resources;
     if (disk_.stat(std::string(kStateDir) + "/logs").is_dir())
       job.log_path = project_.root + "/" + stage_log_path(s.name);
     state_[i] = State::kRunning;
@@ -235,15 +237,20 @@ class Scheduler {
       return;
     }
     if (!r.ok()) {
-      std::string why = !r.launched ? r.error
-                        : r.signal  ? "killed by signal " + std::to_string(r.signal)
-                                    : "exit code " + std::to_string(r.exit_code);
+      std::string why = !r.launched          ? r.error
+                        : !r.failure.empty() ? r.failure
+                        : r.signal           ? "killed by signal " + std::to_string(r.signal)
+                                             : "exit code " + std::to_string(r.exit_code);
       return fail(i, r, why);
     }
     LockedStage entry = current_inputs(s);
     for (const Output& o : s.outs) {
       if (!hasher_.hash(o.path).exists)
-        return fail(i, r, "declared output '" + o.path + "' was not created; fix the command or the 'outs' entry");
+        return fail(i, r,
+                    r.remote ? "declared output '" + o.path + "' is not here: the job did not create it, or wrote it "
+                               "where this host cannot see it (the nodes must share the project's filesystem, at the "
+                               "same path); fix the command, the 'outs' entry or the mount"
+                             : "declared output '" + o.path + "' was not created; fix the command or the 'outs' entry");
       entry.outs.push_back(locked(o.path));
     }
     // Into the cache before pipe.lock names them, so a recorded output can

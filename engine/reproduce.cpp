@@ -195,6 +195,15 @@ std::vector<StageVerdict> compare_outputs(Disk& scratch, const RunRecord& run, d
 
 namespace {
 
+// The executor the re-execution uses: the one asked for, else the one the
+// run's stages ran on (a Slurm run is re-executed on Slurm).
+std::string executor_of(const RunRecord& run, const std::string& asked) {
+  if (!asked.empty()) return asked;
+  for (const auto& e : run.executions)
+    if (e.executor.find("\"kind\":\"slurm\"") != std::string::npos) return "slurm";
+  return "local";
+}
+
 // The project's files, then its settings: the remotes' ones let a stage's
 // URL deps be asked about, and cache.dir goes in config.local, which wins
 // over the config file and is never in git, so the scratch shares the
@@ -239,7 +248,7 @@ void run_in_scratch(Project& project, LineageStore& store, const ModelVersion& v
   if (r.missing.empty()) {
     Job job;
     job.stage = "reproduce";
-    job.cmds = {shell_quote(options.pipe_binary) + " repro --force"};
+    job.cmds = {shell_quote(options.pipe_binary) + " repro --force --executor " + executor_of(run, options.executor)};
     job.dir = r.scratch;
     job.log_path = r.scratch + "/.pipe/reproduce.log";
     runner.start(job);

@@ -30,6 +30,9 @@ struct ReproduceOptions {
   size_t jobs = 16;            // parallel transfers from it
   std::string pipe_binary;     // the pipe that re-executes (absolute)
   bool keep = false;           // keep the scratch workspace even when this fails
+  // Where the re-executed stages run: "local", "slurm", or "" for where
+  // the version's run ran them (the executor its executions recorded).
+  std::string executor;
 };
 
 struct StageVerdict {

@@ -13,6 +13,11 @@ namespace pipeline {
 bool run_capture(const std::vector<std::string>& argv, const std::string& dir, std::string* out,
                  bool with_stderr = false);
 
+// The same, keeping stdout and stderr apart (a scheduler's answer, and its
+// complaint). Returns the exit code; -1 when it could not be started, -2
+// when a signal ended it.
+int run_program(const std::vector<std::string>& argv, const std::string& dir, std::string* out, std::string* err);
+
 // `s` as one word for /bin/sh: single-quoted, with embedded quotes escaped.
 std::string shell_quote(const std::string& s);
 

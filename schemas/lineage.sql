@@ -1,4 +1,4 @@
--- The lineage store, .pipe/lineage.db (SQLite): schema version 2, as
+-- The lineage store, .pipe/lineage.db (SQLite): schema version 3, as
 -- `PRAGMA user_version` records it. engine/lineage.cpp applies the numbered
 -- migrations that produce exactly this schema (a unit test checks that the
 -- two agree). Guide: docs/lineage.md.
@@ -54,7 +54,9 @@ CREATE TABLE executions (
   system_seconds REAL,
   max_rss_kb INTEGER,                 -- peak resident set of its largest process
   exit_code INTEGER,
-  log_digest TEXT                     -- XXH3-128 of its log
+  log_digest TEXT,                    -- XXH3-128 of its log
+  executor TEXT                       -- schema 3: where it ran, JSON (a Slurm job: id, cluster, partition,
+                                      -- nodes, requested resources, state, times, the node); NULL: locally
 );
 
 -- A file or directory with a given content (MLMD's Artifact).

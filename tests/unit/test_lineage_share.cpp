@@ -138,7 +138,7 @@ TEST_CASE("a schema 1 store gains the imports and model_events tables when opene
     SqlDb db(path, false);
     db.exec("DROP TRIGGER imports_append_only_u; DROP TRIGGER imports_append_only_d; DROP TABLE imports;"
             "DROP TRIGGER model_events_append_only_u; DROP TRIGGER model_events_append_only_d; DROP TABLE model_events;"
-            "PRAGMA user_version=1;");
+            "ALTER TABLE executions DROP COLUMN executor; PRAGMA user_version=1;");
   }
   LineageStore migrated(path);
   CHECK(migrated.verify().ok);
@@ -156,4 +156,25 @@ TEST_CASE("a schema 1 store gains the imports and model_events tables when opene
   migrated.add_event(e);
   CHECK(migrated.events("clf").size() == 1);
   CHECK(migrated.verify().ok);
+}
+
+TEST_CASE("a schema 2 store gains executions.executor; its runs keep their hashes, and new runs record where they ran") {
+  TempDir d;
+  const std::string path = d.dir + "/old.db";
+  {
+    LineageStore fresh(path);
+    fresh.record(model_run(kModelA, "1.0.0"));
+  }
+  {
+    SqlDb db(path, false);
+    db.exec("ALTER TABLE executions DROP COLUMN executor; PRAGMA user_version=2;");
+  }
+  LineageStore migrated(path);
+  CHECK(migrated.verify().ok);
+  RunRecord run = model_run(kModelB, "2.0.0");
+  REQUIRE_FALSE(run.executions.empty());
+  run.executions[0].executor = "{\"job_id\":\"42\",\"kind\":\"slurm\"}";
+  const int64_t id = migrated.record(run);
+  CHECK(migrated.verify().ok);
+  CHECK(migrated.run(id).executions.at(0).executor == run.executions[0].executor);
 }
