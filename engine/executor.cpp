@@ -29,7 +29,7 @@ std::unique_ptr<Runner> make_runner(const Project& project, const std::string& n
     char* end = nullptr;
     options.poll_seconds = std::strtod(poll->value.c_str(), &end);
     if (*end != '\0' || !(options.poll_seconds >= 0.05 && options.poll_seconds <= 60))
-      config.fail("slurm.poll_seconds", "slurm.poll_seconds is seconds between squeue calls, from 0.05 to 60");
+      config.fail("slurm.poll_seconds", "slurm.poll_seconds is the longest wait between squeue calls, in seconds from 0.05 to 60");
   }
   return make_slurm_runner(options, real_slurm_commands(), std::move(sink));
 }

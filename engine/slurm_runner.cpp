@@ -192,6 +192,7 @@ class SlurmRunner : public Runner {
       return finish(std::move(refused));
     }
     s.slurm_id = id;
+    interval_ = kFirstPoll;  // a trivial job may end at once: look soon
     std::lock_guard lock(mutex_);
     if (!job.log_path.empty()) ::truncate(job.log_path.c_str(), 0);
     jobs_.emplace(id, std::move(s));
@@ -208,7 +209,12 @@ class SlurmRunner : public Runner {
         }
         if (jobs_.empty()) throw Error(Exit::kInternal, "slurm runner: wait() with no job in flight");
       }
-      if (!poll()) std::this_thread::sleep_for(std::chrono::duration<double>(options_.poll_seconds));
+      if (poll()) {
+        interval_ = kFirstPoll;
+      } else {
+        std::this_thread::sleep_for(std::chrono::duration<double>(std::min(interval_, options_.poll_seconds)));
+        interval_ *= 2;
+      }
     }
   }
 
@@ -507,6 +513,12 @@ class SlurmRunner : public Runner {
   std::deque<JobResult> done_;
   std::once_flag swept_;
   int accounting_ = -1;  // unknown until the first job ends
+  // The wait before the next squeue call: short after a submission or an
+  // end (trivial jobs end within a second), doubling while nothing ends up
+  // to poll_seconds, so long jobs cost the controller one call a poll_seconds.
+  // Only the scheduler's thread (start, wait) touches it.
+  static constexpr double kFirstPoll = 0.05;
+  double interval_ = kFirstPoll;
   std::string cluster_;
 };
 

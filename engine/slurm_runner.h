@@ -37,7 +37,7 @@ struct SlurmOptions {
   Resources defaults;          // slurm.* in .pipe/config, under each stage's own
   std::string project_id;      // slurm_project_id(root)
   std::string script_dir;      // absolute: batch scripts and node probes (.pipe/slurm)
-  double poll_seconds = 0.25;  // between squeue calls while jobs run
+  double poll_seconds = 0.8;  // the longest wait between squeue calls while jobs run
   std::function<void(const std::string&)> message;  // what the user should hear (leftover jobs)
 };
 

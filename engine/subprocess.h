@@ -7,14 +7,14 @@
 
 namespace pipeline {
 
-// Runs argv[0] (looked up on PATH) in `dir` ("" : here), stderr discarded
-// or, with `with_stderr`, merged into stdout (`java --version` writes
-// there); fills `out` with the output. True when it ran and exited 0.
+// Runs argv[0] (looked up on PATH) in `dir` ("" : here), stdin empty;
+// fills `out` with its stdout, followed by its stderr with `with_stderr`
+// (`java --version` writes there). True when it ran and exited 0.
 bool run_capture(const std::vector<std::string>& argv, const std::string& dir, std::string* out,
                  bool with_stderr = false);
 
 // The same, keeping stdout and stderr apart (a scheduler's answer, and its
-// complaint). Returns the exit code; -1 when it could not be started, -2
+// complaint), both read at once so that neither pipe fills up. Returns the exit code; -1 when it could not be started, -2
 // when a signal ended it.
 int run_program(const std::vector<std::string>& argv, const std::string& dir, std::string* out, std::string* err);
 

@@ -6,9 +6,11 @@
 #   slurm.sh start ROOT [--acct]   # prints nothing on success; clients need
 #                                  # SLURM_CONF=ROOT/slurm.conf
 #   slurm.sh stop ROOT
+#   SLURM_NODE_CPUS=64 slurm.sh start ROOT   # a node with 64 CPU slots
 #
 # Every folder above ROOT must be world-executable (munged refuses a socket
-# in a private one). Ports 6817-6819 and 3307 (MariaDB). Needs Debian's
+# in a private one). Ports 6817-6819 and 3307 (MariaDB), or SLURM_PORT_BASE
+# to SLURM_PORT_BASE+3 for a second cluster beside the tests'. Needs Debian's
 # slurm-wlm and munge (and slurmdbd and mariadb-server for --acct). Adapted
 # from the team's recipe (shared/recipes/slurm_up.sh and slurm_down.sh);
 # this copy is the project's own. KillWait is 2 s, not 30, so a cancelled
@@ -28,13 +30,18 @@ if [ "$cmd" = stop ]; then
   exit 0
 fi
 ACCT=${3:-}
+base=${SLURM_PORT_BASE:-}
+ctld_port=${base:-6817}
+slurmd_port=$((${base:-6817} + 1))
+dbd_port=$((${base:-6817} + 2))
+db_port=$([ -n "$base" ] && echo $((base + 3)) || echo 3307)
 mkdir -p "$ROOT"/{munge,log,state,spool}
 chmod 711 "$ROOT/munge"
 [ -f "$ROOT/munge/munge.key" ] || { dd if=/dev/urandom of="$ROOT/munge/munge.key" bs=1 count=128 status=none; chmod 400 "$ROOT/munge/munge.key"; }
 if [ "$ACCT" = --acct ]; then
   acct="AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
-AccountingStoragePort=6819
+AccountingStoragePort=$dbd_port
 AccountingStoragePass=$ROOT/munge/munge.sock
 JobAcctGatherType=jobacct_gather/linux
 JobAcctGatherFrequency=1"
@@ -42,6 +49,11 @@ else
   acct="AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none"
 fi
+# SLURM_NODE_CPUS: more CPU slots than the machine has, so that a benchmark
+# can keep 50 trivial jobs running at once on this one node.
+cpus=${SLURM_NODE_CPUS:-$(nproc)}
+overrides=""
+[ "$cpus" -gt "$(nproc)" ] && overrides="SlurmdParameters=config_overrides"
 cat >"$ROOT/slurm.conf" <<CONF
 ClusterName=pipetest
 SlurmctldHost=localhost(127.0.0.1)
@@ -50,8 +62,8 @@ SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$ROOT/munge/munge.sock
-SlurmctldPort=6817
-SlurmdPort=6818
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
 StateSaveLocation=$ROOT/state
 SlurmdSpoolDir=$ROOT/spool
 SlurmctldPidFile=$ROOT/slurmctld.pid
@@ -71,7 +83,8 @@ MailProg=/bin/true
 MinJobAge=300
 KillWait=2
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=2000 State=UNKNOWN
+$overrides
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=2000 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF=$ROOT/slurm.conf
@@ -84,7 +97,7 @@ if [ "$ACCT" = --acct ]; then
   D=$ROOT/mariadb; mkdir -p "$D/data" "$D/run"
   [ -d "$D/data/mysql" ] || mariadb-install-db --no-defaults --user=root --datadir="$D/data" --auth-root-authentication-method=normal >"$D/install.log" 2>&1
   mariadbd --no-defaults --user=root --datadir="$D/data" --socket="$D/run/mysqld.sock" --pid-file="$D/run/mysqld.pid" \
-    --bind-address=127.0.0.1 --port=3307 --skip-name-resolve --innodb-buffer-pool-size=64M --log-error="$D/error.log" >"$D/out.log" 2>&1 &
+    --bind-address=127.0.0.1 --port=$db_port --skip-name-resolve --innodb-buffer-pool-size=64M --log-error="$D/error.log" >"$D/out.log" 2>&1 &
   echo $! >"$ROOT/mariadbd.bgpid"
   for _ in $(seq 200); do mariadb --no-defaults -S "$D/run/mysqld.sock" -uroot -e 'select 1' >/dev/null 2>&1 && break; sleep 0.1; done
   mariadb --no-defaults -S "$D/run/mysqld.sock" -uroot -e "CREATE USER IF NOT EXISTS 'slurm'@'127.0.0.1' IDENTIFIED BY 'slurmpw'; GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';"
@@ -93,13 +106,13 @@ AuthType=auth/munge
 AuthInfo=socket=$ROOT/munge/munge.sock
 DbdHost=localhost
 DbdAddr=127.0.0.1
-DbdPort=6819
+DbdPort=$dbd_port
 SlurmUser=root
 LogFile=$ROOT/log/slurmdbd.log
 PidFile=$ROOT/slurmdbd.pid
 StorageType=accounting_storage/mysql
 StorageHost=127.0.0.1
-StoragePort=3307
+StoragePort=$db_port
 StorageUser=slurm
 StoragePass=slurmpw
 StorageLoc=slurm_acct_db

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
@@ -18,8 +19,10 @@
 #include <vector>
 
 #include "slurm_runner.h"
+#include "temp_project.h"
 
 using namespace pipeline;
+using pipeline::testing::TempDir;
 
 namespace {
 
@@ -68,8 +71,11 @@ class FakeCluster : public SlurmCommands {
     return out;
   }
 
+  std::vector<std::chrono::steady_clock::time_point> call_times;
+
   int run(const std::vector<std::string>& argv, std::string* out, std::string* err) override {
     calls.push_back(argv);
+    call_times.push_back(std::chrono::steady_clock::now());
     out->clear();
     err->clear();
     const std::string& program = argv[0];
@@ -141,30 +147,20 @@ class FakeCluster : public SlurmCommands {
   }
 };
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char dir[] = "/tmp/pipe-slurm-unit-XXXXXX";
-    REQUIRE(mkdtemp(dir));
-    path = dir;
-  }
-  ~TempDir() { std::system(("rm -rf " + path).c_str()); }
-};
-
 struct Fixture {
   TempDir dir;
   FakeCluster* cluster;
   std::vector<std::string> messages;
   std::unique_ptr<Runner> runner;
 
-  explicit Fixture(Resources defaults = {}) {
+  explicit Fixture(Resources defaults = {}, double poll_seconds = 0.001) {
     auto fake = std::make_unique<FakeCluster>();
     cluster = fake.get();
     SlurmOptions o;
     o.defaults = std::move(defaults);
     o.project_id = "p123";
     o.script_dir = dir.path + "/slurm";
-    o.poll_seconds = 0.001;
+    o.poll_seconds = poll_seconds;
     o.message = [this](const std::string& m) { messages.push_back(m); };
     runner = make_slurm_runner(o, std::move(fake), nullptr);
   }
@@ -236,6 +232,28 @@ TEST_CASE("every job in flight is followed by one squeue call per poll, not one 
   // The first poll asked about all fifty at once.
   CHECK(FakeCluster::ids_after(f.cluster->calls[50 + 1], "-j").size() == 50);
   CHECK(f.cluster->count("scontrol", "job") <= polls);  // the details of all that ended, in one call
+}
+
+TEST_CASE("while nothing ends, squeue is asked less and less often, down to once a poll_seconds") {
+  Fixture f({}, 0.2);
+  f.runner->start(f.job(1, "train"));
+  f.cluster->jobs["100"].states = {"RUNNING", "RUNNING", "RUNNING", "RUNNING", "RUNNING", "RUNNING", "COMPLETED"};
+  CHECK(f.runner->wait().ok());
+  std::vector<double> gaps;  // between squeue calls, in seconds
+  const FakeCluster& c = *f.cluster;
+  std::chrono::steady_clock::time_point last{};
+  for (size_t i = 0; i < c.calls.size(); ++i) {
+    if (c.calls[i][0] != "squeue" || FakeCluster::flag(c.calls[i], "--me") != "" ||
+        std::find(c.calls[i].begin(), c.calls[i].end(), "all") == c.calls[i].end())
+      continue;
+    if (last != std::chrono::steady_clock::time_point{})
+      gaps.push_back(std::chrono::duration<double>(c.call_times[i] - last).count());
+    last = c.call_times[i];
+  }
+  REQUIRE(gaps.size() == 6);
+  CHECK(gaps.front() < 0.15);  // soon after the submission: a trivial job ends at once
+  CHECK(gaps.back() >= 0.19);  // then no more often than poll_seconds
+  CHECK(gaps.back() < 0.6);
 }
 
 TEST_CASE("each end state becomes the stage's result, in words") {
