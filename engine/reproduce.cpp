@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cerrno>
+#include <map>
 #include <set>
 
 #include "artifact.h"
@@ -15,6 +17,7 @@
 #include "file_io.h"
 #include "lockfile.h"
 #include "object_store.h"
+#include "output_diff.h"
 #include "pipeline.h"
 #include "project.h"
 #include "record.h"
@@ -144,8 +147,52 @@ std::vector<std::string> materialise_inputs(Project& project, Project& scratch, 
   return missing;
 }
 
-std::vector<StageVerdict> compare_outputs(Disk& scratch, const RunRecord& run, double tolerance, bool ran,
-                                          bool inputs_missing) {
+namespace {
+
+// Contents compared in memory up to this size; a bigger file is described
+// by its sizes alone.
+constexpr uint64_t kDiffLimit = 64u << 20;
+
+// What differs in the output file `path` (`rel` inside a directory output),
+// against its recorded content in the cache.
+std::string file_difference(Disk& scratch, const ObjectStore* cache, const std::string& path, const Digest& want,
+                            uint64_t want_size, uint64_t got_size) {
+  std::string recorded, got;
+  if (want_size > kDiffLimit || got_size > kDiffLimit)
+    return "recorded " + std::to_string(want_size) + " bytes, got " + std::to_string(got_size) +
+           " (too large to compare here)";
+  if (!cache || !cache->has(want) || !read_file(cache->file_system(), cache->object_path(want), &recorded))
+    return "the recorded content is not in the cache to compare with (pipe fetch gets it)";
+  if (!scratch.read(path, &got)) return "cannot read what the re-execution wrote";
+  return first_difference(path, recorded, got);
+}
+
+// The first file of a directory output that differs, and how.
+std::string dir_difference(Disk& scratch, const ObjectStore* cache, const std::string& path, const Digest& want,
+                           const ArtifactInfo& got) {
+  std::vector<ManifestEntry> recorded;
+  if (!cache || !cache->read_manifest(want, &recorded))
+    return "the recorded listing is not in the cache to compare with (pipe fetch gets it)";
+  std::map<std::string, const ManifestEntry*> now;
+  if (got.files)
+    for (const ManifestEntry& e : *got.files) now[e.path] = &e;
+  for (const ManifestEntry& e : recorded) {
+    auto it = now.find(e.path);
+    if (it == now.end()) return "file '" + e.path + "' was recorded and is missing now";
+    if (it->second->digest != e.digest)
+      return "file '" + e.path + "': " +
+             file_difference(scratch, cache, path + "/" + e.path, e.digest, e.size, it->second->size);
+    if (it->second->executable != e.executable) return "file '" + e.path + "': its executable bit changed";
+    now.erase(it);
+  }
+  if (!now.empty()) return "file '" + now.begin()->first + "' is new";
+  return "";
+}
+
+}  // namespace
+
+std::vector<StageVerdict> compare_outputs(Disk& scratch, const ObjectStore* cache, const RunRecord& run,
+                                          double tolerance, bool ran, bool inputs_missing) {
   std::vector<StageVerdict> out;
   ArtifactHasher there(scratch, nullptr);
   for (const auto& e : run.executions) {
@@ -176,9 +223,27 @@ std::vector<StageVerdict> compare_outputs(Disk& scratch, const RunRecord& run, d
         continue;
       }
       v.result = "not reproduced";
-      v.first_difference = a.path + (got.exists ? " differs (recorded " + short_digest(a.digest) + ", got " +
-                                                      short_digest(got.digest.hex()) + ")"
-                                                : " was not produced");
+      if (!got.exists) {
+        v.first_difference = a.path + " was not produced";
+        break;
+      }
+      v.first_difference = a.path + " differs (recorded " + short_digest(a.digest) + ", got " +
+                           short_digest(got.digest.hex()) + ")";
+      // Metrics: how each one moved. Else where the content first differs.
+      std::string why;
+      if (metrics_files.count(a.path) && scratch.read(a.path, &text)) {
+        const auto values = read_metrics(a.path, text);
+        for (const auto& m : e.metrics) {
+          if (m.file != a.path) continue;
+          auto g = std::find_if(values.begin(), values.end(), [&](const auto& x) { return x.key == m.key; });
+          if (g == values.end()) why += (why.empty() ? "" : ", ") + m.key + " missing now";
+          else if (!values_close(m.value, g->value, tolerance)) why += (why.empty() ? "" : ", ") + m.key + " " + value_change(m.value, g->value);
+        }
+      }
+      if (why.empty())
+        why = got.is_dir ? dir_difference(scratch, cache, a.path, want, got)
+                         : file_difference(scratch, cache, a.path, want, a.size, got.size);
+      if (!why.empty()) v.first_difference += ": " + why;
       break;
     }
     if (inputs_missing) {
@@ -255,7 +320,7 @@ void run_in_scratch(Project& project, LineageStore& store, const ModelVersion& v
     r.ran = runner.wait().ok();
     read_file(job.log_path, &r.log);
   }
-  r.stages = compare_outputs(*sandbox.disk, run, options.tolerance, r.ran, !r.missing.empty());
+  r.stages = compare_outputs(*sandbox.disk, sandbox.cache.get(), run, options.tolerance, r.ran, !r.missing.empty());
   r.reproduced = r.missing.empty();
   for (const auto& s : r.stages) r.reproduced = r.reproduced && s.ok();
 

@@ -21,6 +21,7 @@ struct Project;
 class Remote;
 class Runner;
 class Disk;
+class ObjectStore;
 
 struct ReproduceOptions {
   double tolerance = 1e-6;     // relative, for metrics that differ in their last digits
@@ -69,9 +70,12 @@ std::vector<std::string> materialise_inputs(Project& project, Project& scratch, 
 
 // Compares each execution's recorded outputs with what `scratch` holds
 // now. Metrics files may differ within `tolerance`. `ran`: the
-// re-execution succeeded; `inputs_missing`: it was not attempted.
-std::vector<StageVerdict> compare_outputs(Disk& scratch, const RunRecord& run, double tolerance, bool ran,
-                                          bool inputs_missing);
+// re-execution succeeded; `inputs_missing`: it was not attempted. A
+// difference is described from the recorded content in `cache` (may be
+// null): how each metric moved, else the first differing key, line, byte
+// or file of a directory.
+std::vector<StageVerdict> compare_outputs(Disk& scratch, const ObjectStore* cache, const RunRecord& run,
+                                          double tolerance, bool ran, bool inputs_missing);
 
 // Whether two recorded values agree: numbers within a relative tolerance,
 // anything else exactly.

@@ -37,6 +37,8 @@ assert_contains "files come from git at the run's commit" "$OUT" "files from git
 assert_match "a deterministic stage reproduces exactly" "$OUT" "prepare +exact"
 assert_match "and so does the model's stage" "$OUT" "train +exact"
 assert_match "a non-deterministic stage is caught and named" "$OUT" "noise +not reproduced: noise.txt differs"
+assert_match "with the first line that differs, from the cached record" "$OUT" \
+  "noise.txt differs \(recorded [0-9a-f]+, got [0-9a-f]+\): line 1: recorded '$(cat noise.txt)', got '[0-9]+'"
 assert_contains "the verdict says so" "$OUT" "clf 1.0.0: NOT reproduced"
 assert_true "the scratch workspace is removed" test -z "$(ls .pipe/reproduce 2>/dev/null)"
 expect_exit 0 pipe model history clf --json

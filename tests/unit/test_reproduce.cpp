@@ -116,6 +116,27 @@ TEST_CASE("an output that differs is named with both digests") {
   CHECK_FALSE(r.reproduced);
   CHECK(r.stages.at(0).result == "not reproduced");
   CHECK(r.stages.at(0).first_difference.find("model.bin differs (recorded " + rec.model_digest.substr(0, 12)) == 0);
+  // The recorded content is not in the cache: pipe says so rather than guess.
+  CHECK(r.stages.at(0).first_difference.find("not in the cache") != std::string::npos);
+}
+
+TEST_CASE("a differing output says where it first differs, from the recorded content in the cache") {
+  Recorded rec;
+  rec.t.write("model.bin", "weights 1\n");
+  rec.t.cache("model.bin");
+  std::filesystem::remove(rec.t.root + "/model.bin");
+  FakeRunner runner = rec.runner("weights 2\n", "{\"acc\": 0.9000001}\n");
+  const std::string why = rec.reproduce(runner).stages.at(0).first_difference;
+  CHECK(why.find("model.bin differs (recorded ") == 0);
+  CHECK(why.find("): line 1: recorded 'weights 1', got 'weights 2'") != std::string::npos);
+}
+
+TEST_CASE("metrics that moved are reported with their deltas") {
+  Recorded rec;
+  FakeRunner far = rec.runner("weights 1\n", "{\"acc\": 0.95}\n");
+  const std::string why = rec.reproduce(far).stages.at(0).first_difference;
+  CHECK(why.find("metrics.json differs (recorded ") == 0);
+  CHECK(why.find(": acc 0.9000001 -> 0.95 (+0.0499999)") != std::string::npos);
 }
 
 TEST_CASE("metrics that differ in their last digits reproduce within tolerance; further off they do not") {
@@ -201,7 +222,7 @@ TEST_CASE("compare_outputs: stages without outputs are exact when the re-executi
   ExecutionRecord check;
   check.stage = "check";
   run.executions.push_back(check);
-  const auto verdicts = compare_outputs(disk, run, 1e-6, false, false);
+  const auto verdicts = compare_outputs(disk, nullptr, run, 1e-6, false, false);
   REQUIRE(verdicts.size() == 1);
   CHECK(verdicts[0].result == "exact");
 }
