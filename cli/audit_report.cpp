@@ -4,6 +4,8 @@
 
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "audit.h"
 #include "error.h"
@@ -107,9 +109,17 @@ json audit_report(pipeline::Project& project, pipeline::LineageStore& store, con
     stages.push_back(s);
   }
   report["data"] = data;
+  json changed = json::array();
+  for (const auto& f : run.code.changed) {
+    json x = {{"path", f.path}};
+    if (!f.digest.empty()) x["kept"] = f.digest;
+    else x["not_kept"] = f.why;
+    changed.push_back(x);
+  }
   report["code"] = {{"git_commit", run.code.git_commit}, {"branch", run.code.branch},
                     {"remote_url", run.code.remote_url}, {"dirty", run.code.dirty},
-                    {"diff_digest", run.code.diff_digest}, {"scripts", scripts}};
+                    {"diff_digest", run.code.diff_digest}, {"scripts", scripts}, {"changed", changed},
+                    {"changes_recorded", run.code.changes_recorded}};
   report["params"] = params;
   report["environment"] = value_json(run.environment);
   report["stages"] = stages;
@@ -163,6 +173,27 @@ json audit_report(pipeline::Project& project, pipeline::LineageStore& store, con
   return report;
 }
 
+namespace {
+
+// A version made from uncommitted changes cannot be rebuilt from git alone:
+// said first, before anything else, as the lines of a quoted block.
+std::vector<std::string> dirty_tree_warning(const json& code) {
+  std::vector<std::string> out;
+  if (!code.value("dirty", false) && code["changed"].empty()) return out;
+  out.push_back("> **Warning: this version was made from a working tree with uncommitted changes.** Git's commit `" +
+                cell(code["git_commit"]) + "` alone does not hold what the run read.");
+  if (!code.value("changes_recorded", false))
+    out.push_back("> The run was recorded by a pipe that did not keep the changed files: they cannot be rebuilt.");
+  for (const auto& f : code["changed"])
+    out.push_back("> - `" + cell(f["path"]) + "`: " +
+                  (f.contains("kept") ? "kept in the record (`" + cell(f["kept"]) + "`); reproduce rebuilds it"
+                                      : "not kept (" + cell(f["not_kept"]) + ")"));
+  out.push_back("");
+  return out;
+}
+
+}  // namespace
+
 std::string report_markdown(const json& r) {
   std::string out;
   auto line = [&](const std::string& s) { out += s + "\n"; };
@@ -171,6 +202,7 @@ std::string report_markdown(const json& r) {
   line("");
   line(fmt::format("Generated {} by {}.", cell(r["generated"]), cell(r["generated_by"])));
   line("");
+  for (const std::string& warning : dirty_tree_warning(r["code"])) line(warning);
   line("## Model");
   line("");
   line(fmt::format("- path: `{}`, hash `{}`", cell(m["path"]), cell(m["hash"])));

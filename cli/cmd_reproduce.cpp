@@ -84,11 +84,15 @@ void add_reproduce(CLI::App* audit, Context& ctx) {
       nlohmann::json out = {{"model", v.model}, {"version", v.version()}, {"reproduced", r.reproduced}, {"stages", stages}};
       if (!r.missing.empty()) out["missing_inputs"] = r.missing;
       if (!r.external.empty()) out["external_inputs"] = r.external;
+      if (!r.rebuilt.empty()) out["rebuilt_uncommitted"] = r.rebuilt;
+      if (!r.not_rebuilt.empty()) out["not_rebuilt"] = r.not_rebuilt;
       fmt::print("{}\n", out.dump(2));
     } else {
       fmt::print("Reproducing {} {} (run {}) in {}\n", v.model, v.version(), v.run_id, r.scratch);
       fmt::print("  files from {}\n", r.source);
       if (r.fetched) fmt::print("  fetched {} objects from {}\n", r.fetched, r.fetched_from);
+      for (const auto& x : r.rebuilt) fmt::print("  uncommitted change rebuilt from the record: {}\n", x);
+      for (const auto& x : r.not_rebuilt) fmt::print("  cannot rebuild: {}\n", x);
       for (const auto& x : r.external) fmt::print("  external input {}: read as it is now (pipe keeps no copy)\n", x);
       for (const auto& m : r.missing)
         fmt::print("  cannot materialise input {}: not in the cache, the workspace or a remote\n", m);

@@ -145,6 +145,16 @@ std::string report_html(const json& r) {
   out += "<title>Audit report: " + text(m["name"]) + " " + text(m["version"]) + "</title><style>" + kStyle + "</style></head><body>";
   out += "<h1>Audit report: " + text(m["name"]) + " " + text(m["version"]) + "</h1>";
   out += "<p>Generated " + text(r["generated"]) + " by " + text(r["generated_by"]) + ".</p>";
+  if (const json& c = r["code"]; c.value("dirty", false) || !c["changed"].empty()) {
+    out += "<section id=\"dirty\" class=\"fail\"><p><strong>Warning: this version was made from a working tree "
+           "with uncommitted changes.</strong> Git's commit alone does not hold what the run read.</p><ul>";
+    if (!c.value("changes_recorded", false)) out += "<li>The run was recorded by a pipe that did not keep the changed files.</li>";
+    for (const auto& f : c["changed"])
+      out += "<li><code>" + text(f["path"]) + "</code>: " +
+             (f.contains("kept") ? "kept in the record; reproduce rebuilds it" : "not kept (" + text(f["not_kept"]) + ")") +
+             "</li>";
+    out += "</ul></section>";
+  }
 
   out += "<section id=\"model\"><h2>Model</h2>" +
          table({"path", "hash", "created", "by", "run", "bump"},

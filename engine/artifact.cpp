@@ -187,6 +187,23 @@ const ArtifactInfo& ArtifactHasher::hash(const std::string& path) {
   return memo_.emplace(path, a).first->second;
 }
 
+bool copy_into_cache(const ObjectStore& store, const std::string& abs, const ArtifactInfo& info) {
+  ObjectStore copier(store.dir(), store.file_system());
+  copier.set_link_types({LinkType::kReflink, LinkType::kCopy});
+  try {
+    if (!info.is_dir) {
+      copier.put_file(abs, info.digest);
+      return true;
+    }
+    if (!info.files) return false;
+    for (const auto& f : *info.files) copier.put_file(abs + "/" + f.path, f.digest);
+    copier.put_manifest(info.digest, *info.files);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 void commit_artifact(ObjectStore& store, const std::string& abs, const ArtifactInfo& info) {
   if (!info.is_dir) {
     if (!store.put_files({{abs, info.digest, info.size, info.mtime_ns, info.executable}}).front())

@@ -39,6 +39,12 @@ struct ArtifactInfo {
 // files to their objects as the cache's link order says.
 void commit_artifact(ObjectStore& store, const std::string& abs, const ArtifactInfo& info);
 
+// Copies a hashed file or directory at `abs` into the cache without
+// touching it: never a hard link (that would make the user's file
+// read-only and share its inode with the object), whatever the cache's link
+// order says. False when it changed since it was hashed, or the disk is full.
+bool copy_into_cache(const ObjectStore& store, const std::string& abs, const ArtifactInfo& info);
+
 class ArtifactHasher {
  public:
   // `state` may be null (no hash cache); `urls` too, and then a dep by URL

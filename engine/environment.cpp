@@ -158,6 +158,22 @@ CodeState capture_code_state(const std::string& root) {
   c.remote_url = strip_credentials(trim(git({"config", "--get", "remote.origin.url"})));
   c.dirty = !trim(git({"status", "--porcelain", "--untracked-files=no"})).empty();
   if (c.dirty) c.diff_digest = sha256_hex(git({"diff", "HEAD"}));
+  // Paths relative to the project (--relative, and ls-files from there),
+  // NUL-separated so that no name is misread.
+  const auto names = [](const std::string& z) {
+    std::vector<std::string> out;
+    for (size_t start = 0, end; start < z.size(); start = end + 1) {
+      end = z.find('\0', start);
+      if (end == std::string::npos) end = z.size();
+      if (end > start) out.push_back(z.substr(start, end - start));
+    }
+    return out;
+  };
+  if (c.dirty)
+    for (const std::string& path : names(git({"diff", "--name-only", "--relative", "-z", "HEAD"})))
+      c.changed.push_back({path, "", ""});
+  c.untracked = names(git({"ls-files", "--others", "--exclude-standard", "-z"}));
+  c.changes_recorded = true;
   return c;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "digest.h"
+#include "document.h"
 #include "error.h"
 #include "lineage_schema.h"
 #include "ssl_digests.h"
@@ -34,6 +35,8 @@ const std::vector<const char*> kMigrations = {
     "records are append-only'); END;",
     // 3: where each execution ran (a Slurm job, its node).
     "ALTER TABLE executions ADD COLUMN executor TEXT;",
+    // 4: the files a dirty tree changed, and the cache objects keeping them.
+    "ALTER TABLE code_states ADD COLUMN changed TEXT;",
 };
 
 int64_t intern(SqlDb& db, const std::string& insert, const std::string& select, const std::string& digest,
@@ -144,13 +147,16 @@ int64_t LineageStore::record(const RunRecord& run, const SharedRun* origin) {
                                 "SELECT id FROM environments WHERE digest = ?1", env_digest,
                                 {env_digest, run.environment});
   const CodeState& c = run.code;
+  // The list only where there is one: a clean tree's state keeps the
+  // digest it had before schema 4.
+  const std::string changed = c.changed.empty() && !(c.dirty && c.changes_recorded) ? "" : changed_json(c.changed);
   const std::string code_digest =
       Digest::of(c.git_commit + "\n" + c.branch + "\n" + c.remote_url + "\n" + (c.dirty ? "1" : "0") + "\n" +
-                 c.diff_digest)
+                 c.diff_digest + (changed.empty() ? "" : "\n" + changed))
           .hex();
   SqlStatement code_ins = db.prepare(
-      "INSERT OR IGNORE INTO code_states(digest, git_commit, branch, remote_url, dirty, diff_digest) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      "INSERT OR IGNORE INTO code_states(digest, git_commit, branch, remote_url, dirty, diff_digest, changed) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   code_ins.bind(1, code_digest);
   auto bind_text = [](SqlStatement& st, int i, const std::string& s) {
     if (s.empty()) st.bind_null(i);
@@ -161,6 +167,7 @@ int64_t LineageStore::record(const RunRecord& run, const SharedRun* origin) {
   bind_text(code_ins, 4, c.remote_url);
   code_ins.bind(5, int64_t{c.dirty});
   bind_text(code_ins, 6, c.diff_digest);
+  bind_text(code_ins, 7, changed);
   code_ins.step();
   SqlStatement code_sel = db.prepare("SELECT id FROM code_states WHERE digest = ?1");
   code_sel.bind(1, code_digest);
@@ -256,7 +263,7 @@ std::string LineageStore::run_content(int64_t run_id) {
   Value content = Value::map();
   SqlStatement r = db.prepare(
       "SELECT r.started_ns, r.ended_ns, r.command, r.user, r.host, r.pipe_version, r.exit_code, e.content, "
-      "c.git_commit, c.branch, c.remote_url, c.dirty, c.diff_digest FROM runs r "
+      "c.git_commit, c.branch, c.remote_url, c.dirty, c.diff_digest, c.changed FROM runs r "
       "JOIN environments e ON e.id = r.environment_id JOIN code_states c ON c.id = r.code_id WHERE r.id = ?1");
   r.bind(1, run_id);
   if (!r.step()) return "";
@@ -275,6 +282,7 @@ std::string LineageStore::run_content(int64_t run_id) {
   code.set("remote_url", text_or_null(r, 10));
   code.set("dirty", Value::integer(r.integer(11)));
   code.set("diff_digest", text_or_null(r, 12));
+  if (!r.is_null(13)) code.set("changed", Value::string(r.text(13)));  // schema 4, dirty trees only
   content.set("code", code);
 
   Value executions = Value::list();
@@ -431,7 +439,7 @@ std::vector<RunRecord> LineageStore::query_runs(const std::string& where, int64_
   std::vector<RunRecord> out;
   SqlStatement r = db_->prepare(
       "SELECT r.id, r.started_ns, r.ended_ns, r.command, r.user, r.host, r.pipe_version, r.exit_code, e.content, "
-      "c.git_commit, c.branch, c.remote_url, c.dirty, c.diff_digest FROM runs r "
+      "c.git_commit, c.branch, c.remote_url, c.dirty, c.diff_digest, c.changed FROM runs r "
       "JOIN environments e ON e.id = r.environment_id JOIN code_states c ON c.id = r.code_id " +
       where + " ORDER BY r.id DESC" + (limit ? " LIMIT " + std::to_string(limit) : std::string()));
   if (!where.empty()) r.bind(1, id);
@@ -446,7 +454,8 @@ std::vector<RunRecord> LineageStore::query_runs(const std::string& where, int64_
     run.pipe_version = r.text(6);
     run.exit_code = static_cast<int>(r.integer(7));
     run.environment = r.text(8);
-    run.code = {r.text(9), r.text(10), r.text(11), r.integer(12) != 0, r.text(13)};
+    run.code = {r.text(9), r.text(10), r.text(11), r.integer(12) != 0, r.text(13), parse_changed(r.text(14)),
+                !r.is_null(14), {}};
     out.push_back(std::move(run));
   }
   if (full)
@@ -527,6 +536,38 @@ std::vector<ExecutionRecord> LineageStore::consumers(const std::string& path, co
   return out;
 }
 
+std::string changed_json(const std::vector<ChangedFile>& files) {
+  Value list = Value::list();
+  for (const ChangedFile& f : files) {
+    Value x = Value::map();
+    x.set("path", Value::string(f.path));
+    if (!f.digest.empty()) x.set("digest", Value::string(f.digest));
+    if (!f.why.empty()) x.set("why", Value::string(f.why));
+    list.push(x);
+  }
+  return list.canonical();
+}
+
+std::vector<ChangedFile> parse_changed(const std::string& json) {
+  std::vector<ChangedFile> out;
+  if (json.empty()) return out;
+  Value list;
+  try {
+    list = parse_json("the lineage store's changed files", json);
+  } catch (const Error&) {
+    return out;  // audit verify reports a damaged record; this is only its reading
+  }
+  if (!list.is_list()) return out;
+  for (const Value& x : list.items()) {
+    if (!x.is_map()) continue;
+    ChangedFile f;
+    for (auto [key, field] : {std::pair<const char*, std::string*>{"path", &f.path}, {"digest", &f.digest}, {"why", &f.why}})
+      if (const Value* v = x.find(key); v && v->is_string()) *field = v->as_string();
+    if (!f.path.empty()) out.push_back(std::move(f));
+  }
+  return out;
+}
+
 std::vector<LineageArtifact> LineageStore::model_artifacts() {
   std::vector<LineageArtifact> out;
   SqlStatement s = db_->prepare(
@@ -536,6 +577,14 @@ std::vector<LineageArtifact> LineageStore::model_artifacts() {
     out.push_back({s.text(0), s.text(1), static_cast<uint64_t>(s.integer(2)), s.integer(3) != 0, ""});
   SqlStatement own = db_->prepare("SELECT path, digest, is_dir FROM model_versions");
   while (own.step()) out.push_back({own.text(0), own.text(1), 0, own.integer(2) != 0, "output"});
+  // What a dirty tree held when a version was made: audit reproduce
+  // rebuilds its inputs from these.
+  SqlStatement kept = db_->prepare(
+      "SELECT DISTINCT c.changed FROM model_versions m JOIN runs r ON r.id = m.run_id JOIN code_states c ON "
+      "c.id = r.code_id WHERE c.changed IS NOT NULL");
+  while (kept.step())
+    for (const ChangedFile& f : parse_changed(kept.text(0)))
+      if (!f.digest.empty()) out.push_back({f.path, f.digest, 0, false, "code"});
   return out;
 }
 

@@ -13,7 +13,7 @@ namespace pipeline {
 
 class SqlDb;
 
-inline constexpr int kLineageSchemaVersion = 3;
+inline constexpr int kLineageSchemaVersion = 4;
 inline constexpr const char* kLineageFile = "lineage.db";
 
 struct LineageArtifact {
@@ -52,12 +52,32 @@ struct ExecutionRecord {
   std::vector<LineageValue> metrics;
 };
 
+// A file the run read whose content was not the commit's: a tracked file
+// modified or deleted in the work tree, or an untracked dep or params file.
+// `digest` names the cache object that keeps what the run had, so that
+// `audit reproduce` can rebuild it whatever git holds; "" when it was not
+// kept, and `why` says why ("deleted", "over 16 MiB", "unreadable").
+struct ChangedFile {
+  std::string path;  // relative to the project root
+  std::string digest;
+  std::string why;
+};
+
 struct CodeState {
   std::string git_commit;  // "" outside git
   std::string branch;
   std::string remote_url;  // credentials removed
   bool dirty = false;
   std::string diff_digest;
+  // Schema 4: every tracked file of the project that differed from the
+  // commit, and the untracked deps and params files, with what was kept.
+  std::vector<ChangedFile> changed;
+  // Whether `changed` was recorded at all: false for a run recorded before
+  // schema 4, whose dirty tree pipe did not keep.
+  bool changes_recorded = false;
+  // Not stored: the project's untracked files when the run started, of
+  // which record_lineage keeps those the stages read.
+  std::vector<std::string> untracked;
 };
 
 struct ModelVersion {
@@ -190,6 +210,10 @@ class LineageStore {
 
 // Turns "https://user:secret@host/x" into "https://host/x" (and scp-style
 // "user@host:path" is kept, having no secret).
+// CodeState::changed as the store keeps it (canonical JSON), and back.
+std::string changed_json(const std::vector<ChangedFile>& files);
+std::vector<ChangedFile> parse_changed(const std::string& json);
+
 std::string strip_credentials(const std::string& url);
 // "https://user:secret@host/x" -> "https://user@host/x", with the secret
 // in `password` (left alone when the URL has none).

@@ -66,6 +66,8 @@ RunRecord parse_content(const std::string& content) {
     r.code.remote_url = text(*code, "remote_url");
     r.code.dirty = integer(*code, "dirty") != 0;
     r.code.diff_digest = text(*code, "diff_digest");
+    r.code.changed = parse_changed(text(*code, "changed"));
+    r.code.changes_recorded = code->find("changed") != nullptr;
   }
   for (const Value& x : list(run, "executions")) {
     ExecutionRecord e;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <cstdlib>
+#include <set>
 
 #include "artifact.h"
 #include "changes.h"
@@ -14,6 +15,7 @@
 #include "environment.h"
 #include "graph.h"
 #include "lockfile.h"
+#include "object_store.h"
 #include "workspace.h"
 #include "models.h"
 #include "params.h"
@@ -75,6 +77,39 @@ std::string format_time(int64_t ns) {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
+
+namespace {
+
+// Kept in the cache up to this size: code and params files are small; a
+// bigger changed file is named, with why it was not kept.
+constexpr uint64_t kKeepLimit = 16u << 20;
+
+// What the run had that git does not hold as committed (the tracked files
+// it changed; the untracked files its stages read as deps or params),
+// copied into the cache so that `audit reproduce` can rebuild the exact
+// inputs whatever git holds later.
+void keep_changed_files(Project& project, ArtifactHasher& hasher, RunRecord& run) {
+  CodeState& code = run.code;
+  std::set<std::string> read;
+  for (const ExecutionRecord& e : run.executions) {
+    for (const LineageArtifact& a : e.inputs) read.insert(a.path);
+    for (const LineageValue& p : e.params) read.insert(p.file);
+  }
+  for (const std::string& path : code.untracked)
+    if (read.count(path)) code.changed.push_back({path, "", ""});
+  code.untracked.clear();
+  for (ChangedFile& f : code.changed) {
+    const ArtifactInfo& info = hasher.hash(f.path);
+    if (!info.exists) f.why = "deleted";
+    else if (info.is_dir) f.why = "a directory";
+    else if (info.size > kKeepLimit) f.why = "over 16 MiB";
+    else if (!project.cache || !copy_into_cache(*project.cache, project.root + "/" + f.path, info))
+      f.why = "could not be copied into the cache";
+    else f.digest = info.digest.hex();
+  }
+}
+
+}  // namespace
 
 RunRecord record_lineage(Workspace& ws, const Invocation& invocation, const ReproSummary& summary) {
   Project& project = ws.project;
@@ -155,6 +190,7 @@ RunRecord record_lineage(Workspace& ws, const Invocation& invocation, const Repr
   }
   run.environment = capture_environment(ran_cmds, config.get("lineage.env", kDefaultEnvAllowList));
   run.code = invocation.code;
+  keep_changed_files(project, hasher, run);
 
   LineageStore store(project.state_path(kLineageFile));
   const std::string env_digest = Digest::of(run.environment).hex();

@@ -91,26 +91,8 @@ std::vector<LockedArtifact> recorded_inputs(const RunRecord& run) {
   return out;
 }
 
-// Copies workspace content into the cache without touching the workspace:
-// never a hard link (that would make the user's file read-only and share
-// its inode with the object), whatever the cache's link order says.
 bool cache_from_workspace(Project& project, const std::string& path, const ArtifactInfo& info) {
-  if (!project.cache) return false;
-  ObjectStore copier(project.cache->dir());
-  copier.set_link_types({LinkType::kReflink, LinkType::kCopy});
-  const std::string abs = project.root + "/" + path;
-  try {
-    if (!info.is_dir) {
-      copier.put_file(abs, info.digest);
-      return true;
-    }
-    if (!info.files) return false;
-    for (const auto& f : *info.files) copier.put_file(abs + "/" + f.path, f.digest);
-    copier.put_manifest(info.digest, *info.files);
-    return true;
-  } catch (const Error&) {
-    return false;  // it changed since it was hashed, or the disk is full
-  }
+  return project.cache && copy_into_cache(*project.cache, project.root + "/" + path, info);
 }
 
 std::string short_digest(const std::string& hex) { return hex.substr(0, 12); }
@@ -292,6 +274,45 @@ Project prepare_scratch(Project& project, const RunRecord& run, Reproduction& r)
   return open_project(r.scratch, fs);
 }
 
+// The files of a dirty tree that pipe kept for the run, by digest.
+std::vector<LockedArtifact> kept_files(const RunRecord& run) {
+  std::vector<LockedArtifact> out;
+  for (const ChangedFile& f : run.code.changed) {
+    LockedArtifact a;
+    a.path = f.path;
+    if (!f.digest.empty() && Digest::parse(f.digest, &a.digest)) out.push_back(a);
+  }
+  return out;
+}
+
+// What the run's work tree held that the commit does not, put back over
+// what git gave: the inputs become the run's, whatever git holds now.
+void rebuild_changed(Project& scratch, const RunRecord& run, Reproduction& r) {
+  if (run.code.dirty && !run.code.changes_recorded) {
+    r.not_rebuilt.push_back("the run's uncommitted changes (it was recorded by a pipe that did not keep them)");
+    return;
+  }
+  for (const ChangedFile& f : run.code.changed) {
+    if (f.why == "deleted") {
+      scratch.disk->remove_all(f.path);
+      r.rebuilt.push_back(f.path + " (deleted)");
+      continue;
+    }
+    LockedArtifact a;
+    a.path = f.path;
+    if (f.digest.empty() || !Digest::parse(f.digest, &a.digest)) {
+      r.not_rebuilt.push_back(f.path + " was modified and not kept (" + f.why + ")");
+      continue;
+    }
+    try {
+      restore_output(scratch, a);
+      r.rebuilt.push_back(f.path);
+    } catch (const Error&) {
+      r.not_rebuilt.push_back(f.path + " was modified, and its kept copy is not in the cache (pipe fetch gets it)");
+    }
+  }
+}
+
 void run_in_scratch(Project& project, LineageStore& store, const ModelVersion& v, const RunRecord& run,
                     const ReproduceOptions& options, Runner& runner, Reproduction& r) {
   auto sandbox = prepare_scratch(project, run, r);
@@ -299,12 +320,15 @@ void run_in_scratch(Project& project, LineageStore& store, const ModelVersion& v
   std::vector<LockedArtifact> absent;
   for (const LockedArtifact& a : recorded_inputs(run))
     if (!restorable(project, a)) absent.push_back(a);
+  for (const LockedArtifact& a : kept_files(run))
+    if (!restorable(project, a)) absent.push_back(a);
   if (!absent.empty() && options.remote)
     if (Remote* remote = options.remote()) {
       r.fetched = fetch_artifacts(project, *remote, absent, options.jobs, {}).transferred;
       r.fetched_from = remote->describe();
     }
 
+  rebuild_changed(sandbox, run, r);
   r.missing = materialise_inputs(project, sandbox, run);
   std::set<std::string> external;
   for (const auto& e : run.executions)
@@ -322,7 +346,15 @@ void run_in_scratch(Project& project, LineageStore& store, const ModelVersion& v
   }
   r.stages = compare_outputs(*sandbox.disk, sandbox.cache.get(), run, options.tolerance, r.ran, !r.missing.empty());
   r.reproduced = r.missing.empty();
-  for (const auto& s : r.stages) r.reproduced = r.reproduced && s.ok();
+  for (auto& s : r.stages) {
+    r.reproduced = r.reproduced && s.ok();
+    // A difference may come from an input that could not be rebuilt.
+    if (!s.ok() && !r.not_rebuilt.empty()) {
+      std::string list;
+      for (const auto& n : r.not_rebuilt) list += (list.empty() ? "" : "; ") + n;
+      s.first_difference += (s.first_difference.empty() ? "" : "; ") + std::string("not rebuilt: ") + list;
+    }
+  }
 
   ModelEvent event;
   event.model = v.model;

@@ -52,6 +52,11 @@ struct Reproduction {
   // Deps outside the project (absolute paths, URLs): pipe keeps no copy,
   // so the re-execution reads them as they are now.
   std::vector<std::string> external;
+  // The files the run's work tree changed from its commit, put back from
+  // the cache over git's ("path", or "path (deleted)"), and those that could
+  // not be, with why.
+  std::vector<std::string> rebuilt;
+  std::vector<std::string> not_rebuilt;
   bool ran = false;                  // the re-execution ran and succeeded
   std::string log;                   // its output
   std::vector<StageVerdict> stages;

@@ -1,4 +1,4 @@
--- The lineage store, .pipe/lineage.db (SQLite): schema version 3, as
+-- The lineage store, .pipe/lineage.db (SQLite): schema version 4, as
 -- `PRAGMA user_version` records it. engine/lineage.cpp applies the numbered
 -- migrations that produce exactly this schema (a unit test checks that the
 -- two agree). Guide: docs/lineage.md.
@@ -29,7 +29,11 @@ CREATE TABLE environments (
   content TEXT NOT NULL               -- canonical JSON: os, libc, cpu, memory, gpu, interpreters, packages, env
 );
 
--- The git state of the project; stored once per distinct value.
+-- The git state of the project; stored once per distinct value. `changed`
+-- lists, as a JSON array of {"path", "digest"}, each file the run had that
+-- git does not hold as committed (modified tracked files; untracked deps and
+-- params files), "digest" naming the cache object that keeps it; or
+-- {"path", "why"} when it was not kept (deleted, over 16 MiB).
 CREATE TABLE code_states (
   id INTEGER PRIMARY KEY,
   digest TEXT NOT NULL UNIQUE,
@@ -37,7 +41,8 @@ CREATE TABLE code_states (
   branch TEXT,
   remote_url TEXT,                    -- with any user:password@ removed
   dirty INTEGER NOT NULL,             -- 1 when the work tree differed from HEAD
-  diff_digest TEXT                    -- SHA-256 of `git diff HEAD`, when dirty
+  diff_digest TEXT,                   -- SHA-256 of `git diff HEAD` when dirty (a comma here would break SQLite's DROP COLUMN)
+  changed TEXT                        -- schema 4, dirty trees only: the files kept, as JSON, described above
 );
 
 -- One stage in one run (MLMD's Execution).

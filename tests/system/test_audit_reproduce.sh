@@ -58,6 +58,71 @@ assert_match "the files come from the project's folder in git" "$OUT" "files fro
 assert_contains "and it reproduces" "$OUT" "sub 1.0.0: reproduced"
 cd .. && PROJ=$PWD
 
+# A version made from a dirty tree: params.yaml and the script changed and
+# not committed, an untracked helper the stage reads. Afterwards the
+# workspace moves on (changes reverted, the helper gone); reproduce rebuilds
+# what the run had from the record, whatever git holds.
+new_project
+git init -q . && git config user.email t@t && git config user.name t
+printf 'scale: 2\n' >params.yaml
+printf 'cat params.yaml\n' >train.sh
+cat >pipe.yaml <<'EOF'
+stages:
+  train:
+    cmd: sh train.sh >model.bin && cat helper.txt >>model.bin
+    deps: [train.sh, helper.txt]
+    params: [scale]
+    outs: [model.bin]
+models:
+  clf:
+    path: model.bin
+EOF
+echo "helper 1" >helper.txt
+git add pipe.yaml params.yaml train.sh && git commit -qm base
+printf 'scale: 3\n' >params.yaml
+printf 'cat params.yaml; echo tuned\n' >train.sh
+expect_exit 0 pipe repro
+assert_contains "(setup) the dirty tree's params went into the model" "$(cat model.bin)" "scale: 3"
+git checkout -q params.yaml train.sh
+rm helper.txt
+expect_exit 0 pipe audit reproduce clf
+assert_contains "a dirty tree's changed params file is rebuilt from the record" "$OUT" \
+  "uncommitted change rebuilt from the record: params.yaml"
+assert_contains "and its changed script" "$OUT" "uncommitted change rebuilt from the record: train.sh"
+assert_contains "and an untracked file the stage read" "$OUT" "uncommitted change rebuilt from the record: helper.txt"
+assert_contains "so the version reproduces exactly" "$OUT" "clf 1.0.0: reproduced"
+expect_exit 0 pipe audit report clf --format json
+assert_contains "the JSON report lists each changed file and the object keeping it" "$OUT" '"path": "params.yaml"'
+assert_contains "(kept)" "$OUT" '"kept": "'
+expect_exit 0 pipe audit report clf
+assert_contains "the Markdown report warns first that the tree was dirty" "$(sed -n 1,6p <<<"$OUT")" \
+  "made from a working tree with uncommitted changes"
+assert_contains "and names what was kept" "$OUT" '- `train.sh`: kept in the record'
+expect_exit 0 pipe gc --force
+expect_exit 0 pipe audit reproduce clf
+assert_contains "gc keeps the kept files as audit data" "$OUT" "clf 1.0.0: reproduced"
+
+# A changed file too big to keep is named in the verdict.
+head -c $((17 * 1024 * 1024)) /dev/zero >big.bin
+git add big.bin && git commit -qm big
+cat >pipe.yaml <<'EOF'
+stages:
+  train:
+    cmd: sh train.sh >model.bin && wc -c <big.bin >>model.bin
+    deps: [train.sh, big.bin]
+    params: [scale]
+    outs: [model.bin]
+models:
+  clf:
+    path: model.bin
+EOF
+git add pipe.yaml && git commit -qm "big dep"
+echo more >>big.bin
+expect_exit 0 pipe repro
+git checkout -q big.bin
+expect_exit 1 pipe audit reproduce clf
+assert_contains "a changed file not kept is named, with why" "$OUT" "cannot rebuild: big.bin was modified and not kept (over 16 MiB)"
+
 # Without git: files come from the workspace, and everything reproduces.
 new_project
 echo "3,1,2" >raw.csv

@@ -38,7 +38,9 @@ RunRecord sample_run(int n) {
   r.host = "box";
   r.pipe_version = "0.1.0";
   r.environment = "{\"os\":\"linux\"}";
-  r.code = {"abc123", "main", "https://git.example.com/x.git", false, ""};
+  r.code.git_commit = "abc123";
+  r.code.branch = "main";
+  r.code.remote_url = "https://git.example.com/x.git";
   ExecutionRecord e;
   e.stage = "train";
   e.cmd = "[\"python3 train.py\"]";
@@ -79,6 +81,38 @@ TEST_CASE("a recorded run reads back whole, with its executions, artifacts, para
   REQUIRE(store.producer("model.bin", e.outputs[0].digest, &producer, &run));
   CHECK(producer.stage == "train");
   CHECK(store.consumers("data.csv", "00112233445566778899aabbccddeeff").size() == 1);
+}
+
+TEST_CASE("a dirty tree's changed files read back with the objects that keep them, and count as audit data") {
+  TempStore t;
+  LineageStore store(t.path);
+  RunRecord run = sample_run(1);
+  run.code.dirty = true;
+  run.code.changes_recorded = true;
+  run.code.changed = {{"params.yaml", std::string(32, 'a'), ""}, {"big.bin", "", "over 16 MiB"}};
+  ModelVersion v;
+  v.model = "clf";
+  v.major = 1;
+  v.path = "model.bin";
+  v.digest = run.executions[0].outputs[0].digest;
+  v.stage = "train";
+  v.bump = "first";
+  v.basis = "{}";
+  run.models = {v};
+  const RunRecord back = store.run(store.record(run));
+  REQUIRE(back.code.changed.size() == 2);
+  CHECK(back.code.changed[0].path == "params.yaml");
+  CHECK(back.code.changed[0].digest == std::string(32, 'a'));
+  CHECK(back.code.changed[1].why == "over 16 MiB");
+  CHECK(back.code.changes_recorded);
+  CHECK(store.verify().ok);  // the list is under the chain's hash
+  bool kept = false;
+  for (const auto& a : store.model_artifacts()) kept = kept || a.digest == std::string(32, 'a');
+  CHECK(kept);
+  // A clean run records no list: its code state is as before schema 4.
+  const RunRecord clean = store.run(store.record(sample_run(2)));
+  CHECK(clean.code.changed.empty());
+  CHECK_FALSE(clean.code.changes_recorded);
 }
 
 TEST_CASE("the chain verifies, and an edit behind pipe's back breaks it at that run") {

@@ -33,7 +33,10 @@ RunRecord model_run(const std::string& model_digest, const std::string& version)
   r.host = "box";
   r.pipe_version = "0.1.0";
   r.environment = "{\"os\":\"linux\"}";
-  r.code = {"abc123", "main", "", true, "d1ff"};
+  r.code.git_commit = "abc123";
+  r.code.branch = "main";
+  r.code.dirty = true;
+  r.code.diff_digest = "d1ff";
   ExecutionRecord e;
   e.stage = "train";
   e.cmd = "[\"python3 train.py\"]";
@@ -138,7 +141,7 @@ TEST_CASE("a schema 1 store gains the imports and model_events tables when opene
     SqlDb db(path, false);
     db.exec("DROP TRIGGER imports_append_only_u; DROP TRIGGER imports_append_only_d; DROP TABLE imports;"
             "DROP TRIGGER model_events_append_only_u; DROP TRIGGER model_events_append_only_d; DROP TABLE model_events;"
-            "ALTER TABLE executions DROP COLUMN executor; PRAGMA user_version=1;");
+            "ALTER TABLE executions DROP COLUMN executor; ALTER TABLE code_states DROP COLUMN changed; PRAGMA user_version=1;");
   }
   LineageStore migrated(path);
   CHECK(migrated.verify().ok);
@@ -167,7 +170,7 @@ TEST_CASE("a schema 2 store gains executions.executor; its runs keep their hashe
   }
   {
     SqlDb db(path, false);
-    db.exec("ALTER TABLE executions DROP COLUMN executor; PRAGMA user_version=2;");
+    db.exec("ALTER TABLE executions DROP COLUMN executor; ALTER TABLE code_states DROP COLUMN changed; PRAGMA user_version=2;");
   }
   LineageStore migrated(path);
   CHECK(migrated.verify().ok);
