@@ -12,10 +12,26 @@ namespace {
 
 const std::vector<std::string> kKeys = {"cpus",    "mem", "gpus",       "time",       "partition",
                                         "account", "qos", "constraint", "sbatch_args"};
-// Flags pipe sets itself for every job: an extra one could break tracking.
-const std::vector<std::string> kOwnFlags = {"--output", "--error",  "--job-name", "--comment",   "--chdir",
-                                            "--parsable", "--wrap", "--array",    "--dependency", "-o",
-                                            "-e",         "-J",     "-D",         "-a",           "-d"};
+// Flags pipe sets itself for every job, or that would break how it follows
+// them (another cluster, a job held or blocking sbatch, a requeue after its
+// end was taken, the environment pipe passes): refused in sbatch_args.
+const std::vector<std::string> kOwnFlags = {
+    "--output", "--error",     "--job-name", "--comment", "--chdir",    "--parsable",  "--wrap",   "--array",
+    "--dependency", "--export", "--export-file", "--clusters", "--cluster", "--wait", "--hold", "--test-only",
+    "--open-mode", "--requeue", "--no-requeue"};
+const std::vector<std::string> kOwnShortFlags = {"-o", "-e", "-J", "-D", "-a", "-d", "-M", "-W", "-H"};
+
+// sbatch takes any unambiguous start of a long option (--out for --output)
+// and a short option's value joined to it (-ofile): both are read as the
+// flag they stand for.
+bool own_flag(const std::string& name) {
+  if (name.compare(0, 2, "--") == 0)
+    return name.size() > 2 && std::any_of(kOwnFlags.begin(), kOwnFlags.end(), [&](const std::string& f) {
+             return f.compare(0, name.size(), name) == 0;
+           });
+  return std::any_of(kOwnShortFlags.begin(), kOwnShortFlags.end(),
+                     [&](const std::string& f) { return name.compare(0, 2, f) == 0; });
+}
 
 // Checks one value; "" when good, else what is wrong and how to write it.
 std::string check(const std::string& key, const std::string& value, std::string* normalized) {
@@ -51,8 +67,9 @@ std::string check(const std::string& key, const std::string& value, std::string*
     if (value.empty() || value[0] != '-' || std::any_of(value.begin(), value.end(), [](unsigned char c) { return c < ' '; }))
       return "each of 'sbatch_args' must be one sbatch flag, starting with '-' ('" + value + "' is not)";
     const std::string name = value.substr(0, value.find('='));
-    if (std::find(kOwnFlags.begin(), kOwnFlags.end(), name) != kOwnFlags.end())
-      return "'" + name + "' in 'sbatch_args' is one pipe sets for every job (it tracks jobs by them); leave it out";
+    if (own_flag(name))
+      return "'" + name + "' in 'sbatch_args' is one pipe sets for every job, or one that stops it following the "
+                          "job (another cluster, a hold, a requeue); leave it out";
     return "";
   }
   return word(key == "constraint" ? "a feature expression" : "a name");

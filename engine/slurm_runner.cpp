@@ -18,6 +18,8 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
+
 
 #include "digest.h"
 #include "error.h"
@@ -49,6 +51,21 @@ std::vector<std::string> split(const std::string& s, char sep) {
     if (at == std::string::npos) return out;
     start = at + 1;
   }
+}
+
+// "1, 2, 3", for messages.
+std::string list_of(const std::vector<std::string>& ids) {
+  std::string s;
+  for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id;
+  return s;
+}
+
+// sbatch expands %j, %u, %x... in --output: a path is written with each
+// '%' doubled so that it names that file and no other.
+std::string literal_pattern(const std::string& path) {
+  std::string out;
+  for (char c : path) out += c == '%' ? std::string("%%") : std::string(1, c);
+  return out;
 }
 
 // Slurm's durations: "MM:SS", "HH:MM:SS", "D-HH:MM:SS", with ".mmm" on CPU times.
@@ -174,9 +191,14 @@ class SlurmRunner : public Runner {
       return finish(std::move(refused));
     }
     ::unlink(s.probe.c_str());  // an earlier run's
+    // Emptied before the job can start writing to it.
+    if (!job.log_path.empty()) ::truncate(job.log_path.c_str(), 0);
     std::vector<std::string> argv = {"sbatch", "--parsable", "--job-name=pipe." + name,
                                      "--comment=pipe:" + options_.project_id + ":" + job.stage,
-                                     "--output=" + (job.log_path.empty() ? std::string("/dev/null") : job.log_path),
+                                     "--output=" + (job.log_path.empty() ? std::string("/dev/null") : literal_pattern(job.log_path)),
+                                     // A requeued job would run again after pipe took its end
+                                     // as the stage's result.
+                                     "--no-requeue",
                                      // The local leftover sweep (leftovers.h) must not take a job's
                                      // processes for a dead run's: Slurm's are found by comment.
                                      "--chdir=" + job.dir, "--export=ALL," + std::string(kRunIdVariable) + "="};
@@ -193,9 +215,14 @@ class SlurmRunner : public Runner {
     }
     s.slurm_id = id;
     interval_ = kFirstPoll;  // a trivial job may end at once: look soon
-    std::lock_guard lock(mutex_);
-    if (!job.log_path.empty()) ::truncate(job.log_path.c_str(), 0);
-    jobs_.emplace(id, std::move(s));
+    bool cancelled = false;
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.emplace(id, std::move(s));
+      cancelled = cancelling_;
+    }
+    // A Ctrl-C while sbatch ran did not see this job: cancel it now.
+    if (cancelled) cancel({id});
   }
 
   JobResult wait() override {
@@ -222,6 +249,7 @@ class SlurmRunner : public Runner {
     std::vector<std::string> ids;
     {
       std::lock_guard lock(mutex_);
+      cancelling_ = true;
       for (const auto& [id, j] : jobs_) ids.push_back(id);
     }
     // Slurm sends the job's processes SIGTERM, then SIGKILL after its
@@ -241,7 +269,9 @@ class SlurmRunner : public Runner {
   };
 
   std::string script(const Job& job, const std::string& probe) const {
-    std::string out = "#!/bin/sh\n# Written by pipe for stage '" + job.stage + "'; each run writes it anew.\n";
+    // The name as the job's name has it: a stage name generated from params
+    // may hold any character, and a newline here would be a command.
+    std::string out = "#!/bin/sh\n# Written by pipe for stage " + safe_name(job.stage) + "; each run writes it anew.\n";
     out += kProbe + std::string(" ") + shell_quote(probe) + " 2>/dev/null\n";
     out += "cd " + shell_quote(job.dir) + " || exit 1\n";
     // As a local run: each command by /bin/sh -c, stopping at the first failure.
@@ -259,18 +289,26 @@ class SlurmRunner : public Runner {
     if (kill) argv.push_back("--signal=KILL");
     argv.insert(argv.end(), ids.begin(), ids.end());
     std::string out, err;
-    commands_->run(argv, &out, &err);
+    int rc = commands_->run(argv, &out, &err);
     if (kill) {  // a signal leaves the job to end by itself: cancel it too
       argv.erase(argv.begin() + 1);
-      commands_->run(argv, &out, &err);
+      rc = commands_->run(argv, &out, &err);
     }
+    if (rc != 0 && options_.message)
+      options_.message("scancel failed for Slurm job(s) " + list_of(ids) + ": " +
+                       (rc < 0 ? std::string("scancel not found") : trim(err)) + "; the next run cancels them");
   }
 
   // Jobs a killed run of this project left: cancelled, and waited for, so
   // no stage runs twice at once.
   void cancel_leftovers() {
     std::string out, err;
-    if (commands_->run({"squeue", "-h", "--me", "-o", "%i|%k"}, &out, &err) != 0) return;
+    // Without this list pipe cannot know that no stage still runs from a
+    // killed run: it must not submit blind.
+    if (const int rc = commands_->run({"squeue", "-h", "--me", "-o", "%i|%k"}, &out, &err); rc != 0)
+      throw Error(Exit::kFailed, "cannot ask Slurm for the jobs an earlier run may have left (squeue: " +
+                                     (rc < 0 ? std::string("not found; is Slurm's client installed?") : trim(err)) +
+                                     "); nothing was submitted");
     const std::string mine = "pipe:" + options_.project_id + ":";
     std::vector<std::string> ids;
     for (const std::string& line : split(out, '\n')) {
@@ -280,11 +318,7 @@ class SlurmRunner : public Runner {
     if (ids.empty()) return;
     if (options_.message)
       options_.message("Cancelling " + std::to_string(ids.size()) + " Slurm job(s) an interrupted run left: " +
-                       [&] {
-                         std::string s;
-                         for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id;
-                         return s;
-                       }());
+                       list_of(ids));
     cancel(ids);
     for (int i = 0; i < 600; ++i) {  // up to a minute: KillWait is 30 s by default
       std::string left;
@@ -295,6 +329,8 @@ class SlurmRunner : public Runner {
       if (commands_->run(argv, &left, &err) != 0 || trim(left).empty()) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    throw Error(Exit::kFailed, "the Slurm jobs an interrupted run left did not leave the queue within a minute "
+                               "of scancel: " + list_of(ids) + "; nothing was submitted, so no stage runs twice");
   }
 
   // One squeue call for every job in flight; the ones that ended are
@@ -317,8 +353,9 @@ class SlurmRunner : public Runner {
         if (f.size() >= 2) state[trim(f[0])] = trim(f[1]);
       }
     } else if (err.find("Invalid job id") == std::string::npos) {
-      return false;  // the controller did not answer: ask again next poll
+      return unanswered(ids, rc < 0 ? "squeue not found" : trim(err));  // ask again next poll, for a while
     }
+    silent_since_ns_ = 0;
     std::vector<std::string> ended;
     for (const auto& id : ids) {
       auto s = state.find(id);
@@ -339,6 +376,30 @@ class SlurmRunner : public Runner {
       finished = true;
     }
     return finished;
+  }
+
+  // squeue failed: the controller is down or unreachable. Say so after
+  // 30 s, and after kGiveUpSeconds end every job as lost, to be cancelled
+  // by the next run, rather than wait without end. Returns whether any job
+  // ended.
+  bool unanswered(const std::vector<std::string>& ids, const std::string& why) {
+    const int64_t now = now_ns();
+    if (silent_since_ns_ == 0) silent_since_ns_ = now;
+    const double silent = static_cast<double>(now - silent_since_ns_) / 1e9;
+    const std::string limit = fmt::format("{:g} s", options_.unanswered_seconds);
+    if (silent >= 30 && !warned_silent_ && options_.message) {
+      warned_silent_ = true;
+      options_.message("Slurm has not answered for 30 s (squeue: " + why + "); still asking, for up to " + limit);
+    }
+    if (silent < options_.unanswered_seconds) return false;
+    for (const std::string& id : ids) {
+      std::map<std::string, std::string> d;
+      d["State"] = "UNKNOWN";
+      d["Reason"] = "Slurm's controller has not answered for " + limit + " (squeue: " + why +
+                    "); the job may still run, and the next run cancels it";
+      finish_job(id, d);
+    }
+    return true;
   }
 
   // True once job `id` has been waiting for the accounting database for
@@ -363,7 +424,10 @@ class SlurmRunner : public Runner {
                                      "JobID,State,ExitCode,Start,End,Elapsed,UserCPU,SystemCPU,MaxRSS,NodeList,"
                                      "Partition,Cluster"},
                                     &text, &err);
-      accounting_ = rc == 0 && err.find("disabled") == std::string::npos ? 1 : 0;
+      // Off for good only when Slurm says accounting is disabled (or sacct
+      // is not installed); a database down for a moment is asked again.
+      if (rc < 0 || err.find("disabled") != std::string::npos) accounting_ = 0;
+      else if (rc == 0) accounting_ = 1;
       if (accounting_ == 1) {
         for (const std::string& line : split(text, '\n')) {
           const auto f = split(line, '|');
@@ -391,8 +455,14 @@ class SlurmRunner : public Runner {
         }
       }
     }
-    // The controller fills in what the database does not have yet.
-    if (commands_->run({"scontrol", "-o", "show", "job"}, &text, &err) == 0) {
+    // The controller fills in what the database does not have yet (or
+    // everything, without accounting): asked only when something is missing.
+    const bool missing = std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
+      auto it = out.find(id);
+      return it == out.end() || it->second["State"].empty() || unfinished(it->second["State"]) ||
+             it->second["StartTime"].empty();
+    });
+    if (missing && commands_->run({"scontrol", "-o", "show", "job"}, &text, &err) == 0) {
       // scontrol's names for the fields sacct calls otherwise.
       const std::pair<const char*, const char*> kNames[] = {{"JobState", "State"},       {"ExitCode", "ExitCode"},
                                                             {"StartTime", "StartTime"}, {"EndTime", "EndTime"},
@@ -432,9 +502,15 @@ class SlurmRunner : public Runner {
     const auto code = split(d["ExitCode"].empty() ? "0:0" : d["ExitCode"], ':');
     r.exit_code = std::atoi(code[0].c_str());
     r.signal = code.size() > 1 ? std::atoi(code[1].c_str()) : 0;
-    if (state != "COMPLETED")
-      r.failure = "Slurm job " + slurm_id + " " + state + ": " +
-                  (state == "FAILED" ? "exit code " + std::to_string(r.exit_code) : meaning(state, s.asked));
+    if (state != "COMPLETED") {
+      std::string why = state == "FAILED"       ? "exit code " + std::to_string(r.exit_code)
+                        : !d["Reason"].empty() ? d["Reason"]
+                                               : meaning(state, s.asked);
+      if (state != "FAILED" && (r.exit_code != 0 || r.signal != 0))
+        why += " (exit code " + std::to_string(r.exit_code) +
+               (r.signal ? ", signal " + std::to_string(r.signal) : std::string()) + ")";
+      r.failure = "Slurm job " + slurm_id + " " + state + ": " + why;
+    }
     else if (r.exit_code != 0 || r.signal != 0)
       r.failure = "Slurm job " + slurm_id + " ended with exit code " + std::to_string(r.exit_code);
     r.start_ns = time_of(d["StartTime"]);
@@ -519,6 +595,9 @@ class SlurmRunner : public Runner {
   // Only the scheduler's thread (start, wait) touches it.
   static constexpr double kFirstPoll = 0.05;
   double interval_ = kFirstPoll;
+  int64_t silent_since_ns_ = 0;  // when squeue began failing; 0: it answers
+  bool warned_silent_ = false;
+  bool cancelling_ = false;  // under mutex_: a Ctrl-C came, so cancel what is submitted after it
   std::string cluster_;
 };
 

@@ -38,6 +38,9 @@ struct SlurmOptions {
   std::string project_id;      // slurm_project_id(root)
   std::string script_dir;      // absolute: batch scripts and node probes (.pipe/slurm)
   double poll_seconds = 0.8;  // the longest wait between squeue calls while jobs run
+  // How long squeue may fail in a row (the controller down) before every
+  // job in flight ends as lost; a warning comes after 30 s.
+  double unanswered_seconds = 600;
   std::function<void(const std::string&)> message;  // what the user should hear (leftover jobs)
 };
 

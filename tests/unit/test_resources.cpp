@@ -76,12 +76,17 @@ TEST_CASE("a bad resource value is an error at its line and column that says how
 }
 
 TEST_CASE("extra sbatch flags may not replace the ones pipe tracks jobs by") {
-  for (const char* flag : {"--output=/tmp/x", "--job-name=x", "--comment=x", "-o", "--chdir=/", "--array=1-3"}) {
+  for (const char* flag : {"--output=/tmp/x", "--job-name=x", "--comment=x", "-o", "--chdir=/", "--array=1-3",
+                           // as sbatch also reads them: an abbreviation, a joined value
+                           "--out=/tmp/x", "--comm=x", "-ofile", "-Jname",
+                           // what would stop pipe following the job
+                           "--export=ALL,TOKEN=x", "-M", "--clusters=other", "--wait", "--hold", "--requeue"}) {
     CAPTURE(flag);
     CHECK(error_of(std::string("resources: {sbatch_args: [\"") + flag + "\"]}\n")
               .find("is one pipe sets for every job") != std::string::npos);
   }
   CHECK(parse("resources: {sbatch_args: [--mail-type=END]}").sbatch_args.size() == 1);
+  CHECK(parse("resources: {sbatch_args: [--exclusive, --wait-all-nodes=1, --exclude=node3]}").sbatch_args.size() == 3);
 }
 
 TEST_CASE("the stage's resources win over the project's defaults, key by key; extra flags add up") {

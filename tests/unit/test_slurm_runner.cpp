@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -39,6 +40,8 @@ class FakeCluster : public SlurmCommands {
  public:
   bool accounting = false;
   bool refuse = false;
+  bool down = false;  // the controller does not answer
+  std::function<void()> during_sbatch;  // runs while sbatch "talks to the controller"
   std::map<std::string, FakeJob> jobs;
   std::vector<std::vector<std::string>> calls;
   std::vector<std::string> scripts;  // the text of each submitted batch script
@@ -79,6 +82,11 @@ class FakeCluster : public SlurmCommands {
     out->clear();
     err->clear();
     const std::string& program = argv[0];
+    if (down && program != "sbatch") {
+      *err = program + ": error: Unable to contact slurm controller (connect failure)";
+      return 1;
+    }
+    if (program == "sbatch" && during_sbatch) during_sbatch();
     if (program == "sbatch") {
       if (refuse) {
         *err = "sbatch: error: invalid partition specified: nosuch";
@@ -153,7 +161,7 @@ struct Fixture {
   std::vector<std::string> messages;
   std::unique_ptr<Runner> runner;
 
-  explicit Fixture(Resources defaults = {}, double poll_seconds = 0.001) {
+  explicit Fixture(Resources defaults = {}, double poll_seconds = 0.001, double unanswered_seconds = 600) {
     auto fake = std::make_unique<FakeCluster>();
     cluster = fake.get();
     SlurmOptions o;
@@ -161,6 +169,7 @@ struct Fixture {
     o.project_id = "p123";
     o.script_dir = dir.path + "/slurm";
     o.poll_seconds = poll_seconds;
+    o.unanswered_seconds = unanswered_seconds;
     o.message = [this](const std::string& m) { messages.push_back(m); };
     runner = make_slurm_runner(o, std::move(fake), nullptr);
   }
@@ -399,4 +408,55 @@ TEST_CASE("the jobs a killed run of this project left are cancelled before anyth
   CHECK(f.cluster->count("scancel") == 1);
   f.runner->start(f.job(0, "train"));
   CHECK(f.cluster->count("squeue", "--me") == 1);
+}
+
+TEST_CASE("a Ctrl-C that comes while sbatch runs still cancels the job sbatch submits") {
+  Fixture f;
+  f.cluster->during_sbatch = [&] { f.runner->signal_all(SIGINT); };
+  f.runner->start(f.job(0, "train"));
+  CHECK(f.cluster->count("scancel", "100") == 1);
+  CHECK(f.runner->wait().failure.find("CANCELLED") != std::string::npos);
+}
+
+TEST_CASE("when Slurm cannot list an earlier run's jobs, nothing is submitted") {
+  Fixture f;
+  f.cluster->down = true;
+  CHECK_THROWS_WITH_AS(f.runner->recover(), doctest::Contains("nothing was submitted"), Error);
+  CHECK(f.cluster->count("sbatch") == 0);
+}
+
+TEST_CASE("a controller that stops answering ends the stages as lost after a while, not never") {
+  Fixture f({}, 0.001, 0.05);
+  f.runner->start(f.job(3, "train"));
+  f.cluster->down = true;
+  const JobResult r = f.runner->wait();
+  CHECK(r.id == 3);
+  CHECK(r.failure.find("Slurm job 100 UNKNOWN: Slurm's controller has not answered") == 0);
+  CHECK(r.failure.find("the next run cancels it") != std::string::npos);
+}
+
+TEST_CASE("a job is not requeued, and its log path reaches sbatch literally") {
+  Fixture f;
+  Job j = f.job(1, "train");
+  j.log_path = f.dir.path + "/100%done.log";
+  f.runner->start(j);
+  const auto& argv = f.cluster->calls.back();
+  CHECK(std::find(argv.begin(), argv.end(), "--no-requeue") != argv.end());
+  CHECK(FakeCluster::flag(argv, "--output") == f.dir.path + "/100%%done.log");
+  CHECK(f.runner->wait().ok());
+}
+
+TEST_CASE("with accounting, the controller is not asked about jobs sacct described") {
+  Fixture f;
+  f.cluster->accounting = true;
+  CHECK(f.end_in("COMPLETED").ok());
+  CHECK(f.cluster->count("scontrol", "job") == 0);
+}
+
+TEST_CASE("a stage name from params cannot write lines into the batch script") {
+  Fixture f;
+  f.runner->start(f.job(1, "train@a\nrm -rf ~"));
+  const std::string& script = f.cluster->scripts.at(0);
+  CHECK(script.find("\nrm -rf ~") == std::string::npos);
+  CHECK(f.runner->wait().ok());
 }
