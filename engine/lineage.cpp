@@ -568,6 +568,15 @@ std::vector<ChangedFile> parse_changed(const std::string& json) {
   return out;
 }
 
+std::vector<ChangedFile> LineageStore::kept_files() {
+  std::vector<ChangedFile> out;
+  SqlStatement s = db_->prepare("SELECT changed FROM code_states WHERE changed IS NOT NULL");
+  while (s.step())
+    for (ChangedFile& f : parse_changed(s.text(0)))
+      if (!f.digest.empty()) out.push_back(std::move(f));
+  return out;
+}
+
 std::vector<LineageArtifact> LineageStore::model_artifacts() {
   std::vector<LineageArtifact> out;
   SqlStatement s = db_->prepare(

@@ -189,6 +189,9 @@ class LineageStore {
   // Every (path, digest) a model version's run recorded as an output or
   // input: what gc must keep.
   std::vector<LineageArtifact> model_artifacts();
+  // Every file a dirty tree held that some run kept in the cache (digest
+  // set), for push: a clone that fetches the run can then rebuild it.
+  std::vector<ChangedFile> kept_files();
 
   // Recomputes every run's hash from its rows and checks the chain, then
   // the same for the model events.

@@ -45,6 +45,15 @@ std::vector<std::pair<std::string, std::string>> shared_lineage(Project& project
   return out;
 }
 
+std::vector<Digest> kept_file_digests(Project& project) {
+  std::vector<Digest> out;
+  if (!has_store(project)) return out;
+  LineageStore store(project.state_path(kLineageFile));
+  for (const ChangedFile& f : store.kept_files())
+    if (Digest d; Digest::parse(f.digest, &d)) out.push_back(d);
+  return out;
+}
+
 void import_lineage(Project& project, const std::vector<LockedArtifact>& artifacts, const RemoteHas& has,
                     const ReadRemote& read, TransferReport& report) {
   std::vector<std::string> pointers;

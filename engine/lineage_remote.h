@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "digest.h"
 #include "remote.h"
 
 namespace pipeline {
@@ -23,6 +24,10 @@ struct TransferReport;
 // the project has no lineage store.
 std::vector<std::pair<std::string, std::string>> shared_lineage(Project& project,
                                                                 const std::vector<LockedArtifact>& artifacts);
+
+// The cache objects that keep what dirty trees held when runs were made
+// (CodeState::changed), for push to send with the runs.
+std::vector<Digest> kept_file_digests(Project& project);
 
 using ReadRemote = std::function<RemoteResult(const std::string& key, std::string* body)>;
 // Which of these keys the remote has (one listing or batch, not a read each).

@@ -132,8 +132,13 @@ TransferReport push(Workspace& ws, Remote& remote, const RemoteScope& scope, con
                               },
                               &unlisted))
     throw Error(Exit::kIo, unlisted);
-  if (scope.is_default)
+  if (scope.is_default) {
     for (auto& [key, body] : shared_lineage(project, artifacts)) add(key, "", true, std::move(body));
+    // What dirty trees held, kept for audit reproduce: small, and useless
+    // to a clone that fetches the runs without them.
+    for (const Digest& d : kept_file_digests(project))
+      if (cache.has(d)) add(ObjectKey{d, false}.key(), cache.object_path(d));
+  }
 
   std::vector<std::string> keys;
   for (const Item& item : items) keys.push_back(item.key);

@@ -101,6 +101,13 @@ assert_contains "and names what was kept" "$OUT" '- `train.sh`: kept in the reco
 expect_exit 0 pipe gc --force
 expect_exit 0 pipe audit reproduce clf
 assert_contains "gc keeps the kept files as audit data" "$OUT" "clf 1.0.0: reproduced"
+expect_exit 0 pipe remote add -d store "$SCRATCH/dirty-remote"
+expect_exit 0 pipe push
+rm -rf .pipe/cache
+expect_exit 0 pipe audit reproduce clf
+assert_contains "push sends the kept files: a fresh cache rebuilds them from the remote" "$OUT" \
+  "uncommitted change rebuilt from the record: helper.txt"
+assert_contains "(and it reproduces)" "$OUT" "clf 1.0.0: reproduced"
 
 # A changed file too big to keep is named in the verdict.
 head -c $((17 * 1024 * 1024)) /dev/zero >big.bin
