@@ -2,8 +2,11 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "artifact.h"
 #include "graph.h"
@@ -228,6 +231,17 @@ class Scheduler {
     }
   }
 
+  // Outputs a job on another node wrote may show up here a moment after it
+  // ended (NFS attribute and directory caches): give them that moment.
+  void wait_for_outputs(const Stage& s) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(options_.output_wait_seconds);
+    for (;;) {
+      const bool all = std::all_of(s.outs.begin(), s.outs.end(), [&](const Output& o) { return disk_.stat(o.path).exists(); });
+      if (all || std::chrono::steady_clock::now() >= deadline) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
   void complete(size_t i, const JobResult& r) {
     const Stage& s = pipeline_.stages[i];
     for (const Output& o : s.outs) hasher_.forget(o.path);
@@ -243,6 +257,7 @@ class Scheduler {
                                              : "exit code " + std::to_string(r.exit_code);
       return fail(i, r, why);
     }
+    if (r.remote) wait_for_outputs(s);
     LockedStage entry = current_inputs(s);
     for (const Output& o : s.outs) {
       if (!hasher_.hash(o.path).exists)

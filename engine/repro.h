@@ -34,6 +34,10 @@ struct ReproOptions {
   // objects it lacks); may fetch both from a remote.
   std::function<void(const Digest& run_key)> fetch_run;
   size_t jobs = 1;
+  // A job that ran on another node (Slurm) wrote its outputs to a shared
+  // filesystem whose caches (NFS) may show them here only a moment later:
+  // how long to wait for a missing one before the stage fails.
+  double output_wait_seconds = 5;
 };
 
 // What the engine tells its caller; the engine itself never prints.

@@ -20,6 +20,7 @@ class FakeRunner : public Runner {
   std::function<int(const Job&)> action;
   std::vector<std::string> ran;
   size_t max_in_flight = 0;
+  bool remote = false;  // results as from a cluster job: outputs on a shared filesystem
 
   void start(const Job& job) override {
     in_flight_.push_back(job);
@@ -34,6 +35,7 @@ class FakeRunner : public Runner {
     r.id = job.id;
     r.launched = true;
     r.exit_code = action ? action(job) : 0;
+    r.remote = remote;
     return r;
   }
 

@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "fake_disk.h"
 #include "fake_project.h"
@@ -236,6 +238,39 @@ TEST_CASE("a declared output that was not created fails the stage") {
   f.runner.action = [&](const Job& j) { return j.stage == "report" ? 0 : ok(j); };
   f.run();
   CHECK(f.reporter.failures.at("report").find("'report.txt' was not created") != std::string::npos);
+}
+
+TEST_CASE("a cluster job's output that shows up here a moment late is waited for, not called missing") {
+  Fixture f;
+  f.runner.remote = true;
+  auto ok = f.runner.action;
+  std::thread late;
+  f.runner.action = [&](const Job& j) {
+    if (j.stage != "report") return ok(j);
+    // Written "on another node": visible here only 300 ms after the job ended.
+    late = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      f.disk->write("report.txt", "report");
+    });
+    return 0;
+  };
+  ReproOptions o;
+  o.output_wait_seconds = 5;
+  f.run(o);
+  late.join();
+  CHECK(f.reporter.failures.count("report") == 0);
+  CHECK(f.last.outcomes.size() == 4);
+}
+
+TEST_CASE("a cluster job's output that never shows up fails the stage, saying where to look") {
+  Fixture f;
+  f.runner.remote = true;
+  auto ok = f.runner.action;
+  f.runner.action = [&](const Job& j) { return j.stage == "report" ? 0 : ok(j); };
+  ReproOptions o;
+  o.output_wait_seconds = 0.2;
+  f.run(o);
+  CHECK(f.reporter.failures.at("report").find("the nodes must share the project's filesystem") != std::string::npos);
 }
 
 TEST_CASE("outputs are removed before the stage runs") {
