@@ -23,12 +23,7 @@ py=/usr/bin/python3
 FILES=${ADD_FILES:-100000}
 BIG_MIB=${ADD_BIG_MIB:-1024}
 RUNS=${ADD_RUNS:-5}
-BUILD=${BENCH_BUILD_DIR:-$repo/build-bench}
-if [[ -z "${PIPE:-}" ]]; then
-  [[ -f "$BUILD/build.ninja" ]] || cmake -S "$repo" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPIPE_TESTS=OFF >&2
-  ninja -C "$BUILD" >&2
-  PIPE=$BUILD/cli/pipe
-fi
+source "$here/lib.sh"
 WORK=$(mktemp -d /tmp/pipe-addbench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 RESULTS=$WORK/results.jsonl

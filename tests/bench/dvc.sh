@@ -22,12 +22,7 @@ MIB=${DVC_MIB:-1024}
 OBJECTS=${DVC_OBJECTS:-10000}
 RUNS=${DVC_RUNS:-5}
 JOBS=${DVC_JOBS:-16}
-BUILD=${BENCH_BUILD_DIR:-$repo/build-bench}
-if [[ -z "${PIPE:-}" ]]; then
-  [[ -f "$BUILD/build.ninja" ]] || cmake -S "$repo" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPIPE_TESTS=OFF >&2
-  ninja -C "$BUILD" >&2
-  PIPE=$BUILD/cli/pipe
-fi
+source "$here/lib.sh"
 WORK=$(mktemp -d /tmp/pipe-dvcbench.XXXXXX)
 PORT=${DVC_PORT:-18491}
 trap 'bash "$repo/tests/servers/swift.sh" stop "$WORK/swift" 2>/dev/null; rm -rf "$WORK"' EXIT

@@ -22,12 +22,7 @@ py=/usr/bin/python3
 STAGES=${LIN_STAGES:-1000}
 RUNS=${LIN_RUNS:-10000}
 REPS=${LIN_REPS:-5}
-BUILD=${BENCH_BUILD_DIR:-$repo/build-bench}
-if [[ -z "${PIPE:-}" ]]; then
-  [[ -f "$BUILD/build.ninja" ]] || cmake -S "$repo" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPIPE_TESTS=OFF >&2
-  ninja -C "$BUILD" >&2
-  PIPE=$BUILD/cli/pipe
-fi
+source "$here/lib.sh"
 WORK=$(mktemp -d /tmp/pipe-linbench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 RESULTS=$WORK/results.jsonl

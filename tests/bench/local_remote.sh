@@ -22,12 +22,7 @@ repo=$(cd "$here/../.." && pwd)
 py=/usr/bin/python3
 FILES=${LR_FILES:-10000}
 RUNS=${LR_RUNS:-7}
-BUILD=${BENCH_BUILD_DIR:-$repo/build-bench}
-if [[ -z "${PIPE:-}" ]]; then
-  [[ -f "$BUILD/build.ninja" ]] || cmake -S "$repo" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPIPE_TESTS=OFF >&2
-  ninja -C "$BUILD" >&2
-  PIPE=$BUILD/cli/pipe
-fi
+source "$here/lib.sh"
 WORK=$(mktemp -d /tmp/pipe-lrbench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/proj" "$WORK/trash"

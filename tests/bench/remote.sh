@@ -19,12 +19,7 @@ FILES=${REM_FILES:-10000}
 BIG_MIB=${REM_BIG_MIB:-1024}
 RUNS=${REM_RUNS:-3}
 JOBS=${REM_JOBS:-16}
-BUILD=${BENCH_BUILD_DIR:-$repo/build-bench}
-if [[ -z "${PIPE:-}" ]]; then
-  [[ -f "$BUILD/build.ninja" ]] || cmake -S "$repo" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPIPE_TESTS=OFF >&2
-  ninja -C "$BUILD" >&2
-  PIPE=$BUILD/cli/pipe
-fi
+source "$here/lib.sh"
 WORK=$(mktemp -d /tmp/pipe-rembench.XXXXXX)
 PORT=${REM_PORT:-18391}
 trap 'bash "$repo/tests/servers/swift.sh" stop "$WORK/swift"; rm -rf "$WORK"' EXIT

@@ -15,14 +15,9 @@ repo=$(cd "$here/../.." && pwd)
 py=/usr/bin/python3
 RUNS=${BENCH_RUNS:-5}
 SCALE=${BENCH_SCALE:-10000 100000 300000 1000000}
-BUILD=${BENCH_BUILD_DIR:-$repo/build-bench}
 say() { printf '== %s\n' "$*" >&2; }
 
-if [[ -z "${PIPE:-}" ]]; then
-  [[ -f "$BUILD/build.ninja" ]] || cmake -S "$repo" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPIPE_TESTS=OFF >&2
-  ninja -C "$BUILD" >&2
-  PIPE=$BUILD/cli/pipe
-fi
+source "$here/lib.sh"
 WORK=${BENCH_DIR:-$(mktemp -d /tmp/pipe-bench-repos.XXXXXX)}
 mkdir -p "$WORK"
 trap '[[ "${BENCH_KEEP:-0}" == 1 ]] || rm -rf "$WORK"' EXIT

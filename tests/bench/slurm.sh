@@ -24,12 +24,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-BUILD=${BENCH_BUILD_DIR:-$repo/build-bench}
-if [[ -z "${PIPE:-}" ]]; then
-  [[ -f "$BUILD/build.ninja" ]] || cmake -S "$repo" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPIPE_TESTS=OFF >&2
-  ninja -C "$BUILD" >&2
-  PIPE=$BUILD/cli/pipe
-fi
+source "$here/lib.sh"
 for tool in slurmctld munged slurmdbd mariadbd snakemake; do
   command -v "$tool" >/dev/null || { echo "slurm.sh: $tool is missing (apt-get install slurm-wlm munge slurmdbd mariadb-server snakemake)" >&2; exit 2; }
 done
