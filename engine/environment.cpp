@@ -145,6 +145,21 @@ std::string capture_environment(const std::vector<std::string>& cmds, const std:
   return env.canonical();
 }
 
+namespace {
+
+// git's -z output: NUL-separated, so that no name is misread.
+std::vector<std::string> nul_separated(const std::string& z) {
+  std::vector<std::string> out;
+  for (size_t start = 0, end; start < z.size(); start = end + 1) {
+    end = z.find('\0', start);
+    if (end == std::string::npos) end = z.size();
+    if (end > start) out.push_back(z.substr(start, end - start));
+  }
+  return out;
+}
+
+}  // namespace
+
 CodeState capture_code_state(const std::string& root) {
   CodeState c;
   auto git = [&](std::vector<std::string> args, bool* ok = nullptr) {
@@ -158,23 +173,25 @@ CodeState capture_code_state(const std::string& root) {
   c.remote_url = strip_credentials(trim(git({"config", "--get", "remote.origin.url"})));
   c.dirty = !trim(git({"status", "--porcelain", "--untracked-files=no"})).empty();
   if (c.dirty) c.diff_digest = sha256_hex(git({"diff", "HEAD"}));
-  // Paths relative to the project (--relative, and ls-files from there),
-  // NUL-separated so that no name is misread.
-  const auto names = [](const std::string& z) {
-    std::vector<std::string> out;
-    for (size_t start = 0, end; start < z.size(); start = end + 1) {
-      end = z.find('\0', start);
-      if (end == std::string::npos) end = z.size();
-      if (end > start) out.push_back(z.substr(start, end - start));
-    }
-    return out;
-  };
+  // Paths relative to the project.
   if (c.dirty)
-    for (const std::string& path : names(git({"diff", "--name-only", "--relative", "-z", "HEAD"})))
+    for (const std::string& path : nul_separated(git({"diff", "--name-only", "--relative", "-z", "HEAD"})))
       c.changed.push_back({path, "", ""});
-  c.untracked = names(git({"ls-files", "--others", "--exclude-standard", "-z"}));
   c.changes_recorded = true;
   return c;
+}
+
+std::vector<std::string> untracked_files(const std::string& root, const std::vector<std::string>& paths) {
+  if (paths.empty()) return {};
+  // Asked about these paths only: listing every untracked file of a large
+  // tree would cost each run for nothing.
+  std::vector<std::string> argv = {"git", "--literal-pathspecs", "-C", root, "ls-files", "--others",
+                                   "--exclude-standard", "-z", "--"};
+  argv.insert(argv.end(), paths.begin(), paths.end());
+  std::vector<std::string> out;
+  for (std::string& path : nul_separated(output_of(argv)))
+    if (std::find(paths.begin(), paths.end(), path) != paths.end()) out.push_back(std::move(path));
+  return out;
 }
 
 }  // namespace pipeline

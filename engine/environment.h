@@ -27,4 +27,8 @@ std::string capture_environment(const std::vector<std::string>& cmds, const std:
 // The git state of the project at `root` (empty fields outside git).
 CodeState capture_code_state(const std::string& root);
 
+// Which of `paths` (files, relative to `root`) git neither tracks nor
+// ignores.
+std::vector<std::string> untracked_files(const std::string& root, const std::vector<std::string>& paths);
+
 }  // namespace pipeline

@@ -455,7 +455,7 @@ std::vector<RunRecord> LineageStore::query_runs(const std::string& where, int64_
     run.exit_code = static_cast<int>(r.integer(7));
     run.environment = r.text(8);
     run.code = {r.text(9), r.text(10), r.text(11), r.integer(12) != 0, r.text(13), parse_changed(r.text(14)),
-                !r.is_null(14), {}};
+                !r.is_null(14)};
     out.push_back(std::move(run));
   }
   if (full)

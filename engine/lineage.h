@@ -75,9 +75,6 @@ struct CodeState {
   // Whether `changed` was recorded at all: false for a run recorded before
   // schema 4, whose dirty tree pipe did not keep.
   bool changes_recorded = false;
-  // Not stored: the project's untracked files when the run started, of
-  // which record_lineage keeps those the stages read.
-  std::vector<std::string> untracked;
 };
 
 struct ModelVersion {

@@ -22,6 +22,7 @@
 #include "paths.h"
 #include "pipeline.h"
 #include "project.h"
+#include "url_deps.h"
 
 namespace pipeline {
 namespace {
@@ -90,14 +91,15 @@ constexpr uint64_t kKeepLimit = 16u << 20;
 // inputs whatever git holds later.
 void keep_changed_files(Project& project, ArtifactHasher& hasher, RunRecord& run) {
   CodeState& code = run.code;
+  if (code.git_commit.empty()) return;  // outside git, nothing is committed
   std::set<std::string> read;
   for (const ExecutionRecord& e : run.executions) {
-    for (const LineageArtifact& a : e.inputs) read.insert(a.path);
+    for (const LineageArtifact& a : e.inputs)
+      if (!a.is_dir && !is_external_dep(a.path)) read.insert(a.path);
     for (const LineageValue& p : e.params) read.insert(p.file);
   }
-  for (const std::string& path : code.untracked)
-    if (read.count(path)) code.changed.push_back({path, "", ""});
-  code.untracked.clear();
+  for (std::string& path : untracked_files(project.root, {read.begin(), read.end()}))
+    code.changed.push_back({std::move(path), "", ""});
   for (ChangedFile& f : code.changed) {
     const ArtifactInfo& info = hasher.hash(f.path);
     if (!info.exists) f.why = "deleted";

@@ -186,23 +186,23 @@ std::vector<StageVerdict> compare_outputs(Disk& scratch, const ObjectStore* cach
       Digest::parse(a.digest, &want);
       const auto& got = there.hash(a.path);
       if (got.exists && got.digest == want) continue;
-      // A metrics file that differs only in the last digits of its numbers
-      // reproduces within tolerance.
-      std::string text;
-      bool close = got.exists && metrics_files.count(a.path) && scratch.read(a.path, &text);
-      if (close) {
+      // A metrics file: how each recorded metric moved. One that differs
+      // only in the last digits of its numbers reproduces within tolerance.
+      std::string text, moved;
+      const bool metrics = got.exists && metrics_files.count(a.path) && scratch.read(a.path, &text);
+      if (metrics) {
         const auto values = read_metrics(a.path, text);
         for (const auto& m : e.metrics) {
           if (m.file != a.path) continue;
-          bool found = false;
-          for (const auto& g : values)
-            if (g.key == m.key) found = true, close = close && values_close(m.value, g.value, tolerance);
-          close = close && found;
+          auto g = std::find_if(values.begin(), values.end(), [&](const auto& x) { return x.key == m.key; });
+          if (g == values.end()) moved += (moved.empty() ? "" : ", ") + m.key + " missing now";
+          else if (!values_close(m.value, g->value, tolerance))
+            moved += (moved.empty() ? "" : ", ") + m.key + " " + value_change(m.value, g->value);
         }
-      }
-      if (close) {
-        v.result = "within tolerance";
-        continue;
+        if (moved.empty()) {
+          v.result = "within tolerance";
+          continue;
+        }
       }
       v.result = "not reproduced";
       if (!got.exists) {
@@ -212,16 +212,7 @@ std::vector<StageVerdict> compare_outputs(Disk& scratch, const ObjectStore* cach
       v.first_difference = a.path + " differs (recorded " + short_digest(a.digest) + ", got " +
                            short_digest(got.digest.hex()) + ")";
       // Metrics: how each one moved. Else where the content first differs.
-      std::string why;
-      if (metrics_files.count(a.path) && scratch.read(a.path, &text)) {
-        const auto values = read_metrics(a.path, text);
-        for (const auto& m : e.metrics) {
-          if (m.file != a.path) continue;
-          auto g = std::find_if(values.begin(), values.end(), [&](const auto& x) { return x.key == m.key; });
-          if (g == values.end()) why += (why.empty() ? "" : ", ") + m.key + " missing now";
-          else if (!values_close(m.value, g->value, tolerance)) why += (why.empty() ? "" : ", ") + m.key + " " + value_change(m.value, g->value);
-        }
-      }
+      std::string why = moved;
       if (why.empty())
         why = got.is_dir ? dir_difference(scratch, cache, a.path, want, got)
                          : file_difference(scratch, cache, a.path, want, a.size, got.size);
