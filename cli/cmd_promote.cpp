@@ -1,5 +1,6 @@
-// `pipe model promote|rollback|check|history`: gated promotion of model
-// versions to stages, recorded as events in the lineage store.
+// `pipe model promote|rollback|approve|check|history`: gated, approved
+// promotion of model versions to stages, recorded as events in the
+// lineage store.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -34,6 +35,7 @@ struct PromoteOptions {
   std::string stage;
   std::string reason;
   std::string at;
+  std::string key;
   bool json = false;
 };
 
@@ -49,12 +51,35 @@ void print_check(const pipeline::GateCheck& c) {
   if (c.results.empty()) fmt::print("    (no gates)\n");
 }
 
+nlohmann::json approvals_json(const pipeline::ApprovalStatus& s) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& a : s.approvals) {
+    nlohmann::json j = {{"user", a.event.user}, {"host", a.event.host}, {"at", format_time(a.event.at_ns)},
+                        {"counts", a.counts}, {"signed", a.is_signed}, {"uid", a.event.uid}};
+    if (a.is_signed) j["signature_verified"] = a.signature_ok;
+    if (!a.keyid.empty()) j["keyid"] = a.keyid;
+    if (!a.why.empty()) j["why_not"] = a.why;
+    list.push_back(j);
+  }
+  return {{"stage", s.stage}, {"required", s.required}, {"counted", s.counted()}, {"met", s.met()}, {"approvals", list}};
+}
+
+void print_approvals(const pipeline::ApprovalStatus& s) {
+  fmt::print("  approvals for {}: {} of {} {}\n", s.stage, s.counted(), s.required, s.met() ? "(met)" : "(NOT MET)");
+  for (const auto& a : s.approvals)
+    fmt::print("    [{}] {}@{} {}{}{}\n", a.counts ? "counts" : "no", a.event.user, a.event.host, format_time(a.event.at_ns),
+               a.is_signed ? (a.signature_ok ? ", signed " + a.keyid.substr(0, 19) + "..." : ", BAD SIGNATURE") : "",
+               a.why.empty() ? "" : ": " + a.why);
+}
+
 nlohmann::json event_json(const pipeline::ModelEvent& e) {
   nlohmann::json j = {{"id", e.id},         {"model", e.model},   {"version", e.version},
                       {"action", e.action}, {"user", e.user},     {"host", e.host},
                       {"at", format_time(e.at_ns)}, {"reason", e.reason}, {"details", value_json(e.details)},
-                      {"policy_digest", e.policy_digest}};
+                      {"policy_digest", e.policy_digest}, {"uid", e.uid}, {"parents", e.parents},
+                      {"concurrent", e.concurrent}};
   if (!e.stage.empty()) j["stage"] = e.stage;
+  if (!e.signature.empty()) j["signature"] = value_json(e.signature);
   return j;
 }
 
@@ -77,17 +102,20 @@ void add_promote(CLI::App* model, Context& ctx) {
     bool recorded = false;
     const auto check = pipeline::promote(store, def, v, opt->stage, opt->reason, &recorded);
     if (opt->json) {
-      auto j = check_json(check);
+      auto j = check_json(check.gates);
       j["model"] = v.model;
       j["version"] = v.version();
       j["promoted"] = recorded;
+      if (check.needs_approvals) j["approvals"] = approvals_json(check.approvals);
       fmt::print("{}\n", j.dump(2));
     } else {
       fmt::print("{} {} -> {}: {}\n", v.model, v.version(), opt->stage, recorded ? "promoted" : "refused");
-      print_check(check);
+      print_check(check.gates);
+      if (check.needs_approvals) print_approvals(check.approvals);
     }
     if (!recorded) {
-      if (!opt->json) fmt::print(stderr, "pipe: {} {} not promoted to {}: a gate failed (see above)\n", v.model, v.version(), opt->stage);
+      const std::string why = !check.gates.passed() ? "a gate failed (see above)" : check.approvals.missing();
+      if (!opt->json) fmt::print(stderr, "pipe: {} {} not promoted to {}: {}\n", v.model, v.version(), opt->stage, why);
       ctx.exit_code = 1;
     }
   });
@@ -104,6 +132,37 @@ void add_promote(CLI::App* model, Context& ctx) {
     const std::string restored =
         pipeline::rollback(store, def, opt->stage, opt->reason.empty() ? "rollback" : opt->reason);
     fmt::print("{} {}: back to {}\n", def.name, opt->stage, restored);
+  });
+
+  auto* approve = model->add_subcommand("approve", "Record your approval of a version for a stage (signed with --sign)");
+  approve->add_option("model", opt->ref, "NAME@VERSION")->required();
+  approve->add_option("--stage", opt->stage, "The stage it is approved for: production, ...")->required();
+  approve->add_option("--reason", opt->reason, "Why (recorded)");
+  approve->add_option("--sign", opt->key, "Sign it (DSSE) with this PEM private key (Ed25519, ECDSA or RSA)");
+  approve->add_flag("--json", opt->json, "Machine-readable output");
+  approve->callback([&ctx, opt] {
+    if (opt->ref.find('@') == std::string::npos)
+      throw pipeline::Error(pipeline::Exit::kUsage, "say which version you approve: '" + opt->ref + "@VERSION' "
+                                                    "(an approval is for one version, never 'the latest')");
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    const auto lock = lock_project(project, "pipe model approve");
+    pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
+    const pipeline::ModelVersion v = pipeline::find_version(store, opt->ref);
+    const pipeline::ModelDef def = model_def(project, v.model);
+    std::string keyid;
+    const auto e = pipeline::approve(store, def, v, opt->stage, opt->reason.empty() ? "approved" : opt->reason, opt->key, &keyid);
+    pipeline::ApprovalStatus status;
+    const bool policy = pipeline::check_approvals(store, def, v, opt->stage, &status);
+    if (opt->json) {
+      auto j = event_json(e);
+      if (policy) j["approvals"] = approvals_json(status);
+      fmt::print("{}\n", j.dump(2));
+      return;
+    }
+    fmt::print("{} {} approved for {} by {}{}\n", v.model, v.version(), opt->stage, e.user,
+               keyid.empty() ? "" : ", signed with key " + keyid);
+    if (policy) print_approvals(status);
+    else fmt::print("  (model '{}' has no approvals policy for {}; the approval is recorded all the same)\n", v.model, opt->stage);
   });
 
   auto* check = model->add_subcommand("check", "Evaluate a version's gates without promoting (exit 1 if one fails)");
@@ -127,6 +186,12 @@ void add_promote(CLI::App* model, Context& ctx) {
       fmt::print("{} {}: {}\n", v.model, v.version(), passed ? "all gates pass" : "a gate fails");
       for (const auto& c : checks) print_check(c);
       if (checks.empty()) fmt::print("  (model '{}' has no gates in pipe.yaml)\n", v.model);
+      for (const auto& p : def.approvals) {
+        if (!opt->stage.empty() && p.stage != opt->stage) continue;
+        pipeline::ApprovalStatus status;
+        pipeline::check_approvals(*store, def, v, p.stage, &status);
+        print_approvals(status);
+      }
     }
     if (!passed) ctx.exit_code = 1;
   });
@@ -144,8 +209,10 @@ void add_promote(CLI::App* model, Context& ctx) {
         out.push_back(event_json(e));
         continue;
       }
-      fmt::print("{}  {:<9} {} {}{}  by {}@{}: {}\n", format_time(e.at_ns), e.action, e.model, e.version,
-                 e.stage.empty() ? "" : " -> " + e.stage, e.user, e.host, e.reason);
+      const std::string to = e.stage.empty() ? "" : (e.action == "approve" ? " for " : " -> ") + e.stage;
+      fmt::print("{}  {:<9} {} {}{}  by {}@{}: {}{}{}\n", format_time(e.at_ns), e.action, e.model, e.version, to,
+                 e.user, e.host, e.reason, e.signature.empty() ? "" : "  [signed]",
+                 e.concurrent ? "  [concurrent: made alongside another event, merged by time]" : "");
     }
     if (opt->json) fmt::print("{}\n", out.dump(2));
   });

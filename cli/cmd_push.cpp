@@ -45,6 +45,9 @@ void finish(Context& ctx, const char* done, const pipeline::TransferReport& r) {
   fmt::print("{} {} objects ({} bytes), {} already there, {} failed\n", done, r.transferred, r.bytes, r.skipped,
              r.failed);
   if (r.runs_imported) fmt::print("Imported {} runs into the lineage store\n", r.runs_imported);
+  if (r.events_imported) fmt::print("Imported {} model registry events\n", r.events_imported);
+  if (r.records_shared) fmt::print("Shared {} lineage records (runs and model events) in one registry pack\n", r.records_shared);
+  for (const auto& n : r.notes) fmt::print("{}\n", n);
   if (r.failed) ctx.exit_code = 1;
 }
 

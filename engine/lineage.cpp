@@ -37,6 +37,24 @@ const std::vector<const char*> kMigrations = {
     "ALTER TABLE executions ADD COLUMN executor TEXT;",
     // 4: the files a dirty tree changed, and the cache objects keeping them.
     "ALTER TABLE code_states ADD COLUMN changed TEXT;",
+    // 5: events become content-addressed (uid, parents), approvals, and the
+    // bookkeeping of what remotes hold. upgrade_events() then copies the
+    // old rows over, computing their uids.
+    "DROP TRIGGER model_events_append_only_u; DROP TRIGGER model_events_append_only_d;"
+    "ALTER TABLE model_events RENAME TO model_events_v4;"
+    "CREATE TABLE model_events (id INTEGER PRIMARY KEY, model TEXT NOT NULL, version TEXT NOT NULL, stage TEXT, "
+    "action TEXT NOT NULL CHECK (action IN ('promote', 'rollback', 'approve', 'reproduce')), user TEXT NOT NULL, "
+    "host TEXT NOT NULL, at_ns INTEGER NOT NULL, reason TEXT NOT NULL, details TEXT NOT NULL, "
+    "policy_digest TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, signature TEXT NOT NULL, "
+    "parents TEXT NOT NULL, uid TEXT NOT NULL UNIQUE);"
+    "CREATE TRIGGER model_events_append_only_u BEFORE UPDATE ON model_events BEGIN SELECT RAISE(ABORT, 'lineage "
+    "records are append-only'); END;"
+    "CREATE TRIGGER model_events_append_only_d BEFORE DELETE ON model_events BEGIN SELECT RAISE(ABORT, 'lineage "
+    "records are append-only'); END;"
+    "CREATE TABLE IF NOT EXISTS remote_records (remote TEXT NOT NULL, uid TEXT NOT NULL, "
+    "PRIMARY KEY (remote, uid)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS remote_packs (remote TEXT NOT NULL, pack TEXT NOT NULL, "
+    "PRIMARY KEY (remote, pack)) WITHOUT ROWID;",
 };
 
 int64_t intern(SqlDb& db, const std::string& insert, const std::string& select, const std::string& digest,
@@ -131,7 +149,10 @@ LineageStore::LineageStore(const std::string& path) : db_(std::make_unique<SqlDb
   if (db_->user_version() == 0) {  // another process may have created it meanwhile
     db_->exec(kLineageSchemaSql);
   } else {
-    for (int v = db_->user_version(); v < kLineageSchemaVersion; ++v) db_->exec(kMigrations[static_cast<size_t>(v - 1)]);
+    for (int v = db_->user_version(); v < kLineageSchemaVersion; ++v) {
+      db_->exec(kMigrations[static_cast<size_t>(v - 1)]);
+      if (v + 1 == 5) upgrade_events();
+    }
   }
   db_->exec("PRAGMA user_version=" + std::to_string(kLineageSchemaVersion));
   tx.commit();
@@ -140,8 +161,14 @@ LineageStore::LineageStore(const std::string& path) : db_(std::make_unique<SqlDb
 LineageStore::~LineageStore() = default;
 
 int64_t LineageStore::record(const RunRecord& run, const SharedRun* origin) {
+  SqlTransaction tx(*db_);
+  const int64_t run_id = record_rows(run, origin);
+  tx.commit();
+  return run_id;
+}
+
+int64_t LineageStore::record_rows(const RunRecord& run, const SharedRun* origin) {
   SqlDb& db = *db_;
-  SqlTransaction tx(db);
   const std::string env_digest = Digest::of(run.environment).hex();
   const int64_t env_id = intern(db, "INSERT OR IGNORE INTO environments(digest, content) VALUES (?1, ?2)",
                                 "SELECT id FROM environments WHERE digest = ?1", env_digest,
@@ -252,7 +279,6 @@ int64_t LineageStore::record(const RunRecord& run, const SharedRun* origin) {
   SqlStatement chain_ins = db.prepare("INSERT INTO chain(run_id, prev_hash, hash) VALUES (?1, ?2, ?3)");
   chain_ins.bind(1, run_id).bind(2, prev).bind(3, sha256_hex(prev + "\n" + run_content(run_id)));
   chain_ins.step();
-  tx.commit();
   return run_id;
 }
 

@@ -13,7 +13,7 @@ namespace pipeline {
 
 class SqlDb;
 
-inline constexpr int kLineageSchemaVersion = 4;
+inline constexpr int kLineageSchemaVersion = 5;
 inline constexpr const char* kLineageFile = "lineage.db";
 
 struct LineageArtifact {
@@ -121,19 +121,37 @@ struct SharedRun {
   static bool parse(const std::string& uid, const std::string& bytes, SharedRun* out);
 };
 
-// A governance event on a model version (promotion, rollback, reproduction).
+// A governance event on a model version (promotion, rollback, approval,
+// reproduction check). Events travel between stores as content-addressed
+// objects: `uid` is the SHA-256 of shared_bytes(), which names the events
+// its author's store held last (`parents`), so concurrent events from two
+// clones form a fork that every store merges in the same order (see
+// LineageStore::events).
 struct ModelEvent {
-  int64_t id = 0;  // set when read back
+  int64_t id = 0;  // the local row, set when read back
   std::string model;
   std::string version;
   std::string stage;   // "" for a reproduction check
-  std::string action;  // promote, rollback, reproduce
+  std::string action;  // promote, rollback, approve, reproduce
   std::string user;
   std::string host;
   int64_t at_ns = 0;
   std::string reason;
   std::string details;        // canonical JSON
   std::string policy_digest;  // SHA-256 of the gates in force, or ""
+  std::string signature;      // an approval's DSSE envelope (canonical JSON), or ""
+  std::vector<std::string> parents;  // uids, sorted; none for the first event
+  std::string uid;
+  // Set by LineageStore::events: another event names one of this one's
+  // parents too (the two were made concurrently, in two clones).
+  bool concurrent = false;
+
+  // The bytes the uid names: canonical JSON of every field but id, uid
+  // and concurrent.
+  std::string shared_bytes() const;
+  // Reads an event shared as `uid`; false when the bytes do not match the
+  // name or are not an event.
+  static bool parse_shared(const std::string& uid, const std::string& bytes, ModelEvent* out);
 };
 
 struct ChainCheck {
@@ -170,6 +188,9 @@ class LineageStore {
   // and described in `clashes`. Throws Error(kFailed) for content this
   // pipe cannot read.
   int64_t import(const SharedRun& run, std::vector<std::string>* clashes);
+  // The same for many, in one transaction, leaving out those here
+  // already. Returns how many were new.
+  size_t import_runs(const std::vector<SharedRun>& runs, std::vector<std::string>* clashes);
 
   // Runs, newest first (`limit` 0: all), with executions and models when `full`.
   std::vector<RunRecord> runs(size_t limit, bool full);
@@ -194,10 +215,30 @@ class LineageStore {
   // the same for the model events.
   ChainCheck verify();
 
-  // Appends a model event to the events' chain. Returns its id.
+  // Appends a model event made here: its parents are the store's current
+  // heads (the events no other names), its uid is computed. Returns its id.
   int64_t add_event(const ModelEvent& event);
-  // The events of `model` ("" for all), oldest first.
+  // Appends events made elsewhere, as they came (uids and parents kept),
+  // in one transaction, leaving out those here already. Returns how many
+  // were new.
+  size_t import_events(const std::vector<ModelEvent>& events);
+  bool has_event(const std::string& uid);
+  // The events of `model` ("" for all) in the registry's order: parents
+  // before children, and among events whose parents are all placed, the
+  // earliest `at_ns` first, then the smaller uid. Every store holding the
+  // same events orders them the same way, whatever order they arrived in.
   std::vector<ModelEvent> events(const std::string& model);
+
+  // Bookkeeping for sharing through a remote (named by its URL without
+  // credentials): which records (runs, events) it is known to hold, and
+  // which of its packs this store has read.
+  std::vector<std::string> shared_with(const std::string& remote);
+  std::vector<std::string> packs_read(const std::string& remote);
+  // Notes, in one transaction, that `remote` holds these packs and records.
+  void mark_shared(const std::string& remote, const std::vector<std::string>& packs,
+                   const std::vector<std::string>& uids);
+  // Drops what is noted of `remote` (it was emptied or replaced).
+  void forget_remote(const std::string& remote);
 
  private:
   std::vector<ExecutionRecord> executions(int64_t run_id);
@@ -205,6 +246,9 @@ class LineageStore {
   std::vector<ModelVersion> versions_where(const std::string& where, int64_t id);
   std::string run_content(int64_t run_id);
   void verify_events(ChainCheck* check);
+  void upgrade_events();
+  int64_t record_rows(const RunRecord& run, const SharedRun* origin);
+  RunRecord without_clashes(const SharedRun& shared, std::vector<std::string>* clashes);
   std::unique_ptr<SqlDb> db_;
 };
 

@@ -23,17 +23,17 @@ bool is_uid(const std::string& s) {
          });
 }
 
-bool has_store(Project& project) {
+}  // namespace
+
+bool has_lineage_store(Project& project) {
   struct stat st;
   return project.files->stat(project.state_path(kLineageFile), &st) == 0;
 }
 
-}  // namespace
-
 std::vector<std::pair<std::string, std::string>> shared_lineage(Project& project,
                                                                 const std::vector<LockedArtifact>& artifacts) {
   std::vector<std::pair<std::string, std::string>> out;
-  if (!has_store(project)) return out;
+  if (!has_lineage_store(project)) return out;
   LineageStore store(project.state_path(kLineageFile));
   for (const SharedRun& run : store.shared_runs()) out.emplace_back(kRuns + run.uid, run.bytes());
   for (const LockedArtifact& a : artifacts) {
@@ -47,7 +47,7 @@ std::vector<std::pair<std::string, std::string>> shared_lineage(Project& project
 
 std::vector<Digest> kept_file_digests(Project& project) {
   std::vector<Digest> out;
-  if (!has_store(project)) return out;
+  if (!has_lineage_store(project)) return out;
   LineageStore store(project.state_path(kLineageFile));
   for (const ChangedFile& f : store.kept_files())
     if (Digest d; Digest::parse(f.digest, &d)) out.push_back(d);

@@ -14,6 +14,8 @@
 #include "digest.h"
 #include "remote.h"
 
+
+
 namespace pipeline {
 
 struct Project;
@@ -29,6 +31,9 @@ std::vector<std::pair<std::string, std::string>> shared_lineage(Project& project
 // (CodeState::changed), for push to send with the runs.
 std::vector<Digest> kept_file_digests(Project& project);
 
+// Whether the project has a lineage store yet.
+bool has_lineage_store(Project& project);
+
 using ReadRemote = std::function<RemoteResult(const std::string& key, std::string* body)>;
 // Which of these keys the remote has (one listing or batch, not a read each).
 using RemoteHas = std::function<std::vector<bool>(const std::vector<std::string>& keys)>;
@@ -39,5 +44,18 @@ using RemoteHas = std::function<std::vector<bool>(const std::vector<std::string>
 // warning.
 void import_lineage(Project& project, const std::vector<LockedArtifact>& artifacts, const RemoteHas& has,
                     const ReadRemote& read, TransferReport& report);
+
+// The model registry on a remote: runs and model events travel in packs,
+// `lineage/packs/NAME` (registry_pack.h), found by listing that folder.
+// Uploads, as one pack, every run and event the remote is not known to
+// hold. Needs a remote that can list; says in report.warnings when it
+// cannot.
+void push_registry(Project& project, Remote& remote, TransferReport& report);
+
+// Reads the packs on `remote` this store has not read yet and imports what
+// they hold: runs, then the events whose predecessors are all here. Events
+// made concurrently elsewhere are merged in the registry's order (see
+// LineageStore::events), and report.notes says which.
+void fetch_registry(Project& project, Remote& remote, size_t jobs, TransferReport& report);
 
 }  // namespace pipeline

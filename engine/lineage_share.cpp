@@ -148,6 +148,25 @@ bool LineageStore::has_run(const std::string& uid) {
 }
 
 int64_t LineageStore::import(const SharedRun& shared, std::vector<std::string>* clashes) {
+  SqlTransaction tx(*db_);
+  const int64_t id = record_rows(without_clashes(shared, clashes), &shared);
+  tx.commit();
+  return id;
+}
+
+size_t LineageStore::import_runs(const std::vector<SharedRun>& runs, std::vector<std::string>* clashes) {
+  SqlTransaction tx(*db_);
+  size_t added = 0;
+  for (const SharedRun& shared : runs) {
+    if (has_run(shared.uid)) continue;
+    record_rows(without_clashes(shared, clashes), &shared);
+    ++added;
+  }
+  tx.commit();
+  return added;
+}
+
+RunRecord LineageStore::without_clashes(const SharedRun& shared, std::vector<std::string>* clashes) {
   RunRecord run = parse_content(shared.content);
   std::vector<ModelVersion> kept;
   for (ModelVersion& m : run.models) {
@@ -162,7 +181,7 @@ int64_t LineageStore::import(const SharedRun& shared, std::vector<std::string>* 
     }
   }
   run.models = std::move(kept);
-  return record(run, &shared);
+  return run;
 }
 
 }  // namespace pipeline

@@ -15,7 +15,7 @@ namespace pipeline {
 namespace {
 
 const std::vector<std::string> kModelKeys = {"path", "desc", "type", "labels", "meta", "architecture", "signature",
-                                             "bump", "gates"};
+                                             "bump", "gates", "approvals"};
 const std::vector<std::string> kKinds = {"architecture", "data", "params", "code", "environment"};
 const std::vector<std::string> kBumps = {"major", "minor", "patch"};
 
@@ -83,6 +83,7 @@ void parse_section(const Pipeline& p, const std::string& file, const Value& sect
       }
     }
     if (const Value* g = def.find("gates")) m.gates = parse_gates(file, *g);
+    if (const Value* a = def.find("approvals")) m.approvals = parse_approvals(file, *a);
     for (const ModelDef& other : out)
       if (other.name == name) fail_pipeline(file, m.mark, "model '" + name + "' is declared twice");
     out.push_back(std::move(m));

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "approvals.h"
 #include "error.h"
 #include "gates.h"
 #include "lineage.h"
@@ -26,6 +27,7 @@ struct ModelDef {
   // Which bump each kind of change makes: architecture, data, params, code, environment.
   std::map<std::string, std::string> rules;
   std::vector<StageGates> gates;  // per promotion stage, in pipe.yaml's order
+  std::vector<ApprovalPolicy> approvals;  // per promotion stage
   Mark mark;
 };
 

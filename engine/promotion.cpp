@@ -1,9 +1,12 @@
 #include "promotion.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
+#include "document.h"
 #include "error.h"
+#include "ssl_digests.h"
 #include "models.h"
 #include "record.h"
 #include "value.h"
@@ -64,7 +67,9 @@ bool GateCheck::passed() const {
 std::map<std::string, std::vector<Holding>> stage_holders(const std::vector<ModelEvent>& events, int64_t at_ns) {
   std::map<std::string, std::vector<Holding>> out;
   for (const ModelEvent& e : events) {
-    if (at_ns && e.at_ns > at_ns) break;
+    // Not `break`: in the registry's order a child may carry an earlier
+    // clock than its parent (two machines' clocks).
+    if (at_ns && e.at_ns > at_ns) continue;
     if (e.action == "promote") out[e.stage].push_back({e.version, e});
     if (e.action == "rollback" && !out[e.stage].empty()) {
       out[e.stage].pop_back();
@@ -104,17 +109,63 @@ std::vector<GateCheck> check_gates(LineageStore& store, const ModelDef& model, c
   return out;
 }
 
-GateCheck promote(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
-                  const std::string& reason, bool* recorded) {
-  const GateCheck check = check_gates(store, model, v, stage).front();
+std::string model_policy_digest(const ModelDef& model) {
+  const std::string gates = policy_digest(model.gates);
+  // Without approvals, the digest stays what gates alone gave before
+  // approvals existed, so older events still match their policy.
+  return model.approvals.empty() ? gates : sha256_hex(gates + "\n" + approvals_canonical(model.approvals));
+}
+
+bool check_approvals(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
+                     ApprovalStatus* out) {
+  for (const ApprovalPolicy& p : model.approvals)
+    if (p.stage == stage) {
+      *out = approval_status(p, v, store.run(v.run_id).user, store.events(model.name));
+      return true;
+    }
+  return false;
+}
+
+namespace {
+
+// The stage's gate results; none when only approvals guard it.
+GateCheck stage_gates(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage) {
+  const bool gated = std::any_of(model.gates.begin(), model.gates.end(), [&](const StageGates& g) { return g.stage == stage; });
+  const bool approved = std::any_of(model.approvals.begin(), model.approvals.end(),
+                                    [&](const ApprovalPolicy& p) { return p.stage == stage; });
+  if (!gated && approved) return {stage, {}};
+  return check_gates(store, model, v, stage).front();
+}
+
+}  // namespace
+
+PromotionCheck promote(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
+                       const std::string& reason, bool* recorded) {
+  PromotionCheck check;
+  check.gates = stage_gates(store, model, v, stage);
+  check.needs_approvals = check_approvals(store, model, v, stage, &check.approvals);
   *recorded = false;
   if (!check.passed()) return check;
   ModelEvent e = new_event(model.name, v.version(), stage, "promote", reason);
-  e.details = results_json(check);
-  e.policy_digest = policy_digest(model.gates);
+  e.details = results_json(check.gates);
+  e.policy_digest = model_policy_digest(model);
   store.add_event(e);
   *recorded = true;
   return check;
+}
+
+ModelEvent approve(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
+                   const std::string& reason, const std::string& key_path, std::string* keyid) {
+  const bool gated = std::any_of(model.gates.begin(), model.gates.end(), [&](const StageGates& g) { return g.stage == stage; });
+  const GateCheck gates = gated ? check_gates(store, model, v, stage).front() : GateCheck{stage, {}};
+  ModelEvent e = new_event(model.name, v.version(), stage, "approve", reason);
+  Value details = parse_json("gate results", results_json(gates));
+  details.set("digest", Value::string(v.digest));
+  e.details = details.canonical();
+  e.policy_digest = model_policy_digest(model);
+  if (!key_path.empty()) *keyid = sign_approval(&e, v.digest, key_path);
+  store.add_event(e);
+  return e;
 }
 
 std::string rollback(LineageStore& store, const ModelDef& model, const std::string& stage, const std::string& reason) {
@@ -131,7 +182,7 @@ std::string rollback(LineageStore& store, const ModelDef& model, const std::stri
   Value details = Value::map();
   details.set("from", Value::string(it->second.back().version));
   e.details = details.canonical();
-  e.policy_digest = policy_digest(model.gates);
+  e.policy_digest = model_policy_digest(model);
   store.add_event(e);
   return previous;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "approvals.h"
 #include "gates.h"
 #include "lineage.h"
 
@@ -41,11 +42,36 @@ std::vector<LineageValue> version_metrics(LineageStore& store, const ModelVersio
 std::vector<GateCheck> check_gates(LineageStore& store, const ModelDef& model, const ModelVersion& v,
                                    const std::string& stage);
 
-// Promotes `v` to `stage` when its gates pass, recording who, when, why,
-// the gate results and the policy's digest. Returns the checks; `recorded`
-// says whether the promotion happened.
-GateCheck promote(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
-                  const std::string& reason, bool* recorded);
+// What a promotion must meet: the stage's gates, and its approvals when
+// the model's policy asks for some.
+struct PromotionCheck {
+  GateCheck gates;
+  bool needs_approvals = false;
+  ApprovalStatus approvals;
+  bool passed() const { return gates.passed() && (!needs_approvals || approvals.met()); }
+};
+
+// The approvals `v` has for `stage`, judged by the model's policy; false
+// when the policy asks for none there.
+bool check_approvals(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
+                     ApprovalStatus* out);
+
+// Promotes `v` to `stage` when its gates pass and its approvals are met,
+// recording who, when, why, the gate results and the policy's digest.
+// Returns the checks; `recorded` says whether the promotion happened.
+// Throws Error(kUsage) for a stage with neither gates nor approvals.
+PromotionCheck promote(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
+                       const std::string& reason, bool* recorded);
+
+// Records the current user's approval of `v` for `stage`, with the version's
+// digest and its gate results there; signed with the PEM key at `key_path`
+// unless it is empty (then `keyid` is left empty).
+ModelEvent approve(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
+                   const std::string& reason, const std::string& key_path, std::string* keyid);
+
+// The digest of the model's whole policy (gates and approvals) that an
+// event records: "" when it has neither.
+std::string model_policy_digest(const ModelDef& model);
 
 // Returns `stage` to its previous holder, recorded as an event. Throws
 // Error(kUsage) when it has none. Returns the version restored.

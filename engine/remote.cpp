@@ -104,6 +104,10 @@ RemoteResult Remote::stat(const std::string& key, ObjectInfo*) {
   return {RemoteResult::Status::kFailed, describe() + ": cannot read what the server says about '" + key + "'"};
 }
 
+RemoteResult Remote::list(const std::string& prefix, std::vector<std::string>*) {
+  return {RemoteResult::Status::kFailed, describe() + ": cannot list '" + prefix + "'"};
+}
+
 void Remote::transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done) {
   std::mutex mutex;
   std::atomic<size_t> next{0};

@@ -97,6 +97,10 @@ class Remote {
   // not only a cache key. kMissing when there is none. Default: kFailed,
   // for backends that cannot say.
   virtual RemoteResult stat(const std::string& key, ObjectInfo* info);
+  // The objects directly in folder `prefix` ("lineage/packs/"), as whole
+  // keys; none when the folder does not exist. Default: kFailed, for
+  // servers that cannot list (an HTTP server without WebDAV's PROPFIND).
+  virtual RemoteResult list(const std::string& prefix, std::vector<std::string>* keys);
   // Moves the items, up to `jobs` at once, and calls done() once per item
   // as it finishes, never two at a time. This one runs get and put on
   // threads; the libcurl backends drive every transfer from one thread

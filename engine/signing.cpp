@@ -43,6 +43,23 @@ const EVP_MD* digest_for(EVP_PKEY* key) {
   return id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 ? nullptr : EVP_sha256();
 }
 
+// The public half of `key`, DER-encoded.
+std::string der_of(EVP_PKEY* key, const std::string& key_path) {
+  unsigned char* der = nullptr;
+  const int len = i2d_PUBKEY(key, &der);
+  if (len <= 0) throw Error(Exit::kUsage, "cannot derive the public key of '" + key_path + "'");
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+bool verify_with(EVP_PKEY* key, const std::string& data, const std::string& signature) {
+  std::unique_ptr<EVP_MD_CTX, MdFree> ctx(EVP_MD_CTX_new());
+  return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, digest_for(key), nullptr, key) == 1 &&
+         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                          reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+}
+
 }  // namespace
 
 std::string dsse_pae(const std::string& type, const std::string& body) {
@@ -51,11 +68,7 @@ std::string dsse_pae(const std::string& type, const std::string& body) {
 
 std::string sign_with_key(const std::string& key_path, const std::string& data, std::string* keyid) {
   Key key = read_key(key_path, false);
-  unsigned char* der = nullptr;
-  const int der_len = i2d_PUBKEY(key.get(), &der);
-  if (der_len <= 0) throw Error(Exit::kUsage, "cannot derive the public key of '" + key_path + "'");
-  *keyid = sha256_hex(std::string(reinterpret_cast<char*>(der), static_cast<size_t>(der_len)));
-  OPENSSL_free(der);
+  *keyid = sha256_hex(der_of(key.get(), key_path));
   std::unique_ptr<EVP_MD_CTX, MdFree> ctx(EVP_MD_CTX_new());
   size_t len = 0;
   const auto* in = reinterpret_cast<const unsigned char*>(data.data());
@@ -69,12 +82,20 @@ std::string sign_with_key(const std::string& key_path, const std::string& data, 
   return sig;
 }
 
+std::string public_key_der(const std::string& key_path) {
+  Key key = read_key(key_path, true);
+  return der_of(key.get(), key_path);
+}
+
+bool verify_with_public_der(const std::string& der, const std::string& data, const std::string& signature) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  Key key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  return key && verify_with(key.get(), data, signature);
+}
+
 bool verify_with_key(const std::string& key_path, const std::string& data, const std::string& signature) {
   Key key = read_key(key_path, true);
-  std::unique_ptr<EVP_MD_CTX, MdFree> ctx(EVP_MD_CTX_new());
-  return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, digest_for(key.get()), nullptr, key.get()) == 1 &&
-         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                          reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+  return verify_with(key.get(), data, signature);
 }
 
 std::string base64_encode(const std::string& data) {

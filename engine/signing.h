@@ -19,6 +19,11 @@ std::string sign_with_key(const std::string& key_path, const std::string& data, 
 // file `key_path`. Throws Error(kUsage) when the key cannot be read.
 bool verify_with_key(const std::string& key_path, const std::string& data, const std::string& signature);
 
+// The public key (DER) of the key in PEM file `key_path`. Throws
+// Error(kUsage) when it cannot be read.
+std::string public_key_der(const std::string& key_path);
+// Checks `signature` over `data` with a public key given as DER.
+bool verify_with_public_der(const std::string& der, const std::string& data, const std::string& signature);
 std::string base64_encode(const std::string& data);
 bool base64_decode(const std::string& text, std::string* out);
 

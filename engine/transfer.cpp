@@ -64,6 +64,9 @@ void merge_report(TransferReport& into, const TransferReport& from) {
   into.failed += from.failed;
   into.bytes += from.bytes;
   into.runs_imported += from.runs_imported;
+  into.events_imported += from.events_imported;
+  into.records_shared += from.records_shared;
+  into.notes.insert(into.notes.end(), from.notes.begin(), from.notes.end());
   into.errors.insert(into.errors.end(), from.errors.begin(), from.errors.end());
   into.warnings.insert(into.warnings.end(), from.warnings.begin(), from.warnings.end());
 }
@@ -177,6 +180,8 @@ TransferReport push(Workspace& ws, Remote& remote, const RemoteScope& scope, con
         {}, [&](size_t k, const RemoteResult& r) { tally.done(r, items[(*todo)[k]].key, file_size(*project.files, items[(*todo)[k]].path)); });
   }
   for (const std::string& t : temps) cache.file_system().unlink(t);
+  // The registry last: its runs and events may name what went above.
+  if (scope.is_default && report.failed == failed_before) push_registry(project, remote, report);
   return report;
 }
 
@@ -219,6 +224,7 @@ TransferReport fetch(Workspace& ws, Remote& remote, const RemoteScope& scope, co
           return r;
         },
         report);
+  if (scope.is_default) fetch_registry(project, remote, jobs, report);
   return report;
 }
 

@@ -31,8 +31,11 @@ struct TransferReport {
   size_t failed = 0;
   uint64_t bytes = 0;
   size_t runs_imported = 0;           // lineage records fetched into the store
+  size_t events_imported = 0;         // model registry events fetched into it
+  size_t records_shared = 0;          // runs and events pushed in a registry pack
   std::vector<std::string> errors;    // one line per failure
   std::vector<std::string> warnings;  // what did not fail but needs saying
+  std::vector<std::string> notes;     // what went as it should but is worth knowing (merged events)
 };
 
 // Which outputs go to which remote: those naming `name` in their `remote:`

@@ -9,6 +9,7 @@
 #include "curl_common.h"
 #include "error.h"
 #include "lineage.h"
+#include "responses.h"
 
 namespace pipeline {
 namespace {
@@ -101,6 +102,31 @@ class HttpRemote : public Remote {
           info->size = std::strtoull(r.header("content-length").c_str(), nullptr, 10);
           return result;
         });
+  }
+
+  // WebDAV's PROPFIND with Depth 1 (nginx: dav_ext_methods PROPFIND).
+  RemoteResult list(const std::string& prefix, std::vector<std::string>* keys) override {
+    keys->clear();
+    std::string body;
+    RemoteResult r = session_.perform(
+        [&](size_t, CURL* c, RemoteResult*) {
+          auto q = start("PROPFIND", prefix, c);
+          q->custom("PROPFIND");
+          q->add_header("Depth: 1");
+          return q;
+        },
+        [&](size_t, CurlRequest& q, CURLcode code) {
+          body = q.body();
+          RemoteResult res = finish("PROPFIND", prefix, q, code);
+          if (q.status() == 405 || q.status() == 501)
+            res.error = "PROPFIND " + shown_ + "/" + prefix + ": HTTP " + std::to_string(q.status()) +
+                        " (the server cannot list folders: enable WebDAV's PROPFIND, e.g. nginx's dav_ext_methods)";
+          return res;
+        });
+    if (r.status == RemoteResult::Status::kMissing) return {};
+    if (!r.ok()) return r;
+    for (const std::string& name : dav_file_names(body)) keys->push_back(prefix + name);
+    return r;
   }
 
   void transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done) override {

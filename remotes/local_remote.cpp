@@ -4,6 +4,7 @@
 // object; the first upload of each process sweeps what killed pushes left
 // there (see temp_files.h: only dead makers' files on this host, or any
 // older than a day, since other machines may be pushing too).
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -143,6 +144,19 @@ class LocalRemote : public Remote {
     // loses only names, and the next push sends those again.
     sync.sync();
     for (size_t i = 0; i < items.size(); ++i) done(i, results[i]);
+  }
+
+  RemoteResult list(const std::string& prefix, std::vector<std::string>* keys) override {
+    keys->clear();
+    const std::string path = dir_ + "/" + prefix;
+    const int dir = fs_.open_dir(path);
+    if (dir < 0) return errno == ENOENT ? RemoteResult{} : failed("cannot list", path, errno);
+    const int listed = fs_.list_dir(dir, [&](const char* name, unsigned char type) {
+      if (type == DT_REG || type == DT_UNKNOWN) keys->push_back(prefix + name);
+    });
+    const int err = errno;
+    fs_.close(dir);
+    return listed == 0 ? RemoteResult{} : failed("cannot list", path, err);
   }
 
   RemoteResult remove(const std::string& key) override {

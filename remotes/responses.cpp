@@ -33,6 +33,39 @@ std::vector<std::string> xml_all(const std::string& body, const std::string& tag
   return out;
 }
 
+std::vector<std::string> dav_file_names(const std::string& body) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while ((at = body.find('<', at)) != std::string::npos) {
+    const size_t close = body.find('>', at);
+    if (close == std::string::npos) break;
+    std::string tag = body.substr(at + 1, close - at - 1);
+    at = close + 1;
+    const size_t colon = tag.find(':');
+    if ((colon == std::string::npos ? tag : tag.substr(colon + 1)) != "href") continue;
+    const std::string closing = "</" + tag + ">";
+    const size_t end = body.find(closing, at);
+    if (end == std::string::npos) break;
+    std::string href = xml_unescape(body.substr(at, end - at));
+    at = end + closing.size();
+    href.erase(0, href.find_first_not_of(" \t\r\n"));
+    href.erase(href.find_last_not_of(" \t\r\n") + 1);
+    if (href.empty() || href.back() == '/') continue;
+    std::string name = href.substr(href.rfind('/') + 1), decoded;
+    for (size_t i = 0; i < name.size(); ++i) {
+      if (name[i] == '%' && i + 2 < name.size() && std::isxdigit(static_cast<unsigned char>(name[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(name[i + 2]))) {
+        decoded += static_cast<char>(std::stoi(name.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        decoded += name[i];
+      }
+    }
+    if (!decoded.empty() && decoded.find('/') == std::string::npos) out.push_back(decoded);
+  }
+  return out;
+}
+
 bool parse_header_line(const std::string& line, std::string* name, std::string* value) {
   const size_t colon = line.find(':');
   if (colon == std::string::npos || colon == 0) return false;

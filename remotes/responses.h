@@ -18,6 +18,11 @@ std::vector<std::string> xml_all(const std::string& body, const std::string& tag
 // read further with xml_all.
 std::vector<std::string> xml_elements(const std::string& body, const std::string& tag);
 
+// The names of the files a WebDAV PROPFIND (Depth: 1) answer lists: the
+// last segment of each <href> (any namespace prefix), percent-decoded,
+// leaving out folders (hrefs ending in '/').
+std::vector<std::string> dav_file_names(const std::string& body);
+
 // Splits "Name: value\r\n" into the lower-cased name and the trimmed value.
 // False for a line without a name (the status line, the blank line).
 bool parse_header_line(const std::string& line, std::string* name, std::string* value);

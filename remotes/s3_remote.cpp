@@ -164,23 +164,23 @@ class S3Remote : public Remote {
     std::set<std::string> listed, folders;
     for (const std::string& k : keys) folders.insert(k.substr(0, k.find('/') + 1));
     for (const std::string& sub : folders) {
-      std::string token;
-      for (;;) {
-        std::map<std::string, std::string> query = {{"list-type", "2"}, {"prefix", full_key(sub)}};
-        if (!token.empty()) query["continuation-token"] = token;
-        std::string body;
-        const RemoteResult r = request("GET", "", query, kEmptySha256, {}, &body);
-        if (r.status == RemoteResult::Status::kMissing) break;
-        if (!r.ok()) return r;
-        for (const std::string& k : xml_all(body, "Key")) listed.insert(k);
-        const auto truncated = xml_all(body, "IsTruncated");
-        const auto next = xml_all(body, "NextContinuationToken");
-        if (truncated.empty() || truncated.front() != "true" || next.empty()) break;
-        token = next.front();
-      }
+      std::vector<std::string> found;
+      const RemoteResult r = list_keys(full_key(sub), false, &found);
+      if (!r.ok()) return r;
+      listed.insert(found.begin(), found.end());
     }
     for (size_t i = 0; i < keys.size(); ++i) (*present)[i] = listed.count(full_key(keys[i])) > 0;
     return {};
+  }
+
+  RemoteResult list(const std::string& prefix, std::vector<std::string>* keys) override {
+    keys->clear();
+    std::vector<std::string> found;
+    const RemoteResult r = list_keys(full_key(prefix), true, &found);
+    const size_t strip = full_key("").size();
+    for (const std::string& k : found)
+      if (k.size() > strip) keys->push_back(k.substr(strip));
+    return r;
   }
 
   RemoteResult get(const std::string& key, const std::string& dest, DownloadCheck check) override {
@@ -317,6 +317,28 @@ class S3Remote : public Remote {
                                                              : -1;
     if (scale < 0) throw Error(Exit::kUsage, std::string("remote option '") + key + "': unknown unit in '" + v + "'");
     return static_cast<int64_t>(n * static_cast<double>(scale));
+  }
+
+  // Every key under `prefix` (with `folder`, only those directly in it),
+  // page by page (ListObjectsV2: 1,000 a page). A missing bucket lists none.
+  RemoteResult list_keys(const std::string& prefix, bool folder, std::vector<std::string>* out) {
+    std::string token;
+    for (;;) {
+      std::map<std::string, std::string> query = {{"list-type", "2"}, {"prefix", prefix}};
+      if (folder) query["delimiter"] = "/";
+      if (!token.empty()) query["continuation-token"] = token;
+      std::string body;
+      const RemoteResult r = request("GET", "", query, kEmptySha256, {}, &body);
+      if (r.status == RemoteResult::Status::kMissing) return {};
+      if (!r.ok()) return r;
+      // With a delimiter, sub-folders come back as <CommonPrefixes><Prefix>,
+      // which xml_all("Key") does not see.
+      for (std::string& k : xml_all(body, "Key")) out->push_back(std::move(k));
+      const auto truncated = xml_all(body, "IsTruncated");
+      const auto next = xml_all(body, "NextContinuationToken");
+      if (truncated.empty() || truncated.front() != "true" || next.empty()) return {};
+      token = next.front();
+    }
   }
 
   std::string full_key(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "/" + key; }

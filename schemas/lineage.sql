@@ -1,4 +1,4 @@
--- The lineage store, .pipe/lineage.db (SQLite): schema version 4, as
+-- The lineage store, .pipe/lineage.db (SQLite): schema version 5, as
 -- `PRAGMA user_version` records it. engine/lineage.cpp applies the numbered
 -- migrations that produce exactly this schema (a unit test checks that the
 -- two agree). Guide: docs/lineage.md.
@@ -141,14 +141,17 @@ CREATE TABLE imports (
 );
 
 -- Governance events on model versions: promotions to a stage, rollbacks,
--- reproduction checks. A stage's holder at any time is the replay of its
--- events up to then. Chained like runs, in a chain of their own. (Schema 2.)
+-- approvals, reproduction checks. A stage's holder at any time is the
+-- replay of its events up to then, in the registry's order (docs/lineage.md:
+-- parents first, then time, then uid). Rows are chained in the order this
+-- store received them, like runs, in a chain of their own. (Schema 2;
+-- approve, uid, parents and signature: schema 5.)
 CREATE TABLE model_events (
   id INTEGER PRIMARY KEY,
   model TEXT NOT NULL,
   version TEXT NOT NULL,              -- the version the event is about (a rollback: the one it restores)
-  stage TEXT,                         -- the stage it assigns; NULL for a reproduction check
-  action TEXT NOT NULL CHECK (action IN ('promote', 'rollback', 'reproduce')),
+  stage TEXT,                         -- the stage it assigns or approves; NULL for a reproduction check
+  action TEXT NOT NULL CHECK (action IN ('promote', 'rollback', 'approve', 'reproduce')),
   user TEXT NOT NULL,
   host TEXT NOT NULL,
   at_ns INTEGER NOT NULL,             -- wall clock, ns since the epoch
@@ -156,8 +159,28 @@ CREATE TABLE model_events (
   details TEXT NOT NULL,              -- canonical JSON: the gate results, or the reproduction's outcome
   policy_digest TEXT NOT NULL,        -- SHA-256 of the model's gates in force ('' when it has none)
   prev_hash TEXT NOT NULL,            -- the previous event's hash; 64 zeros for the first
-  hash TEXT NOT NULL                  -- SHA-256 of prev_hash, a newline and the event's canonical content
+  hash TEXT NOT NULL,                 -- SHA-256 of prev_hash, a newline and the event's canonical content
+  signature TEXT NOT NULL,            -- an approval's DSSE envelope (canonical JSON); '' when unsigned
+  parents TEXT NOT NULL,              -- JSON list of the uids its author's store held last (its heads)
+  uid TEXT NOT NULL UNIQUE            -- SHA-256 of the event as shared (ModelEvent::shared_bytes)
 );
+
+-- What a remote (its URL, without credentials) is known to hold: records
+-- this store pushed there or read from there, so a push sends only the
+-- rest. Bookkeeping, not lineage: losing it costs a larger upload. (Schema 5.)
+CREATE TABLE remote_records (
+  remote TEXT NOT NULL,
+  uid TEXT NOT NULL,                  -- a run's or a model event's uid
+  PRIMARY KEY (remote, uid)
+) WITHOUT ROWID;
+
+-- The registry packs (lineage/packs/NAME) this store has read from each
+-- remote, so a fetch reads only new ones. (Schema 5.)
+CREATE TABLE remote_packs (
+  remote TEXT NOT NULL,
+  pack TEXT NOT NULL,
+  PRIMARY KEY (remote, pack)
+) WITHOUT ROWID;
 
 CREATE INDEX executions_by_run ON executions(run_id);
 CREATE INDEX events_by_artifact ON events(artifact_id);

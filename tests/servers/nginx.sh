@@ -5,7 +5,8 @@
 #   nginx.sh stop DIR
 #
 # GET/HEAD always; PUT/DELETE unless `readonly`; basic auth for all.
-# Needs Debian's nginx-light and apache2-utils (htpasswd). Adapted from
+# Needs Debian's nginx-light, apache2-utils (htpasswd) and
+# libnginx-mod-http-dav-ext (PROPFIND). Adapted from
 # the team's recipe (shared/recipes/nginx_up.sh); this copy is the
 # project's own, so tests do not depend on that folder.
 set -euo pipefail
@@ -19,7 +20,16 @@ mkdir -p "$R"/{logs,tmp,data}
 htpasswd -bc "$R/htpasswd" "$U" "$P" 2>/dev/null
 dav="dav_methods PUT DELETE MKCOL COPY MOVE; create_full_put_path on;"
 [ "$MODE" = readonly ] && dav=""
+# PROPFIND lists a folder (the model registry's packs): Debian's
+# libnginx-mod-http-dav-ext, loaded when installed; without it the server
+# answers 405, as a plain HTTP server would.
+ext_module=/usr/lib/nginx/modules/ngx_http_dav_ext_module.so
+load_ext=""; dav_ext=""
+if [ -f "$ext_module" ] && [ "${NGINX_NO_PROPFIND:-}" != 1 ]; then
+  load_ext="load_module $ext_module;"; dav_ext="dav_ext_methods PROPFIND OPTIONS;"
+fi
 cat >"$R/nginx.conf" <<CONF
+$load_ext
 daemon off;
 user root;                  # as root, workers must be root too, or every PUT fails 500
 master_process on;
@@ -44,6 +54,7 @@ http {
             auth_basic "remote";
             auth_basic_user_file $R/htpasswd;
             $dav
+            $dav_ext
             dav_access user:rw group:r all:r;
         }
     }

@@ -51,7 +51,7 @@ assert_contains "repro announces the first model version" "$ERR" "Model clf 1.0.
 DB=.pipe/lineage.db
 assert_file "the lineage store exists" "$DB"
 assert_eq "it has one run" "1" "$(sql $DB 'select count(*) from runs')"
-assert_eq "schema version 4" "4" "$(sql $DB 'pragma user_version')"
+assert_eq "schema version 5" "5" "$(sql $DB 'pragma user_version')"
 assert_eq "WAL mode" "wal" "$(sql $DB 'pragma journal_mode')"
 
 # Digests match the files.

@@ -66,9 +66,10 @@ assert_match "the clone pushes no record back" "$OUT" "Pushed 0 objects"
 C=$SCRATCH/clone2
 git clone -q "$A" "$C" && cd "$C" || exit 2
 PROJ=$C
-for f in "$REMOTE"/lineage/runs/*; do chmod u+w "$f"; sed -i 's/"host"/"hostX"/' "$f"; done
+for f in "$REMOTE"/lineage/runs/* "$REMOTE"/lineage/packs/*; do chmod u+w "$f"; sed -i 's/"host"/"hostX"/' "$f"; done
 expect_exit 1 pipe pull
 assert_contains "an altered lineage record is refused" "$ERR" "does not match its name"
+assert_contains "and so is an altered registry pack" "$ERR" "lineage/packs/"
 run pipe model list
 assert_not_contains "and not imported" "$OUT" "1.1.0"
 
