@@ -20,13 +20,37 @@ namespace {
 
 using nlohmann::json;
 
-// The model's gates as pipe.yaml declares them now; none when it cannot be read.
-std::vector<pipeline::StageGates> current_gates(pipeline::Project& project, const std::string& name) {
+// The model as pipe.yaml declares it now (gates, approvals); bare when it
+// cannot be read.
+pipeline::ModelDef current_def(pipeline::Project& project, const std::string& name) {
   try {
-    return model_def(project, name).gates;
+    return model_def(project, name);
   } catch (const pipeline::Error&) {
-    return {};
+    pipeline::ModelDef def;
+    def.name = name;
+    return def;
   }
+}
+
+// The version's approvals per stage: those the policy asks for, and any
+// other stage someone approved it for (judged with no count required).
+json approvals_report(pipeline::LineageStore& store, const pipeline::ModelDef& def, const pipeline::ModelVersion& v,
+                      const std::vector<pipeline::ModelEvent>& events) {
+  std::vector<pipeline::ApprovalPolicy> policies = def.approvals;
+  for (const auto& e : events) {
+    if (e.action != "approve" || e.version != v.version()) continue;
+    bool known = false;
+    for (const auto& p : policies) known = known || p.stage == e.stage;
+    if (!known) policies.push_back({e.stage, 0, {}, false, {}});
+  }
+  const std::string trainer = store.run(v.run_id).user;
+  json out = json::array();
+  for (const auto& p : policies) {
+    json j = approvals_json(pipeline::approval_status(p, v, trainer, events));
+    if (p.required == 0) j["required"] = nullptr;  // no policy for this stage
+    out.push_back(j);
+  }
+  return out;
 }
 
 json gate_checks(const std::vector<pipeline::GateCheck>& checks) {
@@ -142,9 +166,7 @@ json audit_report(pipeline::Project& project, pipeline::LineageStore& store, con
   }
   report["metrics"] = metrics;
 
-  pipeline::ModelDef def;
-  def.name = v.model;
-  def.gates = current_gates(project, v.model);
+  const pipeline::ModelDef def = current_def(project, v.model);
   if (!def.gates.empty())
     report["gates"] = {{"policy_digest", pipeline::policy_digest(def.gates)},
                        {"results", gate_checks(pipeline::check_gates(store, def, v, ""))}};
@@ -152,11 +174,14 @@ json audit_report(pipeline::Project& project, pipeline::LineageStore& store, con
     report["gates"] = nullptr;
 
   json promotions = json::array();
-  for (const auto& e : store.events(v.model))
+  const std::vector<pipeline::ModelEvent> events = store.events(v.model);
+  for (const auto& e : events)
     promotions.push_back({{"at", format_time(e.at_ns)}, {"action", e.action}, {"version", e.version},
                           {"stage", e.stage}, {"by", e.user + "@" + e.host}, {"reason", e.reason},
-                          {"details", value_json(e.details)}, {"policy_digest", e.policy_digest}});
+                          {"details", value_json(e.details)}, {"policy_digest", e.policy_digest},
+                          {"uid", e.uid}, {"concurrent", e.concurrent}});
   report["promotions"] = promotions;
+  report["approvals"] = approvals_report(store, def, v, events);
 
   const pipeline::ModelVersion* previous = nullptr;
   for (const auto& other : versions)
@@ -273,6 +298,23 @@ std::string report_markdown(const json& r) {
       for (const auto& g : s["gates"])
         line(fmt::format("  - [{}] `{}`: {}", g["passed"].get<bool>() ? "pass" : "FAIL", cell(g["gate"]), md(cell(g["detail"]))));
     }
+  line("");
+  line("## Approvals");
+  line("");
+  if (r["approvals"].empty()) line("No approvals recorded, and none required.");
+  for (const auto& s : r["approvals"]) {
+    line(fmt::format("- {}: {} of {} {}", cell(s["stage"]), s["counted"].get<int>(),
+                     s["required"].is_null() ? std::string("(none required)") : s["required"].dump(),
+                     s["required"].is_null() ? "" : (s["met"].get<bool>() ? "(met)" : "(**NOT MET**)")));
+    for (const auto& a : s["approvals"]) {
+      std::string sig = "unsigned";
+      if (a["signed"].get<bool>())
+        sig = a["signature_verified"].get<bool>() ? "signature verified, key " + cell(a["keyid"]) : "**signature INVALID**";
+      line(fmt::format("  - {} by {}@{}: {}, {}{}", cell(a["at"]), cell(a["user"]), cell(a["host"]), sig,
+                       a["counts"].get<bool>() ? "counts" : "does not count",
+                       a.contains("why_not") ? ": " + md(cell(a["why_not"])) : ""));
+    }
+  }
   line("");
   line("## Promotion history");
   line("");

@@ -15,6 +15,7 @@
 #include "lineage_json.h"
 #include "lineage_query.h"
 #include "project.h"
+#include "promotion.h"
 
 namespace pipe_cli {
 namespace {
@@ -70,6 +71,16 @@ void add_audit(CLI::App& app, Context& ctx) {
       fmt::print("Lineage chain intact: {} runs and {} model events verified.\n", check.runs, check.events);
     }
     bool ok = check.ok;
+    size_t signed_approvals = 0;
+    const auto bad_approvals = pipeline::verify_signed_approvals(*store, &signed_approvals);
+    out["signed_approvals"] = signed_approvals;
+    out["bad_approvals"] = bad_approvals;
+    if (!opt->json) {
+      for (const auto& b : bad_approvals) fmt::print(stderr, "pipe: {}\n", b);
+      if (signed_approvals)
+        fmt::print("Signed approvals: {} of {} verified.\n", signed_approvals - bad_approvals.size(), signed_approvals);
+    }
+    ok = ok && bad_approvals.empty();
     if (!opt->ref.empty()) {
       const pipeline::ModelVersion v = pipeline::find_version(*store, opt->ref);
       auto remote = optional_remote(project, opt->remote);

@@ -127,4 +127,17 @@ nlohmann::json version_diff(pipeline::LineageStore& store, const pipeline::Model
   return out;
 }
 
+nlohmann::json approvals_json(const pipeline::ApprovalStatus& s) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& a : s.approvals) {
+    nlohmann::json j = {{"user", a.event.user}, {"host", a.event.host}, {"at", format_time(a.event.at_ns)},
+                        {"counts", a.counts}, {"signed", a.is_signed}, {"uid", a.event.uid}};
+    if (a.is_signed) j["signature_verified"] = a.signature_ok;
+    if (!a.keyid.empty()) j["keyid"] = a.keyid;
+    if (!a.why.empty()) j["why_not"] = a.why;
+    list.push_back(j);
+  }
+  return {{"stage", s.stage}, {"required", s.required}, {"counted", s.counted()}, {"met", s.met()}, {"approvals", list}};
+}
+
 }  // namespace pipe_cli

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app.h"
+#include "approvals.h"
 #include "lineage.h"
 #include "record.h"
 
@@ -18,6 +19,8 @@ nlohmann::json run_json(const pipeline::RunRecord& r);
 std::string ran_on(const nlohmann::json& executor);
 nlohmann::json execution_json(const pipeline::ExecutionRecord& e);
 nlohmann::json model_json(const pipeline::ModelVersion& m);
+// A version's approvals for one stage, each judged (who, signed, whether it counts and why not).
+nlohmann::json approvals_json(const pipeline::ApprovalStatus& s);
 // A canonical JSON value from the store as JSON (NaN and infinities stay text).
 nlohmann::json value_json(const std::string& canonical);
 

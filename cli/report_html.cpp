@@ -209,6 +209,26 @@ std::string report_html(const json& r) {
   }
   out += "</section>";
   rows.clear();
+  for (const auto& s : r["approvals"])
+    for (const auto& a : s["approvals"]) {
+      std::string sig = "unsigned";
+      if (a["signed"].get<bool>())
+        sig = a["signature_verified"].get<bool>() ? "verified (" + text(a["keyid"]) + ")"
+                                                   : "<span class=\"fail\">INVALID</span>";
+      rows.push_back({text(s["stage"]), text(a["at"]), text(a["user"]) + "@" + text(a["host"]), sig,
+                      a["counts"].get<bool>() ? "<span class=\"pass\">counts</span>"
+                                              : "<span class=\"fail\">does not count</span>: " +
+                                                    (a.contains("why_not") ? text(a["why_not"]) : "")});
+    }
+  out += "<section id=\"approvals\"><h2>Approvals</h2>";
+  for (const auto& s : r["approvals"])
+    if (!s["required"].is_null())
+      out += "<p>" + text(s["stage"]) + ": " + std::to_string(s["counted"].get<int>()) + " of " + s["required"].dump() +
+             (s["met"].get<bool>() ? " (met)" : " <span class=\"fail\">(not met)</span>") + "</p>";
+  out += (rows.empty() ? std::string("<p>No approvals recorded.</p>")
+                       : table({"stage", "at", "by", "signature", "counts"}, rows)) +
+         "</section>";
+  rows.clear();
   for (const auto& p : r["promotions"])
     rows.push_back({text(p["at"]), text(p["action"]), text(p["version"]), text(p["stage"]), text(p["by"]), text(p["reason"])});
   out += "<section id=\"promotions\"><h2>Promotion history</h2>" +

@@ -109,6 +109,24 @@ std::vector<GateCheck> check_gates(LineageStore& store, const ModelDef& model, c
   return out;
 }
 
+std::vector<std::string> verify_signed_approvals(LineageStore& store, size_t* checked) {
+  std::vector<std::string> problems;
+  std::map<std::string, std::string> digests;  // "model@version" -> digest
+  for (const ModelVersion& v : store.model_versions("")) digests[v.model + "@" + v.version()] = v.digest;
+  *checked = 0;
+  for (const ModelEvent& e : store.events("")) {
+    if (e.action != "approve" || e.signature.empty()) continue;
+    ++*checked;
+    const std::string what = "approval of " + e.model + " " + e.version + " for " + e.stage + " by " + e.user + "@" +
+                             e.host + " (" + e.uid.substr(0, 12) + ")";
+    auto it = digests.find(e.model + "@" + e.version);
+    std::string keyid, why;
+    if (it == digests.end()) problems.push_back(what + ": names a version this store does not hold");
+    else if (!verify_approval(e, it->second, &keyid, &why)) problems.push_back(what + ": " + why);
+  }
+  return problems;
+}
+
 std::string model_policy_digest(const ModelDef& model) {
   const std::string gates = policy_digest(model.gates);
   // Without approvals, the digest stays what gates alone gave before

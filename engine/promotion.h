@@ -69,6 +69,11 @@ PromotionCheck promote(LineageStore& store, const ModelDef& model, const ModelVe
 ModelEvent approve(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
                    const std::string& reason, const std::string& key_path, std::string* keyid);
 
+// Checks every signed approval in the store against the version it names
+// (its statement, its signature). Returns one line per approval that does
+// not hold; counts the signed ones in `checked`.
+std::vector<std::string> verify_signed_approvals(LineageStore& store, size_t* checked);
+
 // The digest of the model's whole policy (gates and approvals) that an
 // event records: "" when it has neither.
 std::string model_policy_digest(const ModelDef& model);

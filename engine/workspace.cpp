@@ -85,8 +85,9 @@ void read_tracked_data(Workspace& ws) {
 
 Workspace load_workspace(Project& project, const std::string& cwd) {
   Disk& disk = *project.disk;
-  Workspace ws{project, disk, project.config, {}, {}, {}, cwd, {}};
+  Workspace ws{project, disk, project.config, {}, {}, {}, cwd, {}, {}};
   ws.pipeline = load_pipeline(disk, ws.config, /*required=*/false);
+  ws.models = parse_models(ws.pipeline);
   ws.graph = Graph::build(ws.pipeline, disk);
   ws.locks = LockSet(disk, ws.pipeline.files);
   read_dvc_locks(ws);

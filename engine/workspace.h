@@ -11,6 +11,7 @@
 #include "config.h"
 #include "graph.h"
 #include "lock_set.h"
+#include "models.h"
 #include "pipeline.h"
 #include "project.h"
 
@@ -28,6 +29,9 @@ struct Workspace {
   // them), read once; entries known only by DVC's hash are resolved where
   // the state db has learnt them.
   std::map<std::string, LockedArtifact> tracked;
+  // The `models:` sections, read with the pipeline so that a mistake there
+  // stops a command before it runs anything, not after.
+  std::vector<ModelDef> models;
 
   const LockFile& lock() const { return locks.merged(); }
   // The pipeline file of `cwd`, "" when it has none: bare stage names

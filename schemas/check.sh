@@ -269,6 +269,19 @@ stages:
     ("params as a mapping", "stages:\n  a:\n    cmd: echo\n    params: {lr: 1}\n", False, False),
     ("absolute out", "stages:\n  a:\n    cmd: echo\n    outs: [/tmp/x]\n", False, False),
     ("empty file, as DVC reads it", "", True, True),
+    ("approvals policy",
+     "stages:\n  a:\n    cmd: echo\n    outs: [m.bin]\nmodels:\n  clf:\n    path: m.bin\n    approvals:\n"
+     "      production:\n        required: 2\n        approvers: [alice, \"sha256:" + "ab" * 32 + "\"]\n"
+     "        distinct_from_trainer: true\n      staging: 1\n", True, True),
+    ("approvals: zero required",
+     "stages:\n  a:\n    cmd: echo\n    outs: [m.bin]\nmodels:\n  clf:\n    path: m.bin\n    approvals:\n"
+     "      production: {required: 0}\n", False, False),
+    ("approvals: a misspelt key",
+     "stages:\n  a:\n    cmd: echo\n    outs: [m.bin]\nmodels:\n  clf:\n    path: m.bin\n    approvals:\n"
+     "      production: {requird: 2}\n", False, False),
+    ("approvals: a malformed key id",
+     "stages:\n  a:\n    cmd: echo\n    outs: [m.bin]\nmodels:\n  clf:\n    path: m.bin\n    approvals:\n"
+     "      production: {approvers: [\"sha256:XY\"]}\n", False, False),
     # What only pipe can refuse: paths that climb out, overlaps.
     ("out escapes the project", "stages:\n  a:\n    cmd: echo\n    outs: [../x]\n", True, False),
     ("overlapping outs",

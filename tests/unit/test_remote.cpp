@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "faulty_file_system.h"
 #include "object_store.h"
 #include "backends.h"
+#include "responses.h"
 
 using namespace pipeline;
 
@@ -53,6 +55,33 @@ TEST_CASE("a local remote stores, finds, serves and removes objects by key") {
   CHECK(remote->get("v1/ab/none", d.path + "/x").status == RemoteResult::Status::kMissing);
   REQUIRE(remote->remove("v1/ab/cdef").ok());
   CHECK(remote->get("v1/ab/cdef", d.path + "/y").status == RemoteResult::Status::kMissing);
+}
+
+TEST_CASE("a local remote lists a folder's objects as whole keys, and a missing folder as none") {
+  Dir d;
+  auto remote = make_local_remote(d.path + "/remote");
+  const std::string src = d.write("src", "p");
+  REQUIRE(remote->put("lineage/packs/aa", src).ok());
+  REQUIRE(remote->put("lineage/packs/bb", src).ok());
+  REQUIRE(remote->put("lineage/runs/cc", src).ok());
+  std::vector<std::string> keys;
+  REQUIRE(remote->list("lineage/packs/", &keys).ok());
+  std::sort(keys.begin(), keys.end());
+  CHECK(keys == std::vector<std::string>{"lineage/packs/aa", "lineage/packs/bb"});
+  REQUIRE(remote->list("nothing/", &keys).ok());
+  CHECK(keys.empty());
+}
+
+TEST_CASE("a WebDAV listing gives the files' names, decoded, without folders, whatever the namespace prefix") {
+  const std::string nginx =
+      "<?xml version=\"1.0\"?><D:multistatus xmlns:D=\"DAV:\"><D:response><D:href>/r/lineage/packs/</D:href>"
+      "</D:response><D:response><D:href>/r/lineage/packs/ab%20c</D:href></D:response><D:response>"
+      "<D:href>/r/lineage/packs/sub/</D:href></D:response></D:multistatus>";
+  CHECK(dav_file_names(nginx) == std::vector<std::string>{"ab c"});
+  const std::string apache = "<d:multistatus xmlns:d=\"DAV:\"><d:response><d:href>http://h/x/one</d:href>"
+                             "</d:response><response><href> /x/two </href></response></d:multistatus>";
+  CHECK(dav_file_names(apache) == std::vector<std::string>{"one", "two"});
+  CHECK(dav_file_names("<D:href>/x/%2F</D:href><D:href>unclosed").empty());
 }
 
 TEST_CASE("a downloaded object is adopted only when it hashes to its name") {
