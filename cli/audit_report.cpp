@@ -32,6 +32,23 @@ pipeline::ModelDef current_def(pipeline::Project& project, const std::string& na
   }
 }
 
+// Whether the approvals the policy asks for `events[i]`'s stage were made,
+// in the registry's order, before that promotion; null when it asks none.
+json approvals_met(pipeline::LineageStore& store, const pipeline::ModelDef& def,
+                   const std::vector<pipeline::ModelVersion>& versions, const std::vector<pipeline::ModelEvent>& events,
+                   size_t i) {
+  const auto& e = events[i];
+  for (const auto& p : def.approvals) {
+    if (p.stage != e.stage) continue;
+    for (const auto& v : versions)
+      if (v.version() == e.version) {
+        return pipeline::approval_status(p, v, store.run(v.run_id).user, events, i).met();
+      }
+    return false;  // a version this store does not hold cannot have been approved here
+  }
+  return nullptr;
+}
+
 // The version's approvals per stage: those the policy asks for, and any
 // other stage someone approved it for (judged with no count required).
 json approvals_report(pipeline::LineageStore& store, const pipeline::ModelDef& def, const pipeline::ModelVersion& v,
@@ -175,11 +192,18 @@ json audit_report(pipeline::Project& project, pipeline::LineageStore& store, con
 
   json promotions = json::array();
   const std::vector<pipeline::ModelEvent> events = store.events(v.model);
-  for (const auto& e : events)
-    promotions.push_back({{"at", format_time(e.at_ns)}, {"action", e.action}, {"version", e.version},
-                          {"stage", e.stage}, {"by", e.user + "@" + e.host}, {"reason", e.reason},
-                          {"details", value_json(e.details)}, {"policy_digest", e.policy_digest},
-                          {"uid", e.uid}, {"concurrent", e.concurrent}});
+  const std::vector<pipeline::ModelVersion> all_versions = store.model_versions(v.model);
+  for (size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    json p = {{"at", format_time(e.at_ns)}, {"action", e.action}, {"version", e.version},
+              {"stage", e.stage}, {"by", e.user + "@" + e.host}, {"reason", e.reason},
+              {"details", value_json(e.details)}, {"policy_digest", e.policy_digest},
+              {"uid", e.uid}, {"concurrent", e.concurrent}};
+    // A promotion that arrived from another clone was checked only there:
+    // judge it again against the approvals made before it.
+    if (e.action == "promote") p["approvals_met"] = approvals_met(store, def, all_versions, events, i);
+    promotions.push_back(p);
+  }
   report["promotions"] = promotions;
   report["approvals"] = approvals_report(store, def, v, events);
 
@@ -320,8 +344,10 @@ std::string report_markdown(const json& r) {
   line("");
   if (r["promotions"].empty()) line("No promotions recorded.");
   for (const auto& p : r["promotions"])
-    line(fmt::format("- {} {} {} {} by {}: {}", cell(p["at"]), cell(p["action"]), cell(p["version"]),
-                     p["stage"].get<std::string>().empty() ? "" : "-> " + cell(p["stage"]), cell(p["by"]), md(cell(p["reason"]))));
+    line(fmt::format("- {} {} {} {} by {}: {}{}", cell(p["at"]), cell(p["action"]), cell(p["version"]),
+                     p["stage"].get<std::string>().empty() ? "" : "-> " + cell(p["stage"]), cell(p["by"]), md(cell(p["reason"])),
+                     p.contains("approvals_met") && p["approvals_met"] == false
+                         ? " **(without the approvals the policy requires)**" : ""));
   line("");
   line("## Changes since the previous version");
   line("");

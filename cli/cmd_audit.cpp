@@ -81,6 +81,7 @@ void add_audit(CLI::App& app, Context& ctx) {
         fmt::print("Signed approvals: {} of {} verified.\n", signed_approvals - bad_approvals.size(), signed_approvals);
     }
     ok = ok && bad_approvals.empty();
+    out["ok"] = ok;
     if (!opt->ref.empty()) {
       const pipeline::ModelVersion v = pipeline::find_version(*store, opt->ref);
       auto remote = optional_remote(project, opt->remote);

@@ -164,21 +164,23 @@ void add_promote(CLI::App* model, Context& ctx) {
     const auto checks = pipeline::check_gates(*store, def, v, opt->stage);
     bool passed = true;
     for (const auto& c : checks) passed = passed && c.passed();
+    // Shown beside the gates; the exit code stays the gates' (approvals
+    // come from people, later).
+    std::vector<pipeline::ApprovalStatus> approvals;
+    for (const auto& p : def.approvals)
+      if (opt->stage.empty() || p.stage == opt->stage) pipeline::check_approvals(*store, def, v, p.stage, &approvals.emplace_back());
     if (opt->json) {
       nlohmann::json out = {{"model", v.model}, {"version", v.version()}, {"passed", passed}};
       out["stages"] = nlohmann::json::array();
       for (const auto& c : checks) out["stages"].push_back(check_json(c));
+      out["approvals"] = nlohmann::json::array();
+      for (const auto& s : approvals) out["approvals"].push_back(approvals_json(s));
       fmt::print("{}\n", out.dump(2));
     } else {
       fmt::print("{} {}: {}\n", v.model, v.version(), passed ? "all gates pass" : "a gate fails");
       for (const auto& c : checks) print_check(c);
       if (checks.empty()) fmt::print("  (model '{}' has no gates in pipe.yaml)\n", v.model);
-      for (const auto& p : def.approvals) {
-        if (!opt->stage.empty() && p.stage != opt->stage) continue;
-        pipeline::ApprovalStatus status;
-        pipeline::check_approvals(*store, def, v, p.stage, &status);
-        print_approvals(status);
-      }
+      for (const auto& s : approvals) print_approvals(s);
     }
     if (!passed) ctx.exit_code = 1;
   });
@@ -209,7 +211,7 @@ void add_promote(CLI::App* model, Context& ctx) {
 void show_stage(Context& ctx, const std::string& model, const std::string& stage, const std::string& at, bool json) {
   auto store = open_lineage(ctx);
   const int64_t at_ns = at.empty() ? 0 : pipeline::parse_time(at);
-  const auto holders = pipeline::stage_holders(store->events(model), at_ns);
+  const auto holders = pipeline::stage_holders(store->events(""), at_ns, model);
   auto it = holders.find(stage);
   const std::string when = at.empty() ? "now" : "at " + format_time(at_ns);
   if (it == holders.end() || it->second.empty()) {

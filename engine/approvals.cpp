@@ -67,6 +67,15 @@ std::string text(const Value& map, const char* key) {
 
 }  // namespace
 
+std::string approved_artifact(const ModelEvent& approval) {
+  try {
+    const Value details = parse_json("approval details", approval.details);
+    return details.is_map() ? text(details, "digest") : "";
+  } catch (const Error&) {
+    return "";
+  }
+}
+
 std::vector<ApprovalPolicy> parse_approvals(const std::string& file, const Value& approvals) {
   if (!approvals.is_map())
     fail_pipeline(file, approvals.mark(), "'approvals' maps a stage (staging, production, ...) to the approvals it needs");
@@ -141,21 +150,26 @@ bool verify_approval(const ModelEvent& e, const std::string& version_digest, std
     return *why = "its signature is not a DSSE envelope of an approval", false;
   *keyid = "sha256:" + sha256_hex(public_der);
   if (text(sigs->items()[0], "keyid") != *keyid) return *why = "its key id does not match the key it carries", false;
+  if (!verify_with_public_der(public_der, dsse_pae(kApprovalPayloadType, payload), sig))
+    return *why = "its signature does not verify with key " + keyid->substr(0, 19), false;
   if (payload != approval_statement(e, version_digest)) {
-    std::string other;
+    std::string other, other_digest;
     try {
       const Value signed_for = parse_json("approval statement", payload);
-      other = text(signed_for, "model") + " " + text(signed_for, "version") + " (" +
-              text(signed_for, "digest").substr(0, 12) + ")";
+      other_digest = text(signed_for, "digest");
+      other = text(signed_for, "model") + " " + text(signed_for, "version") + " (" + other_digest.substr(0, 12) + ")";
     } catch (const Error&) {
       other = "something else";
     }
+    if (!other_digest.empty() && payload == approval_statement(e, other_digest))
+      return *why = "it is signed for another artifact numbered " + e.version + " (" + other_digest.substr(0, 12) +
+                    "), not this store's (" + version_digest.substr(0, 12) +
+                    "): two clones made different versions with the same number",
+             false;
     return *why = "its signature is over " + other + ", not this approval of " + e.model + " " + e.version + " (" +
                   version_digest.substr(0, 12) + ")",
            false;
   }
-  if (!verify_with_public_der(public_der, dsse_pae(kApprovalPayloadType, payload), sig))
-    return *why = "its signature does not verify with key " + keyid->substr(0, 19), false;
   return true;
 }
 
@@ -176,25 +190,38 @@ std::string ApprovalStatus::missing() const {
 }
 
 ApprovalStatus approval_status(const ApprovalPolicy& policy, const ModelVersion& v, const std::string& trainer,
-                               const std::vector<ModelEvent>& events) {
+                               const std::vector<ModelEvent>& events, size_t count) {
   ApprovalStatus status;
   status.model = v.model;
   status.version = v.version();
   status.stage = policy.stage;
   status.required = policy.required;
   std::set<std::string> users, keys;
-  auto allowed = [&](const std::string& who) {
-    return std::find(policy.approvers.begin(), policy.approvers.end(), who) != policy.approvers.end();
+  // A name matches only names and a key id only a verified key: a user
+  // called "sha256:..." is not that key.
+  auto named = [&](const std::string& user) {
+    return user.rfind("sha256:", 0) != 0 &&
+           std::find(policy.approvers.begin(), policy.approvers.end(), user) != policy.approvers.end();
   };
-  for (const ModelEvent& e : events) {
+  auto keyed = [&](const std::string& keyid) {
+    return std::find(policy.approvers.begin(), policy.approvers.end(), keyid) != policy.approvers.end();
+  };
+  for (size_t i = 0; i < events.size() && i < count; ++i) {
+    const ModelEvent& e = events[i];
     if (e.action != "approve" || e.model != v.model || e.version != v.version() || e.stage != policy.stage) continue;
     ApprovalVerdict verdict;
     verdict.event = e;
     verdict.is_signed = !e.signature.empty();
     if (verdict.is_signed) verdict.signature_ok = verify_approval(e, v.digest, &verdict.keyid, &verdict.why);
+    const std::string approved_digest = approved_artifact(e);
     if (verdict.is_signed && !verdict.signature_ok) {
       // why says what is wrong with the signature
-    } else if (!policy.approvers.empty() && !allowed(e.user) && !(verdict.signature_ok && allowed(verdict.keyid))) {
+    } else if (approved_digest != v.digest) {
+      // Two clones both made a "1.2.0": an approval is of the artifact its
+      // approver saw, not of whatever carries the number here.
+      verdict.why = "it approves another artifact numbered " + e.version + " (" + approved_digest.substr(0, 12) +
+                    "), not this one (" + v.digest.substr(0, 12) + ")";
+    } else if (!policy.approvers.empty() && !named(e.user) && !(verdict.signature_ok && keyed(verdict.keyid))) {
       verdict.why = e.user + " is not among the approvers" +
                     (verdict.is_signed ? " (nor is key " + verdict.keyid.substr(0, 19) + "...)" : "") +
                     " the policy names";

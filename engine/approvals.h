@@ -50,6 +50,9 @@ std::string approval_statement(const ModelEvent& approval, const std::string& ve
 // for a key it cannot read.
 std::string sign_approval(ModelEvent* approval, const std::string& version_digest, const std::string& key_path);
 
+// The digest of the artifact an approval approved (its details), or "".
+std::string approved_artifact(const ModelEvent& approval);
+
 // Checks a signed approval against the version it claims: the statement
 // must be this event's over `version_digest`, and the signature must hold
 // with the public key the envelope carries. Fills `keyid`; false with why.
@@ -80,8 +83,9 @@ struct ApprovalStatus {
 };
 
 // The approvals of version `v` (digest `v.digest`, trained by `trainer`)
-// for the policy's stage among `events`, judged.
+// for the policy's stage among the first `count` of `events` (all by
+// default), judged.
 ApprovalStatus approval_status(const ApprovalPolicy& policy, const ModelVersion& v, const std::string& trainer,
-                               const std::vector<ModelEvent>& events);
+                               const std::vector<ModelEvent>& events, size_t count = static_cast<size_t>(-1));
 
 }  // namespace pipeline

@@ -118,8 +118,70 @@ std::vector<std::string> heads(SqlDb& db) {
   return out;
 }
 
-// The registry's order (see LineageStore::events), and which events share
-// a parent with another.
+// Marks the events that some other event is neither an ancestor nor a
+// descendant of. In a topological order, E follows from every event before
+// it exactly when its parents include every head so far (each earlier event
+// leads to some head), and every event after it follows from E exactly when
+// its children include every tail seen walking back. Linear in the events
+// times the width of the forks.
+void mark_concurrent(std::vector<ModelEvent>& events, const std::vector<size_t>& order,
+                     const std::vector<std::vector<size_t>>& children) {
+  std::vector<std::vector<size_t>> parents(events.size());
+  for (size_t i = 0; i < children.size(); ++i)
+    for (size_t k : children[i]) parents[k].push_back(i);
+  auto covers = [](const std::set<size_t>& ends, const std::vector<size_t>& links) {
+    for (size_t e : ends)
+      if (std::find(links.begin(), links.end(), e) == links.end()) return false;
+    return true;
+  };
+  std::vector<bool> after_all(events.size()), before_all(events.size());
+  std::set<size_t> heads;
+  for (size_t i : order) {
+    after_all[i] = covers(heads, parents[i]);
+    for (size_t p : parents[i]) heads.erase(p);
+    heads.insert(i);
+  }
+  std::set<size_t> tails;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    before_all[*it] = covers(tails, children[*it]);
+    for (size_t c : children[*it]) tails.erase(c);
+    tails.insert(*it);
+  }
+  for (size_t i : order) events[i].concurrent = !(after_all[i] && before_all[i]);
+}
+
+// Whether `text` has no control character but newline and tab: what a
+// terminal would act on never comes from a remote.
+bool printable(const std::string& text) {
+  return std::none_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\n' && c != '\t') || u == 0x7f;
+  });
+}
+
+// JSON nested no deeper than `limit` (brackets outside strings), so that
+// printing it cannot exhaust the stack.
+bool shallow(const std::string& json, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+// The registry's order (see LineageStore::events), and which events were
+// made concurrently with another.
 void order_events(std::vector<ModelEvent>* events) {
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < events->size(); ++i) index[(*events)[i].uid] = i;
@@ -131,13 +193,6 @@ void order_events(std::vector<ModelEvent>* events) {
         children[it->second].push_back(i);
         ++waiting[i];
       }
-  for (const auto& kids : children)
-    if (kids.size() > 1)
-      for (size_t k : kids) (*events)[k].concurrent = true;
-  // Two first events (two clones that each began the registry) fork too.
-  if (std::count(waiting.begin(), waiting.end(), 0u) > 1)
-    for (size_t i = 0; i < events->size(); ++i)
-      if (!waiting[i]) (*events)[i].concurrent = true;
   auto later = [&](size_t a, size_t b) {
     const ModelEvent& x = (*events)[a];
     const ModelEvent& y = (*events)[b];
@@ -146,15 +201,19 @@ void order_events(std::vector<ModelEvent>* events) {
   std::priority_queue<size_t, std::vector<size_t>, decltype(later)> ready(later);
   for (size_t i = 0; i < events->size(); ++i)
     if (!waiting[i]) ready.push(i);
-  std::vector<ModelEvent> out;
-  out.reserve(events->size());
+  std::vector<size_t> order;
+  order.reserve(events->size());
   while (!ready.empty()) {
     const size_t i = ready.top();
     ready.pop();
-    out.push_back(std::move((*events)[i]));
+    order.push_back(i);
     for (size_t k : children[i])
       if (--waiting[k] == 0) ready.push(k);
   }
+  mark_concurrent(*events, order, children);
+  std::vector<ModelEvent> out;
+  out.reserve(order.size());
+  for (size_t i : order) out.push_back(std::move((*events)[i]));
   // A cycle cannot be built from content-addressed parents; were one forged
   // into the database, its events are left out here and verify() says so.
   events->swap(out);
@@ -212,9 +271,15 @@ bool ModelEvent::parse_shared(const std::string& uid, const std::string& bytes, 
   e.at_ns = at->as_int();
   e.stage = stage->is_string() ? stage->as_string() : "";
   for (const Value& p : parents->items()) {
-    if (!p.is_string() || !is_uid(p.as_string())) return false;
+    // Sorted and distinct, as add_event writes them.
+    if (!p.is_string() || !is_uid(p.as_string()) || (!e.parents.empty() && e.parents.back() >= p.as_string()))
+      return false;
     e.parents.push_back(p.as_string());
   }
+  for (const std::string* s : {&e.model, &e.version, &e.stage, &e.action, &e.user, &e.host, &e.reason, &e.details,
+                               &e.signature, &e.policy_digest})
+    if (!printable(*s)) return false;
+  if (!shallow(e.details, 32) || !shallow(e.signature, 32)) return false;
   // The canonical form is the only form: anything else was not written by
   // shared_bytes() (and a second spelling would be a second uid).
   if (e.shared_bytes() != bytes) return false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <ctime>
 
 #include "document.h"
@@ -64,18 +65,42 @@ bool GateCheck::passed() const {
   return true;
 }
 
-std::map<std::string, std::vector<Holding>> stage_holders(const std::vector<ModelEvent>& events, int64_t at_ns) {
+std::map<std::string, std::vector<Holding>> stage_holders(const std::vector<ModelEvent>& events, int64_t at_ns,
+                                                          const std::string& model) {
   std::map<std::string, std::vector<Holding>> out;
+  // What was not yet made at `at_ns`: later events, and any event that
+  // follows one of them (in the registry's order a child may carry an
+  // earlier clock than its parent: two machines' clocks).
+  std::set<std::string> later;
   for (const ModelEvent& e : events) {
-    // Not `break`: in the registry's order a child may carry an earlier
-    // clock than its parent (two machines' clocks).
-    if (at_ns && e.at_ns > at_ns) continue;
-    if (e.action == "promote") out[e.stage].push_back({e.version, e});
-    if (e.action == "rollback" && !out[e.stage].empty()) {
-      out[e.stage].pop_back();
-      // The restored holder now holds the stage by this event.
-      if (!out[e.stage].empty()) out[e.stage].back().event = e;
+    bool skip = at_ns && e.at_ns > at_ns;
+    for (size_t i = 0; !skip && i < e.parents.size(); ++i) skip = later.count(e.parents[i]) > 0;
+    if (skip) {
+      later.insert(e.uid);
+      continue;
     }
+    if (!model.empty() && e.model != model) continue;
+    std::vector<Holding>& holders = out[e.stage];
+    if (e.action == "promote") holders.push_back({e.version, e});
+    if (e.action != "rollback" || holders.empty()) continue;
+    // A rollback undoes the version it names, wherever it is now: merged
+    // with a promotion made concurrently in another clone, it must not
+    // undo that one instead.
+    std::string from;
+    try {
+      const Value details = parse_json("rollback details", e.details);
+      if (const Value* f = details.is_map() ? details.find("from") : nullptr; f && f->is_string()) from = f->as_string();
+    } catch (const Error&) {
+    }
+    size_t at = holders.size() - 1;
+    if (!from.empty()) {
+      while (at > 0 && holders[at].version != from) --at;
+      if (holders[at].version != from) continue;  // undone already
+    }
+    const bool current = at + 1 == holders.size();
+    holders.erase(holders.begin() + static_cast<std::ptrdiff_t>(at));
+    // The restored holder now holds the stage by this event.
+    if (current && !holders.empty()) holders.back().event = e;
   }
   return out;
 }
@@ -99,7 +124,9 @@ std::vector<GateCheck> check_gates(LineageStore& store, const ModelDef& model, c
   std::vector<GateCheck> out;
   for (const StageGates& sg : model.gates)
     if (stage.empty() || sg.stage == stage) out.push_back({sg.stage, evaluate_gates(sg.gates, subject)});
-  if (!stage.empty() && out.empty()) {
+  const bool approvals_only = std::any_of(model.approvals.begin(), model.approvals.end(),
+                                          [&](const ApprovalPolicy& p) { return p.stage == stage; });
+  if (!stage.empty() && out.empty() && !approvals_only) {
     std::string known;
     for (const StageGates& sg : model.gates) known += (known.empty() ? "" : ", ") + sg.stage;
     throw Error(Exit::kUsage, "model '" + model.name + "' has no gates for stage '" + stage + "'" +
@@ -152,7 +179,7 @@ GateCheck stage_gates(LineageStore& store, const ModelDef& model, const ModelVer
   const bool approved = std::any_of(model.approvals.begin(), model.approvals.end(),
                                     [&](const ApprovalPolicy& p) { return p.stage == stage; });
   if (!gated && approved) return {stage, {}};
-  return check_gates(store, model, v, stage).front();
+  return check_gates(store, model, v, stage).front();  // throws for a stage with neither
 }
 
 }  // namespace
@@ -175,6 +202,19 @@ PromotionCheck promote(LineageStore& store, const ModelDef& model, const ModelVe
 ModelEvent approve(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
                    const std::string& reason, const std::string& key_path, std::string* keyid) {
   const bool gated = std::any_of(model.gates.begin(), model.gates.end(), [&](const StageGates& g) { return g.stage == stage; });
+  const bool approved = std::any_of(model.approvals.begin(), model.approvals.end(),
+                                    [&](const ApprovalPolicy& p) { return p.stage == stage; });
+  if (!gated && !approved) {
+    // As promote: a typo must not record an approval for a stage nobody uses.
+    std::set<std::string> known;
+    for (const StageGates& g : model.gates) known.insert(g.stage);
+    for (const ApprovalPolicy& p : model.approvals) known.insert(p.stage);
+    std::string list;
+    for (const std::string& s : known) list += (list.empty() ? "" : ", ") + s;
+    throw Error(Exit::kUsage, "model '" + model.name + "' has no gates or approvals for stage '" + stage + "'" +
+                                  (list.empty() ? "; declare them under 'gates:' or 'approvals:' in pipe.yaml"
+                                                : "; its stages are: " + list));
+  }
   const GateCheck gates = gated ? check_gates(store, model, v, stage).front() : GateCheck{stage, {}};
   ModelEvent e = new_event(model.name, v.version(), stage, "approve", reason);
   Value details = parse_json("gate results", results_json(gates));
@@ -182,7 +222,10 @@ ModelEvent approve(LineageStore& store, const ModelDef& model, const ModelVersio
   e.details = details.canonical();
   e.policy_digest = model_policy_digest(model);
   if (!key_path.empty()) *keyid = sign_approval(&e, v.digest, key_path);
-  store.add_event(e);
+  const int64_t id = store.add_event(e);
+  // As stored: with its uid and parents.
+  for (ModelEvent& stored : store.events(model.name))
+    if (stored.id == id) return stored;
   return e;
 }
 

@@ -22,10 +22,14 @@ struct Holding {
   ModelEvent event;
 };
 
-// Replays a model's promotions (which push a holder) and rollbacks (which
-// return to the one before) up to `at_ns` (0: all): stage -> holders, the
-// current one last.
-std::map<std::string, std::vector<Holding>> stage_holders(const std::vector<ModelEvent>& events, int64_t at_ns);
+// Replays promotions (which push a holder) and rollbacks (which remove the
+// version they name, returning the stage to the one before when it was the
+// holder), in the registry's order, up to `at_ns` (0: all): stage ->
+// holders, the current one last. `events` may hold every model's events
+// (they decide what came before `at_ns`); only `model`'s are replayed
+// ("": all of them).
+std::map<std::string, std::vector<Holding>> stage_holders(const std::vector<ModelEvent>& events, int64_t at_ns,
+                                                          const std::string& model = "");
 
 struct GateCheck {
   std::string stage;

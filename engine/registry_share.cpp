@@ -22,16 +22,31 @@ namespace pipeline {
 namespace {
 
 const std::string kPacks = "lineage/packs/";
+// No pack pipe writes comes near this (10,000 events are 5 MB); a remote
+// that serves more is not read into memory.
+constexpr uint64_t kMaxPackBytes = 256ull << 20;
 
-// The pack names in `remote`'s folder, or false with a warning.
+bool is_pack_name(const std::string& s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// The pack names in `remote`'s folder (anything else there, a temp file,
+// is not a pack), or false: a warning where the remote cannot list at
+// all, a failure where listing went wrong.
 bool list_packs(Remote& remote, const char* what, TransferReport& report, std::set<std::string>* names) {
   std::vector<std::string> keys;
   const RemoteResult r = with_retries([&] { return remote.list(kPacks, &keys); });
-  if (!r.ok()) {
+  if (r.status == RemoteResult::Status::kUnsupported) {
     report.warnings.push_back("the model registry was not " + std::string(what) + ": " + r.error);
     return false;
   }
-  for (const std::string& k : keys) names->insert(k.substr(kPacks.size()));
+  if (!r.ok()) {
+    ++report.failed;
+    report.errors.push_back("the model registry was not " + std::string(what) + ": " + r.error);
+    return false;
+  }
+  for (const std::string& k : keys)
+    if (k.rfind(kPacks, 0) == 0 && is_pack_name(k.substr(kPacks.size()))) names->insert(k.substr(kPacks.size()));
   return true;
 }
 
@@ -115,30 +130,38 @@ void fetch_registry(Project& project, Remote& remote, size_t jobs, TransferRepor
       remote, names.size(), jobs, [&](size_t i) { return TransferItem{false, kPacks + names[i], temps[i]}; }, {},
       [&](size_t i, const RemoteResult& r) { results[i] = r; });
 
-  std::vector<SharedRun> runs;
   std::vector<ModelEvent> events;
   std::map<std::string, std::vector<std::string>> pack_uids;  // good packs only
+  std::vector<std::string> clashes;
   for (size_t i = 0; i < names.size(); ++i) {
     std::string bytes, why;
     RegistryPack pack;
     if (!results[i].ok()) {
       why = results[i].error;
+    } else if (file_size(*project.files, temps[i]) > kMaxPackBytes) {
+      why = "it is larger than any pack pipe writes (" + std::to_string(kMaxPackBytes >> 20) + " MiB)";
     } else if (!read_file(*project.files, temps[i], &bytes)) {
       why = "cannot read '" + temps[i] + "': " + std::strerror(errno);
     } else if (read_pack(names[i], bytes, &pack, &why)) {
-      std::vector<std::string>& uids = pack_uids[names[i]];
-      for (SharedRun& r : pack.runs) uids.push_back(r.uid), runs.push_back(std::move(r));
-      for (ModelEvent& e : pack.events) uids.push_back(e.uid), events.push_back(std::move(e));
+      // Its runs in a transaction of their own: one this pipe cannot read
+      // (a newer schema) costs this pack, not the whole fetch.
+      try {
+        report.runs_imported += store.import_runs(pack.runs, &clashes);
+        std::vector<std::string>& uids = pack_uids[names[i]];
+        for (SharedRun& r : pack.runs) uids.push_back(r.uid);
+        for (ModelEvent& e : pack.events) uids.push_back(e.uid), events.push_back(std::move(e));
+      } catch (const Error& e) {
+        why = e.what();
+      }
     }
     project.files->unlink(temps[i]);
     if (!why.empty()) {
       ++report.failed;
-      report.errors.push_back(kPacks + names[i] + ": " + why + "; not imported");
+      report.errors.push_back(kPacks + names[i] + ": " + why +
+                              "; not imported (if it stays so, remove it from the remote: the clone that pushed "
+                              "it sends its records again on its next push)");
     }
   }
-
-  std::vector<std::string> clashes;
-  report.runs_imported += store.import_runs(runs, &clashes);
   for (std::string& c : clashes) report.warnings.push_back(std::move(c));
 
   // An event is imported only with every predecessor: one whose parent no
@@ -163,6 +186,13 @@ void fetch_registry(Project& project, Remote& remote, size_t jobs, TransferRepor
   std::set<std::string> imported;
   for (ModelEvent& e : events)
     if (!missing.count(e.uid) && !store.has_event(e.uid)) imported.insert(e.uid), complete.push_back(std::move(e));
+  // The order trusts clocks: an event dated in the future would win every
+  // merge until then. It is kept (it is what was shared) and pointed out.
+  const int64_t tomorrow = now_ns() + 86'400'000'000'000LL;
+  for (const ModelEvent& e : complete)
+    if (e.at_ns > tomorrow)
+      report.warnings.push_back("model event " + e.uid.substr(0, 12) + " (" + describe(e) +
+                                ") is dated in the future: its maker's clock is wrong, or it was forged");
   report.events_imported += store.import_events(complete);
   if (!missing.empty())
     report.warnings.push_back(std::to_string(missing.size()) +

@@ -105,7 +105,7 @@ RemoteResult Remote::stat(const std::string& key, ObjectInfo*) {
 }
 
 RemoteResult Remote::list(const std::string& prefix, std::vector<std::string>*) {
-  return {RemoteResult::Status::kFailed, describe() + ": cannot list '" + prefix + "'"};
+  return {RemoteResult::Status::kUnsupported, describe() + ": cannot list '" + prefix + "'"};
 }
 
 void Remote::transfer_many(const std::vector<TransferItem>& items, size_t jobs, const ItemDone& done) {

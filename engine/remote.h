@@ -21,7 +21,8 @@ class DvcFileHash;
 
 // What an operation came to; backends report, they do not throw.
 struct RemoteResult {
-  enum class Status { kOk, kMissing, kTransient, kFailed };
+  // kUnsupported: the server cannot do this at all (list a folder).
+  enum class Status { kOk, kMissing, kTransient, kFailed, kUnsupported };
   RemoteResult() = default;
   RemoteResult(Status s, std::string why) : status(s), error(std::move(why)) {}
   Status status = Status::kOk;

@@ -119,8 +119,9 @@ class HttpRemote : public Remote {
           body = q.body();
           RemoteResult res = finish("PROPFIND", prefix, q, code);
           if (q.status() == 405 || q.status() == 501)
-            res.error = "PROPFIND " + shown_ + "/" + prefix + ": HTTP " + std::to_string(q.status()) +
-                        " (the server cannot list folders: enable WebDAV's PROPFIND, e.g. nginx's dav_ext_methods)";
+            res = {RemoteResult::Status::kUnsupported,
+                   "PROPFIND " + shown_ + "/" + prefix + ": HTTP " + std::to_string(q.status()) +
+                       " (the server cannot list folders: enable WebDAV's PROPFIND, e.g. nginx's dav_ext_methods)"};
           return res;
         });
     if (r.status == RemoteResult::Status::kMissing) return {};

@@ -323,7 +323,12 @@ class S3Remote : public Remote {
   // page by page (ListObjectsV2: 1,000 a page). A missing bucket lists none.
   RemoteResult list_keys(const std::string& prefix, bool folder, std::vector<std::string>* out) {
     std::string token;
-    for (;;) {
+    // A server that never stops paging (or repeats itself) is not followed
+    // for ever: 100,000 pages are 100 million keys.
+    std::set<std::string> tokens;
+    for (int page = 0;; ++page) {
+      if (page == 100000 || (!token.empty() && !tokens.insert(token).second))
+        return {RemoteResult::Status::kFailed, "listing " + shown_ + "/" + prefix + " does not end (the server repeats its pages)"};
       std::map<std::string, std::string> query = {{"list-type", "2"}, {"prefix", prefix}};
       if (folder) query["delimiter"] = "/";
       if (!token.empty()) query["continuation-token"] = token;

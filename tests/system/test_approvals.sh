@@ -31,6 +31,7 @@ models:
         required: 2
         approvers: [tina, bob, carol, "$DAVE_KEY"]
         distinct_from_trainer: true
+      staging: 1
 EOF
 export PIPE_USER=tina
 expect_exit 0 pipe repro
@@ -47,6 +48,13 @@ assert_contains "the trainer's approval is recorded" "$OUT" "approved for produc
 assert_contains "and judged" "$OUT" "tina trained this version"
 export PIPE_USER=mallory
 expect_exit 0 pipe model approve clf@1.0.0 --stage production
+expect_exit 2 pipe model approve clf@1.0.0 --stage prodution
+assert_contains "an approval for a stage the model does not have is refused" "$ERR" "its stages are: production, staging"
+# Calling oneself by dave's key id is not being dave's key.
+export PIPE_USER=$DAVE_KEY
+expect_exit 0 pipe model approve clf@1.0.0 --stage production --json
+assert_match "approve --json gives the stored event's uid" "$OUT" '"uid": "[0-9a-f]{64}"'
+assert_contains "a user named like a key id does not count as the key" "$OUT" "is not among the approvers"
 export PIPE_USER=bob
 expect_exit 0 pipe model approve clf@1.0.0 --stage production --sign "$SCRATCH/bob.pem" --reason "reviewed"
 assert_contains "a signed approval says its key" "$OUT" "signed with key sha256:"
@@ -63,6 +71,8 @@ expect_exit 0 pipe model approve clf@1.0.0 --stage production --sign "$SCRATCH/d
 assert_contains "dave's key id is the one the policy names" "$OUT" "signed with key $DAVE_KEY"
 expect_exit 0 pipe model check clf@1.0.0 --stage production
 assert_contains "check shows the approvals met" "$OUT" "approvals for production: 2 of 2 (met)"
+expect_exit 0 pipe model check clf@1.0.0 --stage staging --json
+assert_contains "a stage with approvals and no gates can be checked" "$OUT" '"required": 1'
 expect_exit 0 pipe model promote clf@1.0.0 --to production --reason "ship"
 assert_contains "with two approvals from others, it is promoted" "$OUT" "clf 1.0.0 -> production: promoted"
 
@@ -109,6 +119,33 @@ assert_contains "a signature over another version does not count" "$ERR" "dave's
 expect_exit 1 pipe audit verify
 assert_contains "and audit verify rejects it" "$ERR" "approval of clf 1.1.0 for production by dave"
 assert_contains "saying what it was signed for" "$ERR" "its signature is over clf 1.0.0"
+expect_exit 1 pipe audit verify --json
+assert_contains "its JSON says not ok" "$OUT" '"ok": false'
 expect_exit 0 pipe audit report clf@1.1.0 --format json
 assert_contains "the report marks it" "$OUT" '"signature_verified": false'
+
+# A promotion that skipped the policy in another clone (or was forged):
+# it is part of the registry, and the report judges it again.
+pipe model history clf --json >"$SCRATCH/history.json"
+REMOTE2=$SCRATCH/evil-remote-2
+"$PY" - "$SCRATCH/history.json" "$REMOTE2" <<'PYEOF2'
+import hashlib, json, os, sys
+events = json.load(open(sys.argv[1]))
+canon = lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+heads = sorted(e["uid"] for e in events if not any(e["uid"] in o["parents"] for o in events))
+forged = {"kind": "model-event", "model": "clf", "version": "1.1.0", "stage": "production", "action": "promote",
+          "user": "eve", "host": "elsewhere", "at_ns": 2, "reason": "skip the review", "details": "{}",
+          "policy_digest": "", "signature": "", "parents": heads}
+body = canon(forged).encode()
+uid = hashlib.sha256(body).hexdigest()
+pack = b"pipe-registry-pack 1\nevent " + uid.encode() + b" " + str(len(body)).encode() + b"\n" + body + b"\n"
+os.makedirs(sys.argv[2] + "/lineage/packs", exist_ok=True)
+open(sys.argv[2] + "/lineage/packs/" + hashlib.sha256(pack).hexdigest(), "wb").write(pack)
+PYEOF2
+expect_exit 0 pipe remote add evil2 "$REMOTE2"
+expect_exit 0 pipe fetch -r evil2
+expect_exit 0 pipe audit report clf@1.1.0 --format json
+assert_contains "the report flags a promotion made without the approvals" "$OUT" '"approvals_met": false'
+expect_exit 0 pipe audit report clf@1.1.0
+assert_contains "in Markdown too" "$OUT" "skip the review **(without the approvals the policy requires)**"
 finish

@@ -151,3 +151,35 @@ TEST_CASE("a signed approval moved to another version is rejected, naming the ve
   CHECK_FALSE(verify_approval(forged, v1.digest, &keyid, &why));
   CHECK(why.find("does not verify") != std::string::npos);
 }
+
+TEST_CASE("a user who calls themselves by a listed key id does not count as that key") {
+  TempDir d;
+  const std::string key = new_key(d, "dave");
+  ModelEvent genuine = approval("dave", "1.0.0");
+  const ModelVersion v = version("1.0.0", "d");
+  const std::string keyid = sign_approval(&genuine, v.digest, key);
+  const auto p = policies("production:\n  required: 1\n  approvers: [\"" + keyid + "\"]\n")[0];
+  const ApprovalStatus s = approval_status(p, v, "tina", {approval(keyid, "1.0.0")});
+  REQUIRE(s.approvals.size() == 1);
+  CHECK_FALSE(s.approvals[0].counts);
+  CHECK(s.approvals[0].why.find("not among the approvers") != std::string::npos);
+  CHECK(approval_status(p, v, "tina", {genuine}).met());
+}
+
+TEST_CASE("an approval of another artifact with the same version number does not count, signed or not") {
+  TempDir d;
+  const std::string key = new_key(d, "bob");
+  const auto p = policies("production: 1\n")[0];
+  const ModelVersion theirs = version("1.2.0", "d");  // approval() records digest "d"
+  const ModelVersion ours = version("1.2.0", "other");
+  const ApprovalStatus unsigned_status = approval_status(p, ours, "tina", {approval("bob", "1.2.0")});
+  REQUIRE(unsigned_status.approvals.size() == 1);
+  CHECK_FALSE(unsigned_status.approvals[0].counts);
+  CHECK(unsigned_status.approvals[0].why.find("another artifact numbered 1.2.0") != std::string::npos);
+  CHECK(approval_status(p, theirs, "tina", {approval("bob", "1.2.0")}).met());
+  ModelEvent signed_approval = approval("bob", "1.2.0");
+  sign_approval(&signed_approval, theirs.digest, key);
+  std::string keyid, why;
+  CHECK_FALSE(verify_approval(signed_approval, ours.digest, &keyid, &why));
+  CHECK(why.find("two clones made different versions with the same number") != std::string::npos);
+}

@@ -106,6 +106,41 @@ TEST_CASE("stage holders replay promotions and rollbacks, up to a point in time"
   CHECK(stage_holders(events, 5)["production"].empty());
 }
 
+TEST_CASE("a rollback merged after a concurrent promotion removes the version it names, not the newest") {
+  // Production held 1.0.0 then 1.1.0. Alice promotes 1.2.0 while Bob, who
+  // has not seen it, rolls 1.1.0 back; the merge puts Bob's rollback last.
+  ModelEvent rollback = event("rollback", "1.0.0", 40);
+  rollback.details = "{\"from\":\"1.1.0\"}";
+  const std::vector<ModelEvent> events = {event("promote", "1.0.0", 10), event("promote", "1.1.0", 20),
+                                          event("promote", "1.2.0", 30), rollback};
+  const auto now = stage_holders(events, 0);
+  REQUIRE(now.at("production").size() == 2);
+  CHECK(now.at("production").back().version == "1.2.0");  // Alice's promotion stands
+  CHECK(now.at("production").front().version == "1.0.0");  // 1.1.0 is gone
+  // Rolled back twice (two clones): the second has nothing left to undo.
+  const std::vector<ModelEvent> twice = {event("promote", "1.0.0", 10), event("promote", "1.1.0", 20), rollback,
+                                         rollback};
+  CHECK(stage_holders(twice, 0).at("production").back().version == "1.0.0");
+}
+
+TEST_CASE("at a point in time, an event that follows a later one is not replayed, whatever its clock says") {
+  ModelEvent first = event("promote", "1.0.0", 10);
+  first.uid = std::string(64, 'a');
+  ModelEvent ahead = event("promote", "1.1.0", 1000);  // a clock running ahead
+  ahead.uid = std::string(64, 'b');
+  ahead.parents = {first.uid};
+  ModelEvent behind = event("rollback", "1.0.0", 5);  // a clock running behind, after `ahead`
+  behind.uid = std::string(64, 'c');
+  behind.parents = {ahead.uid};
+  behind.details = "{\"from\":\"1.1.0\"}";
+  const std::vector<ModelEvent> events = {first, ahead, behind};
+  const auto at500 = stage_holders(events, 500);
+  REQUIRE(at500.at("production").size() == 1);
+  CHECK(at500.at("production").back().version == "1.0.0");
+  CHECK(stage_holders(events, 0).at("production").back().version == "1.0.0");
+  CHECK(stage_holders(events, 0).at("production").size() == 1);
+}
+
 TEST_CASE("times parse as UTC, and anything else is refused") {
   CHECK(parse_time("1970-01-01T00:01") == 60'000'000'000LL);
   CHECK(parse_time("1970-01-02") == 86400'000'000'000LL);

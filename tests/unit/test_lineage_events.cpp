@@ -209,3 +209,39 @@ TEST_CASE("what a remote holds is remembered per remote, and forgotten on reques
   CHECK(store.packs_read("s3://a").empty());
   CHECK(store.shared_with("s3://b").size() == 1);
 }
+
+TEST_CASE("every event on either side of a fork is concurrent, not only the first on each side") {
+  TempDir d;
+  LineageStore a(d.path + "/a.db"), b(d.path + "/b.db");
+  a.add_event(promotion("1.0.0", "staging", "alice", 10));
+  copy_events(a, b);
+  b.add_event(promotion("1.1.0", "staging", "bob", 20));     // f1
+  a.add_event(promotion("1.0.0", "production", "alice", 30));  // e1
+  b.add_event(promotion("1.1.0", "production", "bob", 40));  // f2, after f1 on bob's side
+  copy_events(b, a);
+  a.add_event(promotion("1.2.0", "staging", "alice", 50));  // joins both
+  const auto events = a.events("clf");
+  REQUIRE(events.size() == 5);
+  std::vector<bool> concurrent;
+  for (const auto& e : events) concurrent.push_back(e.concurrent);
+  CHECK(concurrent == std::vector<bool>{false, true, true, true, false});
+}
+
+TEST_CASE("a shared event with unsorted parents, control characters or deep nesting is refused") {
+  ModelEvent e = promotion("1.0.0", "production", "alice", 10);
+  e.parents = {std::string(64, 'b'), std::string(64, 'a')};
+  ModelEvent out;
+  CHECK_FALSE(ModelEvent::parse_shared(sha256_hex(e.shared_bytes()), e.shared_bytes(), &out));
+  e.parents = {std::string(64, 'a'), std::string(64, 'a')};
+  CHECK_FALSE(ModelEvent::parse_shared(sha256_hex(e.shared_bytes()), e.shared_bytes(), &out));
+  e.parents = {std::string(64, 'a'), std::string(64, 'b')};
+  CHECK(ModelEvent::parse_shared(sha256_hex(e.shared_bytes()), e.shared_bytes(), &out));
+  ModelEvent escape = promotion("1.0.0", "production", "alice\x1b[2J", 10);
+  CHECK_FALSE(ModelEvent::parse_shared(sha256_hex(escape.shared_bytes()), escape.shared_bytes(), &out));
+  ModelEvent multiline = promotion("1.0.0", "production", "alice", 10);
+  multiline.reason = "two\nlines";
+  CHECK(ModelEvent::parse_shared(sha256_hex(multiline.shared_bytes()), multiline.shared_bytes(), &out));
+  ModelEvent deep = promotion("1.0.0", "production", "alice", 10);
+  deep.details = std::string(100, '[') + std::string(100, ']');
+  CHECK_FALSE(ModelEvent::parse_shared(sha256_hex(deep.shared_bytes()), deep.shared_bytes(), &out));
+}
