@@ -62,7 +62,8 @@ const char* const kEventColumns =
     "SELECT id, model, version, stage, action, user, host, at_ns, reason, details, policy_digest, prev_hash, hash, "
     "signature, parents, uid FROM model_events";
 
-ModelEvent event_row(const SqlStatement& st) {
+// Columns 0-10 of kEventColumns, which schema 4's table had too.
+ModelEvent event_fields(const SqlStatement& st) {
   ModelEvent e;
   e.id = st.integer(0);
   e.model = st.text(1);
@@ -75,6 +76,11 @@ ModelEvent event_row(const SqlStatement& st) {
   e.reason = st.text(8);
   e.details = st.text(9);
   e.policy_digest = st.text(10);
+  return e;
+}
+
+ModelEvent event_row(const SqlStatement& st) {
+  ModelEvent e = event_fields(st);
   e.signature = st.text(13);
   e.parents = split(st.text(14));
   e.uid = st.text(15);
@@ -377,18 +383,7 @@ void LineageStore::upgrade_events() {
       "details, policy_digest, prev_hash, hash, '', ?2, ?3 FROM model_events_v4 WHERE id = ?1");
   std::string parent;
   while (old.step()) {
-    ModelEvent e;
-    e.id = old.integer(0);
-    e.model = old.text(1);
-    e.version = old.text(2);
-    e.stage = old.is_null(3) ? "" : old.text(3);
-    e.action = old.text(4);
-    e.user = old.text(5);
-    e.host = old.text(6);
-    e.at_ns = old.integer(7);
-    e.reason = old.text(8);
-    e.details = old.text(9);
-    e.policy_digest = old.text(10);
+    ModelEvent e = event_fields(old);
     if (!parent.empty()) e.parents = {parent};
     parent = sha256_hex(e.shared_bytes());
     ins.reset();

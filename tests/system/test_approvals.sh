@@ -14,6 +14,26 @@ for who in bob dave; do
 done
 # Dave's key id: the SHA-256 of his public key (DER), as --sign prints it.
 DAVE_KEY="sha256:$(openssl pkey -in "$SCRATCH/dave.pem" -pubout -outform DER 2>/dev/null | sha256sum | cut -c1-64)"
+# forge REMOTE_DIR: runs the Python on stdin, which sees the registry as
+# `events` (model history --json) and sets `forged` (an event's fields),
+# and publishes that event on the directory remote as a pack of its own,
+# as anyone who can write to the remote could.
+forge() {
+  pipe model history clf --json >"$SCRATCH/history.json"
+  {
+    echo 'import hashlib, json, os, sys'
+    echo 'events = json.load(open(sys.argv[1]))'
+    echo 'canon = lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)'
+    cat
+    echo 'body = canon(forged).encode()'
+    echo 'head = b"event " + hashlib.sha256(body).hexdigest().encode() + b" " + str(len(body)).encode()'
+    echo 'pack = b"pipe-registry-pack 1\n" + head + b"\n" + body + b"\n"'
+    echo 'os.makedirs(sys.argv[2] + "/lineage/packs", exist_ok=True)'
+    echo 'open(sys.argv[2] + "/lineage/packs/" + hashlib.sha256(pack).hexdigest(), "wb").write(pack)'
+  } >"$SCRATCH/forge.py"
+  "$PY" "$SCRATCH/forge.py" "$SCRATCH/history.json" "$1"
+}
+
 echo "1,2,3" >data.csv
 cat >pipe.yaml <<EOF
 stages:
@@ -91,24 +111,15 @@ echo "4,5,6" >>data.csv
 export PIPE_USER=tina
 expect_exit 0 pipe repro
 git add -A && git commit -qm two
-pipe model history clf --json >"$SCRATCH/history.json"
 REMOTE=$SCRATCH/evil-remote
-"$PY" - "$SCRATCH/history.json" "$REMOTE" <<'PYEOF'
-import hashlib, json, os, sys
-events = json.load(open(sys.argv[1]))
+forge "$REMOTE" <<'FORGED'
 dave = [e for e in events if e["action"] == "approve" and e["user"] == "dave"][0]
-canon = lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 forged = {
     "kind": "model-event", "model": "clf", "version": "1.1.0", "stage": "production", "action": "approve",
     "user": "dave", "host": dave["host"], "at_ns": 1, "reason": "forged", "details": canon(dave["details"]),
     "policy_digest": dave["policy_digest"], "signature": canon(dave["signature"]), "parents": [events[-1]["uid"]],
 }
-body = canon(forged).encode()
-uid = hashlib.sha256(body).hexdigest()
-pack = b"pipe-registry-pack 1\nevent " + uid.encode() + b" " + str(len(body)).encode() + b"\n" + body + b"\n"
-os.makedirs(sys.argv[2] + "/lineage/packs", exist_ok=True)
-open(sys.argv[2] + "/lineage/packs/" + hashlib.sha256(pack).hexdigest(), "wb").write(pack)
-PYEOF
+FORGED
 expect_exit 0 pipe remote add evil "$REMOTE"
 expect_exit 0 pipe fetch -r evil
 assert_contains "the forged event arrives (its pack is well formed)" "$OUT" "Imported 1 model registry events"
@@ -126,22 +137,13 @@ assert_contains "the report marks it" "$OUT" '"signature_verified": false'
 
 # A promotion that skipped the policy in another clone (or was forged):
 # it is part of the registry, and the report judges it again.
-pipe model history clf --json >"$SCRATCH/history.json"
 REMOTE2=$SCRATCH/evil-remote-2
-"$PY" - "$SCRATCH/history.json" "$REMOTE2" <<'PYEOF2'
-import hashlib, json, os, sys
-events = json.load(open(sys.argv[1]))
-canon = lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+forge "$REMOTE2" <<'FORGED'
 heads = sorted(e["uid"] for e in events if not any(e["uid"] in o["parents"] for o in events))
 forged = {"kind": "model-event", "model": "clf", "version": "1.1.0", "stage": "production", "action": "promote",
           "user": "eve", "host": "elsewhere", "at_ns": 2, "reason": "skip the review", "details": "{}",
           "policy_digest": "", "signature": "", "parents": heads}
-body = canon(forged).encode()
-uid = hashlib.sha256(body).hexdigest()
-pack = b"pipe-registry-pack 1\nevent " + uid.encode() + b" " + str(len(body)).encode() + b"\n" + body + b"\n"
-os.makedirs(sys.argv[2] + "/lineage/packs", exist_ok=True)
-open(sys.argv[2] + "/lineage/packs/" + hashlib.sha256(pack).hexdigest(), "wb").write(pack)
-PYEOF2
+FORGED
 expect_exit 0 pipe remote add evil2 "$REMOTE2"
 expect_exit 0 pipe fetch -r evil2
 expect_exit 0 pipe audit report clf@1.1.0 --format json
