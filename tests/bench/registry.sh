@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark for the shared model registry (issue 16), against OpenStack
 # Swift's S3 API on loopback, in one run:
-#   (t) `pipe fetch` into a fresh clone of a registry of REG_EVENTS events
+#   (y) `pipe fetch` into a fresh clone of a registry of REG_EVENTS events
 #       and REG_RUNS runs (REG_ROUNDS pushes, so as many packs), no data
 #       objects                      vs `aws s3 cp --recursive` of the packs
-#   (u) `pipe model history clf` on the fetched store
+#   (z) `pipe model history clf` on the fetched store
 #                                    vs the `sqlite3` shell reading the rows
 #
 #   tests/bench/registry.sh                                   # 10,000 events, 1,000 runs
@@ -91,20 +91,20 @@ echo "registry on the remote: $PACKS packs, $($AWS s3 ls --recursive --summarize
 cd "$WORK" && git clone -q team clone && cd clone
 RESULTS=$WORK/results.jsonl
 m() { "$py" "$here/timing.py" measure --out "$RESULTS" --runs "$TIMED" --cwd "$WORK/clone" "$@"; }
-m --key t --case "pipe fetch, $EVENTS events, $RUNS runs" "rm -f .pipe/lineage.db*" "'$PIPE' fetch -j 16" \
+m --key y --case "pipe fetch, $EVENTS events, $RUNS runs" "rm -f .pipe/lineage.db*" "'$PIPE' fetch -j 16" \
   --case "aws s3 cp --recursive of the packs" "rm -rf packs" "$AWS s3 cp --recursive --quiet s3://bench/registry/lineage/packs/ packs"
 "$PIPE" fetch -j 16 >/dev/null
 "$PIPE" audit verify >&2
 [ "$("$PIPE" model history clf --json | "$py" -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$EVENTS" ] ||
   { echo "registry.sh: the clone does not hold $EVENTS events" >&2; exit 1; }
-m --key u --case "pipe model history clf" "" "'$PIPE' model history clf" \
+m --key z --case "pipe model history clf" "" "'$PIPE' model history clf" \
   --case "sqlite3 reading the same rows" "" "sqlite3 .pipe/lineage.db 'SELECT at_ns, action, model, version, stage, user, host, reason FROM model_events'"
 "$py" - "$RESULTS" "$PACKS" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 med = {(r["key"], r["label"]): statistics.median(r["times"]) for r in rows}
 print(f"registry: {sys.argv[2]} packs")
-for key in ("t", "u"):
+for key in ("y", "z"):
     cases = [(label, t) for (k, label), t in med.items() if k == key]
     for label, t in cases:
         print(f"({key}) {label:<44} {t * 1000:9.1f} ms")
