@@ -558,8 +558,15 @@ class SlurmRunner : public Runner {
   // New complete lines of each running job's log, to the sink, as a local
   // run streams them.
   void stream_logs() {
-    std::lock_guard lock(mutex_);
-    for (auto& [id, s] : jobs_) stream_log(s, false);
+    // Only this (the polling) thread erases jobs and touches their log
+    // state, so the files are read, and the sink called, without holding
+    // the lock that submissions from other threads need.
+    std::vector<Submitted*> running;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [id, s] : jobs_) running.push_back(&s);
+    }
+    for (Submitted* s : running) stream_log(*s, false);
   }
 
   void stream_log(Submitted& s, bool last) {
@@ -603,6 +610,11 @@ class SlurmRunner : public Runner {
 
 class RealSlurmCommands : public SlurmCommands {
  public:
+  // sacct's Start and End in the one format time_of() reads, whatever the
+  // site's or the user's SLURM_TIME_FORMAT says ("relative" would read as
+  // no time at all). Set for the process: its children are Slurm's clients.
+  RealSlurmCommands() { ::setenv("SLURM_TIME_FORMAT", "standard", 1); }
+
   int run(const std::vector<std::string>& argv, std::string* out, std::string* err) override {
     return run_program(argv, "", out, err);
   }

@@ -460,3 +460,12 @@ TEST_CASE("a stage name from params cannot write lines into the batch script") {
   CHECK(script.find("\nrm -rf ~") == std::string::npos);
   CHECK(f.runner->wait().ok());
 }
+
+TEST_CASE("Slurm's clients are asked for times in the one format pipe reads, whatever SLURM_TIME_FORMAT says") {
+  ::setenv("SLURM_TIME_FORMAT", "relative", 1);
+  const auto commands = pipeline::real_slurm_commands();
+  const char* format = std::getenv("SLURM_TIME_FORMAT");
+  REQUIRE(format != nullptr);
+  CHECK(std::string(format) == "standard");
+  ::unsetenv("SLURM_TIME_FORMAT");
+}
