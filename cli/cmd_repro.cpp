@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "app.h"
+#include "cmd_repro.h"
 #include "leftovers.h"
 #include "pipeline.h"
 #include "project.h"
@@ -25,17 +26,6 @@
 
 namespace pipe_cli {
 namespace {
-
-struct ReproFlags {
-  pipeline::ReproOptions repro;
-  bool explain = false;
-  double wait_for_lock = -1;
-  bool json = false;
-  bool pull = false;
-  bool push = false;
-  std::string remote;
-  std::string executor;
-};
 
 // Prints progress. Stage output arrives from runner threads, so every write
 // takes the mutex; lines get a "[stage] " prefix while several stages run.
@@ -142,6 +132,11 @@ class TerminalReporter : public pipeline::ReproReporter {
 void add_repro(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("repro", "Run the stages whose inputs changed");
   auto opt = std::make_shared<ReproFlags>();
+  add_repro_flags(cmd, opt);
+  cmd->callback([&ctx, opt] { run_repro(ctx, *opt, "pipe repro", {}); });
+}
+
+void add_repro_flags(CLI::App* cmd, const std::shared_ptr<ReproFlags>& opt) {
   opt->repro.jobs = static_cast<size_t>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
   cmd->add_option("targets", opt->repro.targets,
                   "Stages ('train', 'sub/dvc.yaml:train') or pipeline files to reproduce, with their upstream; "
@@ -168,109 +163,115 @@ void add_repro(CLI::App& app, Context& ctx) {
   cmd->add_flag("--json", opt->json, "Print a JSON summary of the run on stdout (progress goes to stderr)");
   cmd->add_option("--wait-for-lock", opt->wait_for_lock,
                   "Seconds to wait for another run's project lock (default: forever; 0: fail at once)");
-  cmd->callback([&ctx, opt] {
-    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    TerminalReporter reporter(opt->explain, opt->json);
-    const std::string run_id = pipeline::start_run_id();
-    // The watcher must exist before any other thread starts (they inherit its
-    // signal mask) and before the lock wait, which Ctrl-C must also end.
-    std::atomic<pipeline::Runner*> runner_ptr{nullptr};
-    pipeline::SignalWatcher watcher([&](int, int count) {
-      pipeline::Runner* runner = runner_ptr.load();
-      if (!runner) return;
-      reporter.message(count == 1 ? "Interrupted: stopping running stages (Ctrl-C again to kill them)"
-                                  : "Killing running stages");
-      runner->signal_all(count == 1 ? SIGTERM : SIGKILL);
-    });
-    std::unique_ptr<pipeline::ProjectLock> lock;
-    if (!opt->repro.dry)
-      lock = pipeline::lock_project(project, "pipe repro", opt->wait_for_lock,
-                                    [&](const std::string& m) { reporter.message(m); }, &watcher.received(), run_id);
-    auto runner = pipeline::make_runner(
-        project, opt->executor, [&](const std::string& stage, std::string_view line) { reporter.output(stage, line); },
-        [&](const std::string& m) { reporter.message(m); });
-    runner_ptr = runner.get();
-    // Cleared however this scope ends (also by an exception), before the
-    // runner is destroyed, so the watcher never signals a dead runner.
-    struct Clear {
-      std::atomic<pipeline::Runner*>& ptr;
-      ~Clear() { ptr = nullptr; }
-    } clear{runner_ptr};
-    std::unique_ptr<pipeline::Remote> remote;
-    if (opt->pull || opt->push) {
-      const std::string dir = project.root + "/" + pipeline::kStateDir;
-      remote = pipeline::open_remote(pipeline::remote_settings(pipeline::Config::load(dir), opt->remote, dir));
-    }
-    if (opt->pull)
-      opt->repro.fetch_run = [&](const pipeline::Digest& key) {
-        pipeline::fetch_run(project, *remote, key, 4 * std::max<size_t>(1, opt->repro.jobs));
-      };
-    const int64_t started = pipeline::now_ns();
-    const pipeline::CodeState code = pipeline::capture_code_state(project.root);
-    // Loaded once the lock is held, so it sees what an earlier run wrote;
-    // the lineage record and --push use this same state.
-    pipeline::Workspace ws = open_workspace(ctx, project);
-    reporter.set_cwd(ws.cwd);
-    pipeline::ReproSummary summary;
-    try {
-      summary = pipeline::repro(ws, opt->repro, *runner, reporter, watcher.received());
-    } catch (const pipeline::Error& e) {
-      // Scripts reading --json still get a document: what happened to each
-      // stage, and the error that stopped the run.
-      if (opt->json)
-        fmt::print("{}\n", nlohmann::json{{"exit_code", static_cast<int>(e.code())},
-                                          {"error", e.what()},
-                                          {"stages", reporter.summary()}}
-                               .dump(2));
-      throw;
-    }
-    if (summary.interrupted) reporter.message("Interrupted; finished stages are recorded, run 'pipe repro' to continue");
-    else if (summary.ran == 0 && summary.restored == 0 && summary.failed == 0 && !opt->json) fmt::print("Data and pipelines are up to date.\n");
-    ctx.exit_code = static_cast<int>(summary.exit());
-    // The lineage record: after the run, while the project lock is held, so
-    // runs append in the order they happened.
-    int64_t lineage_run = 0;
-    double lineage_seconds = 0;
-    std::vector<std::string> versions;
-    if (!opt->repro.dry) {
-      try {
-        const int64_t t0 = pipeline::now_ns();
-        const auto run = pipeline::record_lineage(ws, {ctx.argv, started, ctx.exit_code, code}, summary);
-        lineage_seconds = static_cast<double>(pipeline::now_ns() - t0) / 1e9;
-        lineage_run = run.id;
-        for (const auto& v : run.models) {
-          versions.push_back(v.model + "@" + v.version());
-          reporter.message("Model " + v.model + " " + v.version() + " (" + v.bump + ": " + v.reason + ")");
-        }
-      } catch (const pipeline::Error& e) {
-        reporter.message(std::string("pipe: error: the lineage record was not written: ") + e.what());
-        if (ctx.exit_code == 0) ctx.exit_code = static_cast<int>(e.code());
-      }
-    }
-    if (opt->push && !summary.interrupted) {
-      for_each_remote(ws, opt->remote, {}, [&](pipeline::Remote& to, const pipeline::RemoteScope& scope) {
-        const auto pushed = pipeline::push(ws, to, scope, {}, 4 * std::max<size_t>(1, opt->repro.jobs), {});
-        for (const auto& e : pushed.errors) reporter.message("pipe: " + e);
-        reporter.message("Pushed " + std::to_string(pushed.transferred) + " objects to " + to.describe() + ", " +
-                         std::to_string(pushed.skipped) + " already there, " + std::to_string(pushed.failed) + " failed");
-        if (pushed.failed && ctx.exit_code == 0) ctx.exit_code = 1;
-      });
-    }
-    if (opt->json) {
-      const nlohmann::json out = {{"exit_code", ctx.exit_code},
-                                  {"ran", summary.ran},
-                                  {"restored", summary.restored},
-                                  {"up_to_date", summary.up_to_date},
-                                  {"failed", summary.failed},
-                                  {"not_run", summary.blocked},
-                                  {"interrupted", summary.interrupted},
-                                  {"stages", reporter.summary()},
-                                  {"run_id", lineage_run},
-                                  {"lineage_seconds", lineage_seconds},
-                                  {"model_versions", versions}};
-      fmt::print("{}\n", out.dump(2));
-    }
+}
+
+void run_repro(Context& ctx, ReproFlags& flags, const std::string& what,
+               const std::function<void(pipeline::Project&)>& prepare) {
+  ReproFlags* opt = &flags;
+  auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+  TerminalReporter reporter(opt->explain, opt->json);
+  const std::string run_id = pipeline::start_run_id();
+  // The watcher must exist before any other thread starts (they inherit its
+  // signal mask) and before the lock wait, which Ctrl-C must also end.
+  std::atomic<pipeline::Runner*> runner_ptr{nullptr};
+  pipeline::SignalWatcher watcher([&](int, int count) {
+    pipeline::Runner* runner = runner_ptr.load();
+    if (!runner) return;
+    reporter.message(count == 1 ? "Interrupted: stopping running stages (Ctrl-C again to kill them)"
+                                : "Killing running stages");
+    runner->signal_all(count == 1 ? SIGTERM : SIGKILL);
   });
+  std::unique_ptr<pipeline::ProjectLock> lock;
+  if (!opt->repro.dry)
+    lock = pipeline::lock_project(project, what, opt->wait_for_lock,
+                                  [&](const std::string& m) { reporter.message(m); }, &watcher.received(), run_id);
+  auto runner = pipeline::make_runner(
+      project, opt->executor, [&](const std::string& stage, std::string_view line) { reporter.output(stage, line); },
+      [&](const std::string& m) { reporter.message(m); });
+  runner_ptr = runner.get();
+  // Cleared however this scope ends (also by an exception), before the
+  // runner is destroyed, so the watcher never signals a dead runner.
+  struct Clear {
+    std::atomic<pipeline::Runner*>& ptr;
+    ~Clear() { ptr = nullptr; }
+  } clear{runner_ptr};
+  std::unique_ptr<pipeline::Remote> remote;
+  if (opt->pull || opt->push) {
+    const std::string dir = project.root + "/" + pipeline::kStateDir;
+    remote = pipeline::open_remote(pipeline::remote_settings(pipeline::Config::load(dir), opt->remote, dir));
+  }
+  if (opt->pull)
+    opt->repro.fetch_run = [&](const pipeline::Digest& key) {
+      pipeline::fetch_run(project, *remote, key, 4 * std::max<size_t>(1, opt->repro.jobs));
+    };
+  // What the caller changes under the lock before the run (an
+  // experiment's params), so the run and its record see it.
+  if (prepare) prepare(project);
+  const int64_t started = pipeline::now_ns();
+  const pipeline::CodeState code = pipeline::capture_code_state(project.root);
+  // Loaded once the lock is held, so it sees what an earlier run wrote;
+  // the lineage record and --push use this same state.
+  pipeline::Workspace ws = open_workspace(ctx, project);
+  reporter.set_cwd(ws.cwd);
+  pipeline::ReproSummary summary;
+  try {
+    summary = pipeline::repro(ws, opt->repro, *runner, reporter, watcher.received());
+  } catch (const pipeline::Error& e) {
+    // Scripts reading --json still get a document: what happened to each
+    // stage, and the error that stopped the run.
+    if (opt->json)
+      fmt::print("{}\n", nlohmann::json{{"exit_code", static_cast<int>(e.code())},
+                                        {"error", e.what()},
+                                        {"stages", reporter.summary()}}
+                             .dump(2));
+    throw;
+  }
+  if (summary.interrupted) reporter.message("Interrupted; finished stages are recorded, run 'pipe repro' to continue");
+  else if (summary.ran == 0 && summary.restored == 0 && summary.failed == 0 && !opt->json) fmt::print("Data and pipelines are up to date.\n");
+  ctx.exit_code = static_cast<int>(summary.exit());
+  // The lineage record: after the run, while the project lock is held, so
+  // runs append in the order they happened.
+  int64_t lineage_run = 0;
+  double lineage_seconds = 0;
+  std::vector<std::string> versions;
+  if (!opt->repro.dry) {
+    try {
+      const int64_t t0 = pipeline::now_ns();
+      const auto run = pipeline::record_lineage(ws, {ctx.argv, started, ctx.exit_code, code}, summary);
+      lineage_seconds = static_cast<double>(pipeline::now_ns() - t0) / 1e9;
+      lineage_run = run.id;
+      for (const auto& v : run.models) {
+        versions.push_back(v.model + "@" + v.version());
+        reporter.message("Model " + v.model + " " + v.version() + " (" + v.bump + ": " + v.reason + ")");
+      }
+    } catch (const pipeline::Error& e) {
+      reporter.message(std::string("pipe: error: the lineage record was not written: ") + e.what());
+      if (ctx.exit_code == 0) ctx.exit_code = static_cast<int>(e.code());
+    }
+  }
+  if (opt->push && !summary.interrupted) {
+    for_each_remote(ws, opt->remote, {}, [&](pipeline::Remote& to, const pipeline::RemoteScope& scope) {
+      const auto pushed = pipeline::push(ws, to, scope, {}, 4 * std::max<size_t>(1, opt->repro.jobs), {});
+      for (const auto& e : pushed.errors) reporter.message("pipe: " + e);
+      reporter.message("Pushed " + std::to_string(pushed.transferred) + " objects to " + to.describe() + ", " +
+                       std::to_string(pushed.skipped) + " already there, " + std::to_string(pushed.failed) + " failed");
+      if (pushed.failed && ctx.exit_code == 0) ctx.exit_code = 1;
+    });
+  }
+  if (opt->json) {
+    const nlohmann::json out = {{"exit_code", ctx.exit_code},
+                                {"ran", summary.ran},
+                                {"restored", summary.restored},
+                                {"up_to_date", summary.up_to_date},
+                                {"failed", summary.failed},
+                                {"not_run", summary.blocked},
+                                {"interrupted", summary.interrupted},
+                                {"stages", reporter.summary()},
+                                {"run_id", lineage_run},
+                                {"lineage_seconds", lineage_seconds},
+                                {"model_versions", versions}};
+    fmt::print("{}\n", out.dump(2));
+  }
 }
 
 }  // namespace pipe_cli
