@@ -12,6 +12,8 @@
 #include "app.h"
 #include "cmd_repro.h"
 #include "error.h"
+#include "experiments.h"
+#include "lineage_json.h"
 #include "file_io.h"
 #include "overrides.h"
 #include "paths.h"
@@ -24,6 +26,94 @@ struct ExpFlags {
   std::vector<std::string> set;
   std::string name;
 };
+
+struct ShowFlags {
+  pipeline::ExperimentQuery query;
+  std::string order = "asc";
+  bool json = false, csv = false, md = false;
+};
+
+// A value as a table shows it: strings bare, the rest as JSON; "-" for none.
+std::string cell_text(const std::map<std::string, std::string>& values, const std::string& column) {
+  auto it = values.find(column);
+  if (it == values.end()) return "-";
+  const nlohmann::json v = value_json(it->second);
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+std::vector<std::vector<std::string>> table_rows(const pipeline::ExperimentTable& t) {
+  std::vector<std::vector<std::string>> out;
+  std::vector<std::string> head = {"Experiment", "Run", "Created"};
+  head.insert(head.end(), t.param_columns.begin(), t.param_columns.end());
+  head.insert(head.end(), t.metric_columns.begin(), t.metric_columns.end());
+  out.push_back(head);
+  for (const auto& r : t.rows) {
+    std::vector<std::string> row = {r.name + (r.ok ? "" : " (failed)"), std::to_string(r.run_id), format_time(r.ended_ns)};
+    for (const auto& c : t.param_columns) row.push_back(cell_text(r.params, c));
+    for (const auto& c : t.metric_columns) row.push_back(cell_text(r.metrics, c));
+    out.push_back(row);
+  }
+  return out;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+void print_table(const pipeline::ExperimentTable& t, const ShowFlags& f) {
+  if (f.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : t.rows) {
+      nlohmann::json params = nlohmann::json::object(), metrics = nlohmann::json::object();
+      for (const auto& [k, v] : r.params) params[k] = value_json(v);
+      for (const auto& [k, v] : r.metrics) metrics[k] = value_json(v);
+      out.push_back({{"name", r.name}, {"run", r.run_id}, {"created", format_time(r.ended_ns)},
+                     {"baseline", r.baseline}, {"ok", r.ok}, {"overrides", r.overrides},
+                     {"params", params}, {"metrics", metrics}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return;
+  }
+  const auto rows = table_rows(t);
+  if (f.csv) {
+    for (const auto& row : rows) {
+      std::string line;
+      for (const auto& c : row) line += (line.empty() ? "" : ",") + csv_field(c);
+      fmt::print("{}\n", line);
+    }
+    return;
+  }
+  if (f.md) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::string line = "|";
+      for (const auto& c : rows[i]) {
+        std::string cell = c;
+        for (size_t at = 0; (at = cell.find('|', at)) != std::string::npos; at += 2) cell.replace(at, 1, "\\|");
+        line += " " + cell + " |";
+      }
+      fmt::print("{}\n", line);
+      if (i == 0) {
+        std::string rule = "|";
+        for (size_t k = 0; k < rows[0].size(); ++k) rule += "---|";
+        fmt::print("{}\n", rule);
+      }
+    }
+    return;
+  }
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (size_t k = 0; k < row.size(); ++k) width[k] = std::max(width[k], row[k].size());
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t k = 0; k < row.size(); ++k) line += fmt::format("{:<{}}", row[k], width[k] + 2);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    fmt::print("{}\n", line);
+  }
+  if (t.rows.empty()) fmt::print("No runs recorded yet; 'pipe exp run -S KEY=VALUE' runs an experiment.\n");
+}
 
 // Writes one experiment's overrides into the params files, each file once,
 // atomically. Everything is checked before anything is written.
@@ -76,6 +166,24 @@ void add_exp(CLI::App& app, Context& ctx) {
       for (const auto& s : opt->set) list += (list.empty() ? "" : ", ") + s;
       fmt::print("Experiment{}{}: {}\n", opt->name.empty() ? "" : " ", opt->name, list);
     }
+  });
+
+  auto* show = exp->add_subcommand("show", "A table of the experiments run: their params and metrics, and a baseline row");
+  auto sf = std::make_shared<ShowFlags>();
+  auto* format = show->add_option_group("format");
+  format->add_flag("--json", sf->json, "JSON: one object per row");
+  format->add_flag("--csv", sf->csv, "CSV, with a header row");
+  format->add_flag("--md", sf->md, "A Markdown table");
+  format->require_option(0, 1);
+  show->add_option("--param", sf->query.params, "Only this param column (KEY, FILE:KEY, or a prefix ending in '.'); repeatable");
+  show->add_option("--metric", sf->query.metrics, "Only this metric column; repeatable");
+  show->add_flag("--only-changed", sf->query.only_changed, "Leave out columns that are the same in every row");
+  show->add_option("--sort-by", sf->query.sort_by, "Sort the experiments by this param or metric column");
+  show->add_option("--sort-order", sf->order, "asc or desc (default asc)")->check(CLI::IsMember({"asc", "desc"}));
+  show->callback([&ctx, sf] {
+    auto store = open_lineage(ctx);
+    sf->query.descending = sf->order == "desc";
+    print_table(pipeline::experiment_table(*store, sf->query), *sf);
   });
 }
 

@@ -46,4 +46,42 @@ expect_exit 2 pipe exp run -S ../outside.yaml:x=1
 assert_contains "a params file outside the project is refused" "$ERR" "outside.yaml"
 expect_exit 2 pipe exp run -S lr
 assert_contains "a -S without '=' says the forms" "$ERR" "KEY=VALUE"
+
+# exp show: the experiments with their params and metrics, and a baseline.
+cat >train.py <<'EOF'
+import json, re
+lr = float(re.search(r"lr: ([0-9.]+)", open("params.yaml").read()).group(1))
+json.dump({"acc": round(1 - lr, 3)}, open("metrics.json", "w"))
+EOF
+cat >pipe.yaml <<EOF
+stages:
+  train:
+    cmd: $PY train.py
+    deps: [train.py]
+    params: [train.lr, train.epochs]
+    metrics:
+    - metrics.json:
+        cache: false
+EOF
+expect_exit 0 pipe exp run -S train.lr=0.1
+expect_exit 0 pipe exp run -S train.lr=0.3 -n slow
+expect_exit 0 pipe exp run -S train.lr=0.05 -n careful
+expect_exit 0 pipe exp show --json
+"$PY" - "$OUT" <<'PYEOF2' || fail "exp show --json has every experiment's params and metrics"
+import json, sys
+rows = json.loads(sys.argv[1])
+assert rows[0]["baseline"] and rows[0]["name"] == "baseline", rows[0]
+named = {r["name"]: r for r in rows}
+assert named["slow"]["params"]["train.lr"] == 0.3 and named["slow"]["metrics"]["acc"] == 0.7, named["slow"]
+assert named["careful"]["metrics"]["acc"] == 0.95 and named["careful"]["overrides"] == ["train.lr=0.05"], named["careful"]
+PYEOF2
+expect_exit 0 pipe exp show --sort-by acc --sort-order desc --metric acc --param train.lr --csv
+assert_contains "CSV with the chosen columns" "$OUT" "Experiment,Run,Created,train.lr,acc"
+first=$(printf '%s\n' "$OUT" | sed -n 3p | cut -d, -f1)
+assert_eq "sorted by acc, best first (after the baseline)" "careful" "$first"
+expect_exit 0 pipe exp show --only-changed --md
+assert_not_contains "--only-changed leaves out columns equal everywhere" "$OUT" "train.epochs"
+assert_contains "a Markdown table" "$OUT" "|---|"
+expect_exit 2 pipe exp show --sort-by nothing
+assert_contains "an unknown sort column lists the columns" "$ERR" "the columns are:"
 finish

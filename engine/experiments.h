@@ -1,0 +1,44 @@
+// Experiments as the lineage store holds them: every run made by
+// `pipe exp run`, with the params and metrics it recorded, in a table that
+// `pipe exp show` renders (text, JSON, CSV, Markdown).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pipeline {
+
+class LineageStore;
+
+struct ExperimentRow {
+  std::string name;  // --name, else "exp-RUN"; the baseline: "baseline"
+  int64_t run_id = 0;
+  int64_t ended_ns = 0;
+  bool baseline = false;
+  bool ok = true;  // the run exited 0
+  std::vector<std::string> overrides;  // its -S values
+  std::map<std::string, std::string> params;   // column -> canonical JSON value
+  std::map<std::string, std::string> metrics;  // column -> canonical JSON value
+};
+
+struct ExperimentTable {
+  std::vector<std::string> param_columns;  // sorted
+  std::vector<std::string> metric_columns;
+  std::vector<ExperimentRow> rows;  // the baseline first, then experiments oldest first
+};
+
+struct ExperimentQuery {
+  std::vector<std::string> params;   // only these columns (exact, or a prefix ending in '.'); none: all
+  std::vector<std::string> metrics;
+  bool only_changed = false;         // leave out columns equal in every row
+  std::string sort_by;               // a column; "" keeps run order
+  bool descending = false;
+};
+
+// Columns are keys ("train.lr", "acc"), or FILE:KEY where two files hold the
+// same key. The baseline is the newest run that is not an experiment.
+// Throws Error(kUsage) for a sort column the table lacks.
+ExperimentTable experiment_table(LineageStore& store, const ExperimentQuery& query);
+
+}  // namespace pipeline
