@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Benchmark for experiments (issue 17):
+#   (e1) `pipe exp show` over EXP_COUNT recorded experiments (each a real
+#        `pipe exp run -S` of a one-stage pipeline with two params and one
+#        metrics file)        vs the sqlite3 shell reading the same params
+#                             and metrics rows
+#
+#   tests/bench/experiments.sh                     # 1,000 experiments
+#   EXP_COUNT=100 EXP_RUNS=3 tests/bench/experiments.sh   # smoke
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+py=/usr/bin/python3
+COUNT=${EXP_COUNT:-1000}
+RUNS=${EXP_RUNS:-7}
+source "$here/lib.sh"
+WORK=$(mktemp -d /tmp/pipe-expbench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK" && mkdir proj && cd proj
+git init -q . && "$PIPE" init >/dev/null
+printf 'train:\n  lr: 0.1\n  epochs: 3\n' >params.yaml
+cat >train.sh <<'EOF'
+awk '/lr:/ {printf "{\"acc\": %s}\n", 1 - $2}' params.yaml >metrics.json
+EOF
+cat >pipe.yaml <<'EOF'
+stages:
+  train:
+    cmd: sh train.sh
+    deps: [train.sh]
+    params: [train.lr, train.epochs]
+    metrics:
+    - metrics.json:
+        cache: false
+EOF
+"$PIPE" repro >/dev/null
+echo "recording $COUNT experiments..." >&2
+for i in $(seq "$COUNT"); do
+  "$PIPE" exp run -S "train.lr=0.$(printf '%04d' "$i")" >/dev/null
+done
+[ "$("$PIPE" exp show --json | "$py" -c 'import json,sys; print(len(json.load(sys.stdin)))')" = $((COUNT + 1)) ] ||
+  { echo "experiments.sh: exp show does not list $COUNT experiments and the baseline" >&2; exit 1; }
+RESULTS=$WORK/results.jsonl
+"$py" "$here/timing.py" measure --out "$RESULTS" --runs "$RUNS" --cwd "$WORK/proj" --key e1 \
+  --case "pipe exp show, $COUNT experiments" "" "'$PIPE' exp show" \
+  --case "sqlite3 reading their params and metrics" "" \
+  "sqlite3 .pipe/lineage.db 'SELECT e.run_id, p.key, p.value FROM params p JOIN executions e ON e.id = p.execution_id UNION ALL SELECT e.run_id, m.key, m.value FROM metrics m JOIN executions e ON e.id = m.execution_id'"
+"$py" - "$RESULTS" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+med = [(r["label"], statistics.median(r["times"])) for r in rows]
+for label, t in med:
+    print(f"(e1) {label:<44} {t * 1000:8.1f} ms")
+print(f"(e1) ratio pipe / peer: {med[0][1] / med[1][1]:.2f}x")
+PY
