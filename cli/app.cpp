@@ -1,5 +1,6 @@
 #include "app.h"
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -101,6 +102,12 @@ int run(int argc, char** argv) {
     return static_cast<int>(pipeline::Exit::kInternal);
   }
   return ctx.exit_code;
+}
+
+std::string self_path() {
+  char self[4096] = {};
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  return n > 0 ? std::string(self, static_cast<size_t>(n)) : "pipe";
 }
 
 }  // namespace pipe_cli

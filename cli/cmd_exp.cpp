@@ -12,7 +12,9 @@
 #include "app.h"
 #include "cmd_repro.h"
 #include "error.h"
+#include "exp_sweep.h"
 #include "experiments.h"
+#include "signals.h"
 #include "lineage_json.h"
 #include "file_io.h"
 #include "overrides.h"
@@ -138,6 +140,56 @@ void apply(pipeline::Project& project, const pipeline::OverrideSet& overrides) {
     pipeline::write_file_atomically(*project.files, project.root + "/" + file, text, 0644);
 }
 
+// "file:key=value", quoted where the value has a comma, so the experiment's
+// own `exp run` reads one value.
+std::string one_value(const pipeline::Override& o, const std::string& value) {
+  const std::string v = value.find(',') == std::string::npos ? value : "'" + value + "'";
+  return o.file + ":" + o.key + "=" + v;
+}
+
+// A sweep: every experiment in a copy of the workspace, -j at once.
+void sweep(Context& ctx, const ReproFlags& flags, const ExpFlags& opt, const std::vector<pipeline::OverrideSet>& sets) {
+  pipeline::SignalWatcher watcher([](int, int) {});  // the experiments get Ctrl-C themselves; start no more
+  auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+  std::vector<pipeline::SweepExperiment> experiments;
+  for (size_t i = 0; i < sets.size(); ++i) {
+    pipeline::SweepExperiment e;
+    for (const auto& [o, value] : sets[i]) e.sets.push_back(one_value(*o, value));
+    if (!opt.name.empty()) e.name = opt.name + "-" + std::to_string(i + 1);
+    experiments.push_back(std::move(e));
+  }
+  pipeline::SweepOptions o;
+  o.self = self_path();
+  o.jobs = flags.repro.jobs;
+  o.stop = &watcher.received();
+  o.message = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+  const pipeline::ReproOptions& r = flags.repro;
+  if (r.force) o.run_args.push_back("--force");
+  if (r.single_item) o.run_args.push_back("--single-item");
+  if (r.downstream) o.run_args.push_back("--downstream");
+  if (r.keep_going) o.run_args.push_back("--keep-going");
+  if (r.no_run_cache) o.run_args.push_back("--no-run-cache");
+  o.run_args.insert(o.run_args.end(), r.targets.begin(), r.targets.end());
+  fmt::print(stderr, "Sweep of {} experiments, {} at once, each in a copy of the workspace\n", experiments.size(),
+             std::min(o.jobs, experiments.size()));
+  const auto outcomes = pipeline::run_sweep(project, experiments, o);
+  size_t failed = 0;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const auto& out = outcomes[i];
+    std::string sets_text;
+    for (const auto& s : experiments[i].sets) sets_text += (sets_text.empty() ? "" : " ") + s;
+    fmt::print("{} {}: {}{}\n", out.ok ? "ok    " : "FAILED", out.name, sets_text, out.ok ? "" : " (" + out.why + ")");
+    if (!out.ok) ++failed;
+  }
+  if (watcher.received()) {
+    fmt::print(stderr, "Interrupted: {} of {} experiments ran\n", outcomes.size(), experiments.size());
+    ctx.exit_code = static_cast<int>(pipeline::Exit::kInterrupted);
+    return;
+  }
+  fmt::print("{} of {} experiments succeeded; 'pipe exp show' compares them\n", outcomes.size() - failed, outcomes.size());
+  if (failed) ctx.exit_code = 1;
+}
+
 }  // namespace
 
 void add_exp(CLI::App& app, Context& ctx) {
@@ -155,11 +207,7 @@ void add_exp(CLI::App& app, Context& ctx) {
     std::vector<pipeline::Override> overrides;
     for (const std::string& s : opt->set) overrides.push_back(pipeline::parse_override(s));
     const std::vector<pipeline::OverrideSet> sets = pipeline::expand_overrides(overrides);
-    if (sets.size() > 1)
-      throw pipeline::Error(pipeline::Exit::kUsage,
-                            "the -S values make a sweep of " + std::to_string(sets.size()) +
-                                " experiments; this pipe runs one experiment at a time in the workspace: give each "
-                                "-S one value (queued sweeps in temporary workspaces are not built yet)");
+    if (sets.size() > 1) return sweep(ctx, *flags, *opt, sets);
     run_repro(ctx, *flags, "pipe exp run", [&](pipeline::Project& project) { apply(project, sets.front()); });
     if (!flags->json && !opt->set.empty()) {
       std::string list;

@@ -30,12 +30,6 @@ struct ReproduceFlags {
   std::string executor;
 };
 
-std::string self_path() {
-  char self[4096] = {};
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  return n > 0 ? std::string(self, static_cast<size_t>(n)) : "pipe";
-}
-
 }  // namespace
 
 void add_reproduce(CLI::App* audit, Context& ctx) {

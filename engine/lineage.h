@@ -190,7 +190,9 @@ class LineageStore {
   int64_t import(const SharedRun& run, std::vector<std::string>* clashes);
   // The same for many, in one transaction, leaving out those here
   // already. Returns how many were new.
-  size_t import_runs(const std::vector<SharedRun>& runs, std::vector<std::string>* clashes);
+  // Without `with_models`, the runs' model versions are left out (an
+  // experiment's run: see docs/experiments.md).
+  size_t import_runs(const std::vector<SharedRun>& runs, std::vector<std::string>* clashes, bool with_models = true);
 
   // Runs, newest first (`limit` 0: all), with executions and models when `full`.
   std::vector<RunRecord> runs(size_t limit, bool full);

@@ -154,12 +154,15 @@ int64_t LineageStore::import(const SharedRun& shared, std::vector<std::string>* 
   return id;
 }
 
-size_t LineageStore::import_runs(const std::vector<SharedRun>& runs, std::vector<std::string>* clashes) {
+size_t LineageStore::import_runs(const std::vector<SharedRun>& runs, std::vector<std::string>* clashes,
+                                 bool with_models) {
   SqlTransaction tx(*db_);
   size_t added = 0;
   for (const SharedRun& shared : runs) {
     if (has_run(shared.uid)) continue;
-    record_rows(without_clashes(shared, clashes), &shared);
+    RunRecord run = without_clashes(shared, clashes);
+    if (!with_models) run.models.clear();
+    record_rows(run, &shared);
     ++added;
   }
   tx.commit();

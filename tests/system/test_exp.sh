@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `pipe exp run -S`: params overridden in place (comments and layout kept),
-# the run recorded with its overrides; sweeps, unknown keys and paths out of
-# the project refused clearly.
+# the run recorded with its overrides; unknown keys and paths out of the
+# project refused clearly; `exp show`; and sweeps, each experiment in a copy
+# of the workspace, -j at once, with Ctrl-C leaving the workspace whole.
 source "$(dirname "$0")/lib.sh" "$@"
 
 new_project
@@ -35,8 +36,6 @@ assert_contains "the run records the overrides with its command line" "$OUT" 'tr
 expect_exit 0 pipe status
 assert_contains "afterwards the workspace is up to date" "$OUT" "up to date"
 
-expect_exit 2 pipe exp run -S train.lr=0.1,0.2
-assert_contains "a sweep says it needs one value per -S here" "$ERR" "sweep of 2 experiments"
 expect_exit 3 pipe exp run -S train.momentum=0.9
 assert_contains "a key the file lacks is refused" "$ERR" "params.yaml: has no 'train.momentum'"
 assert_contains "lr is untouched by the refused run" "$(cat params.yaml)" "lr: 0.25"
@@ -84,4 +83,55 @@ assert_not_contains "--only-changed leaves out columns equal everywhere" "$OUT" 
 assert_contains "a Markdown table" "$OUT" "|---|"
 expect_exit 2 pipe exp show --sort-by nothing
 assert_contains "an unknown sort column lists the columns" "$ERR" "the columns are:"
+
+# A sweep: 6 experiments of a 1-second stage, 2 at once, each in a copy.
+git add -A && git commit -qm "before the sweep"
+sed -i 's/^json.dump/import time; time.sleep(1)\njson.dump/' train.py
+cat >>pipe.yaml <<'EOF'
+models:
+  clf:
+    path: metrics.json
+EOF
+sed -i 's/cache: false/cache: true/' pipe.yaml
+git add -A && git commit -qm "slow stage, a model"
+expect_exit 0 pipe repro
+params_before=$(cat params.yaml)
+versions_before=$(pipe model list --json | "$PY" -c 'import json,sys; print(sum(m["versions"] for m in json.load(sys.stdin)))')
+start=$(date +%s.%N)
+expect_exit 0 pipe exp run -S 'train.lr=range(0.5,0.8,0.05)' -j 2 --name lrs
+elapsed=$("$PY" -c "import sys; print(round($(date +%s.%N) - $start, 2))")
+assert_contains "the sweep runs six experiments" "$OUT" "6 of 6 experiments succeeded"
+assert_true "two at a time: 6 one-second stages take under 6 s (took $elapsed s)" "$PY" -c "assert $elapsed < 6"
+assert_true "and at least 3 s (took $elapsed s)" "$PY" -c "assert $elapsed >= 3"
+assert_eq "the workspace's params are untouched" "$params_before" "$(cat params.yaml)"
+expect_exit 0 pipe exp show --json
+"$PY" - "$OUT" <<'PYEOF2' || fail "exp show lists the six experiments with their params and metrics"
+import json, sys
+rows = [r for r in json.loads(sys.argv[1]) if r["name"].startswith("lrs-")]
+assert len(rows) == 6, [r["name"] for r in rows]
+for r in rows:
+    assert abs(r["metrics"]["acc"] - round(1 - r["params"]["train.lr"], 3)) < 1e-9, r
+assert sorted(r["params"]["train.lr"] for r in rows) == [0.5, 0.55, 0.6, 0.65, 0.7, 0.75], rows
+PYEOF2
+versions_after=$(pipe model list --json | "$PY" -c 'import json,sys; print(sum(m["versions"] for m in json.load(sys.stdin)))')
+assert_eq "experiments make no model versions until applied or committed" "$versions_before" "$versions_after"
+assert_file "each experiment has a log" .pipe/logs/exp-lrs-3.log
+assert_true "no copy is left behind" test -z "$(ls .pipe/tmp/exps 2>/dev/null)"
+expect_exit 0 pipe audit verify
+
+# Ctrl-C in the middle of a sweep: the workspace is whole, and the next
+# sweep clears what the interrupted one left.
+start_bg "$SCRATCH/sw.out" "$SCRATCH/sw.err" "$PIPE" exp run -S 'train.lr=0.11,0.12,0.13,0.14' -j 2
+sweep_pid=$BG_PID
+copies_exist() { [ -n "$(ls .pipe/tmp/exps 2>/dev/null)" ]; }
+wait_for 15 copies_exist || fail "the interrupted sweep starts" "$(cat "$SCRATCH/sw.err")"
+sleep 0.5
+kill -INT -- "-$sweep_pid"
+wait_exit "$sweep_pid" 20
+assert_eq "an interrupted sweep exits 130" "130" "$BG_RC"
+assert_eq "the workspace's params are untouched" "$params_before" "$(cat params.yaml)"
+expect_exit 0 pipe status
+expect_exit 0 pipe exp run -S train.lr=0.21,0.22 -j 2
+assert_true "the next sweep clears the interrupted one's copies" test -z "$(ls .pipe/tmp/exps 2>/dev/null)"
+expect_exit 0 pipe audit verify
 finish

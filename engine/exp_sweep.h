@@ -1,0 +1,45 @@
+// A sweep of experiments, each in a temporary copy of the workspace, up to
+// `jobs` at once. No broker: each experiment is this pipe binary run in its
+// copy (`pipe -C COPY exp run -S ...`), the copies share the project's
+// cache (cache.dir) and run-cache, and each finished experiment's run is
+// imported into the project's lineage store. The workspace itself is not
+// touched.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pipeline {
+
+struct Project;
+
+struct SweepExperiment {
+  std::vector<std::string> sets;  // its -S values, one value each
+  std::string name;               // "" : named by its run (exp-RUN)
+};
+
+struct SweepOptions {
+  std::string self;                     // the pipe binary
+  std::vector<std::string> run_args;    // more arguments for each `exp run` (targets, -f, ...)
+  size_t jobs = 1;                      // experiments at once
+  std::function<void(const std::string&)> message;  // progress, one line at a time (from any thread)
+  const std::atomic<bool>* stop = nullptr;           // set: start no more experiments
+};
+
+struct SweepOutcome {
+  std::string name;  // as given, or "#K" (its place in the sweep)
+  bool ok = false;
+  int exit_code = 0;
+  std::string log;   // project-relative
+  std::string why;   // when not ok
+};
+
+// Runs the experiments; returns one outcome per experiment started, in the
+// sweep's order. Needs a git repository: the copy holds the files git
+// tracks, and those it does not ignore. Throws Error(kUsage) without one.
+std::vector<SweepOutcome> run_sweep(Project& project, const std::vector<SweepExperiment>& experiments,
+                                    const SweepOptions& options);
+
+}  // namespace pipeline
