@@ -5,6 +5,9 @@
 #        metrics file)        vs the sqlite3 shell reading the same params
 #                             and metrics rows
 #
+#   (e2) a sweep of 10 experiments of a 1-second stage with -j 2
+#                             vs the same sweep with -j 1 (the serial sum)
+#
 #   tests/bench/experiments.sh                     # 1,000 experiments
 #   EXP_COUNT=100 EXP_RUNS=3 tests/bench/experiments.sh   # smoke
 set -euo pipefail
@@ -44,11 +47,26 @@ RESULTS=$WORK/results.jsonl
   --case "pipe exp show, $COUNT experiments" "" "'$PIPE' exp show" \
   --case "sqlite3 reading their params and metrics" "" \
   "sqlite3 .pipe/lineage.db 'SELECT e.run_id, p.key, p.value FROM params p JOIN executions e ON e.id = p.execution_id UNION ALL SELECT e.run_id, m.key, m.value FROM metrics m JOIN executions e ON e.id = m.execution_id'"
+# (e2): a project of its own, a stage that sleeps a second.
+mkdir "$WORK/sweep" && cd "$WORK/sweep"
+git init -q . && git config user.email b@b && git config user.name b && "$PIPE" init >/dev/null
+printf 'train:\n  lr: 0.1\n' >params.yaml
+printf 'sleep 1; cp params.yaml out.txt\n' >train.sh
+printf 'stages:\n  train:\n    cmd: sh train.sh\n    deps: [train.sh]\n    params: [train.lr]\n    outs: [out.txt]\n' >pipe.yaml
+"$PIPE" repro >/dev/null && git add -A && git commit -qm setup
+# Each timed sweep uses values no run has used, so the run-cache restores nothing.
+echo 0 >"$WORK/sweep-n"
+sweep() { echo "n=\$(cat $WORK/sweep-n); echo \$((n + 1)) >$WORK/sweep-n; '$PIPE' exp run -j $1 -S \"train.lr=range(\$((n * 10 + 1000)),\$((n * 10 + 1010)))\""; }
+SWEEP_RUNS=${EXP_SWEEP_RUNS:-3}
+"$py" "$here/timing.py" measure --out "$RESULTS" --runs "$SWEEP_RUNS" --cwd "$WORK/sweep" --key e2 \
+  --case "pipe exp run, 10 experiments, -j 2" "" "$(sweep 2)" \
+  --case "the same sweep with -j 1 (serial)" "" "$(sweep 1)"
 "$py" - "$RESULTS" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-med = [(r["label"], statistics.median(r["times"])) for r in rows]
-for label, t in med:
-    print(f"(e1) {label:<44} {t * 1000:8.1f} ms")
-print(f"(e1) ratio pipe / peer: {med[0][1] / med[1][1]:.2f}x")
+for key in ("e1", "e2"):
+    med = [(r["label"], statistics.median(r["times"])) for r in rows if r["key"] == key]
+    for label, t in med:
+        print(f"({key}) {label:<44} {t * 1000:9.1f} ms")
+    print(f"({key}) ratio: {med[0][1] / med[1][1]:.2f}x")
 PY
