@@ -6,8 +6,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <cstring>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "app.h"
 #include "cmd_repro.h"
@@ -174,20 +176,33 @@ void sweep(Context& ctx, const ReproFlags& flags, const ExpFlags& opt, const std
              std::min(o.jobs, experiments.size()));
   const auto outcomes = pipeline::run_sweep(project, experiments, o);
   size_t failed = 0;
+  nlohmann::json list = nlohmann::json::array();
   for (size_t i = 0; i < outcomes.size(); ++i) {
     const auto& out = outcomes[i];
+    if (!out.ok) ++failed;
+    if (flags.json) {
+      nlohmann::json j = {{"name", out.name}, {"overrides", experiments[i].sets}, {"ok", out.ok},
+                          {"exit_code", out.exit_code}, {"log", out.log}};
+      if (!out.ok) j["error"] = out.why;
+      list.push_back(j);
+      continue;
+    }
     std::string sets_text;
     for (const auto& s : experiments[i].sets) sets_text += (sets_text.empty() ? "" : " ") + s;
     fmt::print("{} {}: {}{}\n", out.ok ? "ok    " : "FAILED", out.name, sets_text, out.ok ? "" : " (" + out.why + ")");
-    if (!out.ok) ++failed;
   }
-  if (watcher.received()) {
+  if (watcher.received()) ctx.exit_code = static_cast<int>(pipeline::Exit::kInterrupted);
+  else if (failed) ctx.exit_code = 1;
+  if (flags.json) {
+    fmt::print("{}\n", nlohmann::json({{"exit_code", ctx.exit_code}, {"planned", experiments.size()},
+                                       {"experiments", list}})
+                           .dump(2));
+  } else if (watcher.received()) {
     fmt::print(stderr, "Interrupted: {} of {} experiments ran\n", outcomes.size(), experiments.size());
-    ctx.exit_code = static_cast<int>(pipeline::Exit::kInterrupted);
-    return;
+  } else {
+    fmt::print("{} of {} experiments succeeded; 'pipe exp show' compares them\n", outcomes.size() - failed,
+               outcomes.size());
   }
-  fmt::print("{} of {} experiments succeeded; 'pipe exp show' compares them\n", outcomes.size() - failed, outcomes.size());
-  if (failed) ctx.exit_code = 1;
 }
 
 }  // namespace

@@ -146,7 +146,14 @@ wait_exit "$sweep_pid" 20
 assert_eq "an interrupted sweep exits 130" "130" "$BG_RC"
 assert_eq "the workspace's params are untouched" "$params_before" "$(cat params.yaml)"
 expect_exit 0 pipe status
-expect_exit 0 pipe exp run -S train.lr=0.21,0.22 -j 2
+expect_exit 0 pipe exp run -S train.lr=0.21,0.22 -j 2 --json
 assert_true "the next sweep clears the interrupted one's copies" test -z "$(ls .pipe/tmp/exps 2>/dev/null)"
+"$PY" - "$OUT" <<'PYEOF2' || fail "a sweep's --json lists each experiment's outcome"
+import json, sys
+out = json.loads(sys.argv[1])
+assert out["exit_code"] == 0 and out["planned"] == 2, out
+assert [e["overrides"] for e in out["experiments"]] == [["params.yaml:train.lr=0.21"], ["params.yaml:train.lr=0.22"]], out
+assert all(e["ok"] and e["log"].startswith(".pipe/logs/exp-") for e in out["experiments"]), out
+PYEOF2
 expect_exit 0 pipe audit verify
 finish
