@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <map>
+#include <set>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -119,27 +120,11 @@ void print_table(const pipeline::ExperimentTable& t, const ShowFlags& f) {
   if (t.rows.empty()) fmt::print("No runs recorded yet; 'pipe exp run -S KEY=VALUE' runs an experiment.\n");
 }
 
-// Writes one experiment's overrides into the params files, each file once,
-// atomically. Everything is checked before anything is written.
-void apply(pipeline::Project& project, const pipeline::OverrideSet& overrides) {
-  std::map<std::string, std::string> texts;  // project-relative file -> new text
-  for (const auto& [o, value] : overrides) {
-    std::string file, why;
-    if (!pipeline::project_path("", o->file, &file, &why))
-      throw pipeline::Error(pipeline::Exit::kUsage, "-S " + o->spec + ": '" + o->file + "': " + why);
-    auto it = texts.find(file);
-    if (it == texts.end()) {
-      std::string text;
-      if (!pipeline::read_file(*project.files, project.root + "/" + file, &text))
-        throw pipeline::Error(pipeline::Exit::kBadPipeline,
-                              "-S " + o->spec + ": cannot read the params file '" + file + "' (" + std::strerror(errno) +
-                                  "); name another with FILE:KEY=VALUE");
-      it = texts.emplace(file, text).first;
-    }
-    it->second = pipeline::apply_override(file, it->second, o->key, value);
-  }
-  for (const auto& [file, text] : texts)
-    pipeline::write_file_atomically(*project.files, project.root + "/" + file, text, 0644);
+// One experiment's overrides as params edits.
+std::vector<pipeline::ParamEdit> edits_of(const pipeline::OverrideSet& overrides) {
+  std::vector<pipeline::ParamEdit> out;
+  for (const auto& [o, value] : overrides) out.push_back({o->file, o->key, value, "-S " + o->spec});
+  return out;
 }
 
 // "file:key=value", quoted where the value has a comma, so the experiment's
@@ -223,12 +208,87 @@ void add_exp(CLI::App& app, Context& ctx) {
     for (const std::string& s : opt->set) overrides.push_back(pipeline::parse_override(s));
     const std::vector<pipeline::OverrideSet> sets = pipeline::expand_overrides(overrides);
     if (sets.size() > 1) return sweep(ctx, *flags, *opt, sets);
-    run_repro(ctx, *flags, "pipe exp run", [&](pipeline::Project& project) { apply(project, sets.front()); });
+    run_repro(ctx, *flags, "pipe exp run",
+              [&](pipeline::Project& project) { pipeline::write_params(project, edits_of(sets.front())); });
     if (!flags->json && !opt->set.empty()) {
       std::string list;
       for (const auto& s : opt->set) list += (list.empty() ? "" : ", ") + s;
       fmt::print("Experiment{}{}: {}\n", opt->name.empty() ? "" : " ", opt->name, list);
     }
+  });
+
+  auto* apply = exp->add_subcommand(
+      "apply", "Bring an experiment into the workspace: its params written, its outputs restored (run-cache)");
+  auto apply_flags = std::make_shared<ReproFlags>();
+  auto target = std::make_shared<std::string>();
+  apply->add_option("name", *target, "The experiment: its name, exp-RUN, or its run's number")->required();
+  apply_flags->repro.jobs = 1;
+  apply->add_flag("--json", apply_flags->json, "Print the run's JSON summary, as repro --json");
+  apply->callback([&ctx, apply_flags, target] {
+    pipeline::ExperimentRow row;
+    {
+      auto store = open_lineage(ctx);
+      row = pipeline::find_experiment(*store, *target);
+    }
+    std::vector<std::string> skipped;
+    const auto edits = pipeline::experiment_params(row, &skipped);
+    for (const auto& s : skipped) fmt::print(stderr, "pipe: warning: {} is not written back (only single values are)\n", s);
+    // A repro after the params are written: the run-cache holds the
+    // experiment's stage runs, so its outputs come back without running.
+    run_repro(ctx, *apply_flags, "pipe exp apply", [&](pipeline::Project& project) { pipeline::write_params(project, edits); });
+    if (!apply_flags->json) fmt::print("Applied experiment {} (run {})\n", row.name, row.run_id);
+  });
+
+  auto* diff = exp->add_subcommand("diff", "The params and metrics two experiments differ in");
+  auto pair = std::make_shared<std::pair<std::string, std::string>>();
+  auto diff_json = std::make_shared<bool>(false);
+  diff->add_option("a", pair->first, "An experiment, or 'baseline'")->required();
+  diff->add_option("b", pair->second, "Another (default: the baseline)");
+  diff->add_flag("--json", *diff_json, "Machine-readable output");
+  diff->callback([&ctx, pair, diff_json] {
+    auto store = open_lineage(ctx);
+    const auto table = pipeline::experiment_table(*store, {});
+    auto pick = [&](const std::string& name) {
+      if (name.empty() || name == "baseline") {
+        for (const auto& r : table.rows)
+          if (r.baseline) return r;
+        throw pipeline::Error(pipeline::Exit::kUsage, "no baseline: no run other than experiments is recorded");
+      }
+      return pipeline::find_experiment(*store, name);
+    };
+    const auto a = pick(pair->first);
+    const auto b = pick(pair->second);
+    nlohmann::json out = {{"a", a.name}, {"b", b.name}, {"params", nlohmann::json::object()},
+                          {"metrics", nlohmann::json::object()}};
+    for (const char* kind : {"params", "metrics"}) {
+      const auto& va = std::string(kind) == "params" ? a.params : a.metrics;
+      const auto& vb = std::string(kind) == "params" ? b.params : b.metrics;
+      std::set<std::string> keys;
+      for (const auto& [k, v] : va) keys.insert(k);
+      for (const auto& [k, v] : vb) keys.insert(k);
+      for (const auto& k : keys) {
+        const auto x = va.find(k), y = vb.find(k);
+        const nlohmann::json old_v = x == va.end() ? nlohmann::json(nullptr) : value_json(x->second);
+        const nlohmann::json new_v = y == vb.end() ? nlohmann::json(nullptr) : value_json(y->second);
+        if (old_v == new_v) continue;
+        nlohmann::json change = {{"a", old_v}, {"b", new_v}};
+        if (old_v.is_number() && new_v.is_number()) change["delta"] = new_v.get<double>() - old_v.get<double>();
+        out[kind][k] = change;
+      }
+    }
+    if (*diff_json) {
+      fmt::print("{}\n", out.dump(2));
+      return;
+    }
+    fmt::print("{} -> {}\n", a.name, b.name);
+    for (const char* kind : {"params", "metrics"}) {
+      if (out[kind].empty()) continue;
+      fmt::print("  {}:\n", kind);
+      for (const auto& [k, c] : out[kind].items())
+        fmt::print("    {}: {} -> {}{}\n", k, c["a"].dump(), c["b"].dump(),
+                   c.contains("delta") ? fmt::format(" ({:+g})", c["delta"].get<double>()) : "");
+    }
+    if (out["params"].empty() && out["metrics"].empty()) fmt::print("  (the same params and metrics)\n");
   });
 
   auto* show = exp->add_subcommand("show", "A table of the experiments run: their params and metrics, and a baseline row");

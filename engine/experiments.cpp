@@ -4,9 +4,16 @@
 #include <cstdlib>
 #include <set>
 
+#include <cerrno>
+#include <cstring>
+
 #include "document.h"
 #include "error.h"
+#include "file_io.h"
 #include "lineage.h"
+#include "overrides.h"
+#include "paths.h"
+#include "project.h"
 #include "value.h"
 
 namespace pipeline {
@@ -109,6 +116,7 @@ ExperimentTable experiment_table(LineageStore& store, const ExperimentQuery& que
     if (row.baseline) row.name = "baseline";
     else if (row.name.empty()) row.name = "exp-" + std::to_string(run.id);
     for (const ExecutionRecord& e : run.executions) {
+      row.recorded_params.insert(row.recorded_params.end(), e.params.begin(), e.params.end());
       for (const LineageValue& p : e.params) {
         row.params[p.file + ":" + p.key] = p.value;
         param_seen.insert({p.file, p.key});
@@ -163,6 +171,57 @@ ExperimentTable experiment_table(LineageStore& store, const ExperimentQuery& que
     });
   }
   return t;
+}
+
+ExperimentRow find_experiment(LineageStore& store, const std::string& name) {
+  const ExperimentTable t = experiment_table(store, {});
+  std::string known;
+  for (const ExperimentRow& r : t.rows) {
+    if (r.baseline) continue;
+    if (r.name == name || std::to_string(r.run_id) == name) return r;
+    known += (known.empty() ? "" : ", ") + r.name;
+  }
+  throw Error(Exit::kUsage, "no experiment '" + name + "'" +
+                                (known.empty() ? "; 'pipe exp run -S KEY=VALUE' runs one" : "; there are: " + known));
+}
+
+void write_params(Project& project, const std::vector<ParamEdit>& edits) {
+  std::map<std::string, std::string> texts;  // project-relative file -> new text
+  for (const ParamEdit& e : edits) {
+    std::string file, why;
+    if (!project_path("", e.file, &file, &why)) throw Error(Exit::kUsage, e.origin + ": '" + e.file + "': " + why);
+    auto it = texts.find(file);
+    if (it == texts.end()) {
+      std::string text;
+      if (!read_file(*project.files, project.root + "/" + file, &text))
+        throw Error(Exit::kBadPipeline, e.origin + ": cannot read the params file '" + file + "' (" +
+                                            std::strerror(errno) + "); name another with FILE:KEY=VALUE");
+      it = texts.emplace(file, text).first;
+    }
+    it->second = apply_override(file, it->second, e.key, e.value);
+  }
+  for (const auto& [file, text] : texts) write_file_atomically(*project.files, project.root + "/" + file, text, 0644);
+}
+
+std::vector<ParamEdit> experiment_params(const ExperimentRow& row, std::vector<std::string>* skipped) {
+  std::vector<ParamEdit> out;
+  std::set<std::string> seen;
+  for (const LineageValue& p : row.recorded_params) {
+    if (!seen.insert(p.file + ":" + p.key).second) continue;
+    Value v;
+    try {
+      v = parse_json("recorded param", p.value);
+    } catch (const Error&) {
+      continue;
+    }
+    if (!v.is_scalar()) {
+      skipped->push_back(p.file + ":" + p.key + " (a " + v.kind_name() + ")");
+      continue;
+    }
+    // A string as its text; numbers and booleans as JSON writes them.
+    out.push_back({p.file, p.key, v.is_string() ? v.as_string() : p.value, "experiment " + row.name});
+  }
+  return out;
 }
 
 }  // namespace pipeline

@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "lineage.h"
+
 namespace pipeline {
 
-class LineageStore;
+struct Project;
 
 struct ExperimentRow {
   std::string name;  // --name, else "exp-RUN"; the baseline: "baseline"
@@ -20,6 +22,7 @@ struct ExperimentRow {
   std::vector<std::string> overrides;  // its -S values
   std::map<std::string, std::string> params;   // column -> canonical JSON value
   std::map<std::string, std::string> metrics;  // column -> canonical JSON value
+  std::vector<LineageValue> recorded_params;   // every param the run recorded, by file and key
 };
 
 struct ExperimentTable {
@@ -40,5 +43,28 @@ struct ExperimentQuery {
 // same key. The baseline is the newest run that is not an experiment.
 // Throws Error(kUsage) for a sort column the table lacks.
 ExperimentTable experiment_table(LineageStore& store, const ExperimentQuery& query);
+
+// The experiment named `name` (its --name, exp-RUN, or the run's number).
+// Throws Error(kUsage) naming the experiments there are.
+ExperimentRow find_experiment(LineageStore& store, const std::string& name);
+
+// A value to write into a params file, and what asked for it (for messages).
+struct ParamEdit {
+  std::string file;   // project-relative
+  std::string key;
+  std::string value;  // scalar text, as -S takes it
+  std::string origin;
+};
+
+// Writes the values into their params files in place (apply_override),
+// each file once and atomically, after checking every edit. Throws
+// Error(kUsage) for a file outside the project, Error(kBadPipeline) for a
+// file or key that is not there.
+void write_params(Project& project, const std::vector<ParamEdit>& edits);
+
+// The edits that bring the workspace's params files to what `row`'s run
+// recorded; `skipped` names the values that cannot be written in place
+// (lists, mappings).
+std::vector<ParamEdit> experiment_params(const ExperimentRow& row, std::vector<std::string>* skipped);
 
 }  // namespace pipeline

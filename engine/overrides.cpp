@@ -222,6 +222,8 @@ std::string apply_override(const std::string& file, const std::string& text, con
   // What the file must read as afterwards: the same, but this value.
   Value expected = doc;
   const Value typed_holder = parse_yaml("-S", "v: " + yaml_scalar(value) + "\n");
+  // The same value already: the file stays as it is, byte for byte.
+  if (*find_path(expected, key) == *typed_holder.find("v")) return text;
   *find_path(expected, key) = *typed_holder.find("v");
   const size_t begin = offset_of(text, target->mark().line, target->mark().col);
   // A string keeps the quotes its value had; JSON and TOML strings need them.

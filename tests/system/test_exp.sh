@@ -156,4 +156,23 @@ assert [e["overrides"] for e in out["experiments"]] == [["params.yaml:train.lr=0
 assert all(e["ok"] and e["log"].startswith(".pipe/logs/exp-") for e in out["experiments"]), out
 PYEOF2
 expect_exit 0 pipe audit verify
+
+# exp diff and exp apply: an experiment of the sweep back into the workspace.
+expect_exit 0 pipe exp diff lrs-1 lrs-3
+assert_contains "exp diff gives the params that differ" "$OUT" "train.lr: 0.5 -> 0.6 (+0.1)"
+assert_contains "and the metrics, with deltas" "$OUT" "acc: 0.5 -> 0.4 (-0.1)"
+expect_exit 0 pipe exp diff lrs-3 --json
+assert_contains "against the baseline by default, as JSON" "$OUT" '"b": "baseline"'
+versions_before=$(pipe model list --json | "$PY" -c 'import json,sys; print(sum(m["versions"] for m in json.load(sys.stdin)))')
+expect_exit 0 pipe exp apply lrs-3
+assert_contains "apply restores the outputs from the run-cache, running nothing" "$OUT" "restored from run-cache"
+assert_not_contains "no stage runs" "$OUT" "Running stage"
+assert_contains "the params file has the experiment's value, its comment kept" "$(cat params.yaml)" "lr: 0.6   # learning rate"
+assert_eq "the metrics are the experiment's, byte for byte" '{"acc": 0.4}' "$(cat metrics.json)"
+expect_exit 0 pipe status
+assert_contains "the workspace is up to date afterwards" "$OUT" "up to date"
+versions_after=$(pipe model list --json | "$PY" -c 'import json,sys; print(sum(m["versions"] for m in json.load(sys.stdin)))')
+assert_eq "an applied experiment counts in model versioning" "$((versions_before + 1))" "$versions_after"
+expect_exit 2 pipe exp apply lrs-99
+assert_contains "an unknown experiment lists those there are" "$ERR" "there are: "
 finish

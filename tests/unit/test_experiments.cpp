@@ -77,3 +77,24 @@ TEST_CASE("columns can be chosen, unchanged ones dropped, and rows sorted by a c
   bad.sort_by = "loss";
   CHECK_THROWS_WITH_AS(experiment_table(store, bad), doctest::Contains("the columns are: epochs, lr, acc"), Error);
 }
+
+TEST_CASE("an experiment is found by name or run number, and gives the params edits that bring it back") {
+  TempDir d;
+  LineageStore store(d.path + "/l.db");
+  record(store, R"(["pipe","repro"])", "0.1", "0.6", 1);
+  record(store, R"(["pipe","exp","run","-S","lr=0.2","-n","fast"])", "0.2", "0.8", 2);
+  CHECK(find_experiment(store, "fast").run_id == 2);
+  CHECK(find_experiment(store, "2").name == "fast");
+  CHECK_THROWS_WITH_AS(find_experiment(store, "slow"), doctest::Contains("there are: fast"), Error);
+  CHECK_THROWS_WITH_AS(find_experiment(store, "1"), doctest::Contains("no experiment '1'"), Error);  // the baseline
+  ExperimentRow row = find_experiment(store, "fast");
+  row.recorded_params.push_back({"params.yaml", "layers", "[64,32]"});
+  row.recorded_params.push_back({"params.yaml", "opt", "\"adam\""});
+  std::vector<std::string> skipped;
+  const auto edits = experiment_params(row, &skipped);
+  REQUIRE(edits.size() == 3);
+  CHECK(edits[1].key == "lr");  // the store gives them by file, then key
+  CHECK(edits[1].value == "0.2");
+  CHECK(edits[2].value == "adam");  // a string as its text
+  CHECK(skipped == std::vector<std::string>{"params.yaml:layers (a list)"});
+}

@@ -78,6 +78,11 @@ TEST_CASE("an override changes only the value's text: comments, order and layout
   CHECK(apply_override("params.toml", toml, "train.opt", "sgd") == "# model\n[train]\nlr = 0.1 # rate\nopt = \"sgd\"\n");
 }
 
+TEST_CASE("an override to the value a file already has leaves the file byte for byte") {
+  const std::string yaml = "lr: 0.10   # spelled so\n";
+  CHECK(apply_override("params.yaml", yaml, "lr", "0.1") == yaml);
+}
+
 TEST_CASE("an override of a key the file lacks, or of a mapping, is refused, saying where") {
   const std::string yaml = "train:\n  lr: 0.1\n";
   CHECK_THROWS_WITH_AS(apply_override("params.yaml", yaml, "train.momentum", "0.9"), doctest::Contains("has no 'train.momentum'"), Error);
