@@ -138,8 +138,10 @@ stages:
 EOF
 start_bg "$SCRATCH/l.out" "$SCRATCH/l.err" "$PIPE" repro
 pid_killed=$BG_PID
-sleeper_running() { pgrep -f "sleep $marker" >/dev/null; }
-sleeper_gone() { ! pgrep -f "sleep $marker" >/dev/null; }
+# Anchored: the stage shell's own command line holds "sleep MARKER" too, and
+# killing pipe before the shell forked its sleep would leave nothing over.
+sleeper_running() { pgrep -f "^sleep $marker" >/dev/null; }
+sleeper_gone() { ! pgrep -f "^sleep $marker" >/dev/null; }
 if wait_for 15 sleeper_running; then
   kill -KILL "$pid_killed"
   wait_exit "$pid_killed" 10
