@@ -9,7 +9,7 @@ packages=(build-essential cmake ninja-build pkg-config
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   doctest-dev libbenchmark-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(xxhash python3 procps util-linux python3-jsonschema python3-yaml sqlite3 git nginx-light libnginx-mod-http-dav-ext apache2-utils curl swift-proxy swift-object swift-container swift-account memcached awscli chromium fonts-dejavu-core
+  packages+=(xxhash python3 procps util-linux python3-jsonschema python3-yaml sqlite3 git openssl nginx-light libnginx-mod-http-dav-ext apache2-utils curl swift-proxy swift-object swift-container swift-account memcached awscli chromium fonts-dejavu-core
     slurm-wlm munge slurmdbd mariadb-server)
   # tests/fuzz/run.sh: clang, with libFuzzer and clang's sanitizer runtimes
   # (libclang-rt-14-dev, only recommended by clang, so not pulled in below)

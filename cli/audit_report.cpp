@@ -98,13 +98,6 @@ json lineage_graph(const pipeline::RunRecord& run) {
   return {{"nodes", nodes}, {"edges", edges}};
 }
 
-std::string cell(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
-// Markdown table cells must not break the table.
-std::string md(std::string s) {
-  for (size_t i = 0; (i = s.find_first_of("|\n", i)) != std::string::npos; i += 2) s.replace(i, 1, s[i] == '|' ? "\\|" : " ");
-  return s;
-}
 
 }  // namespace
 
@@ -230,13 +223,13 @@ std::vector<std::string> dirty_tree_warning(const json& code) {
   std::vector<std::string> out;
   if (!code.value("dirty", false) && code["changed"].empty()) return out;
   out.push_back("> **Warning: this version was made from a working tree with uncommitted changes.** Git's commit `" +
-                cell(code["git_commit"]) + "` alone does not hold what the run read.");
+                json_text(code["git_commit"]) + "` alone does not hold what the run read.");
   if (!code.value("changes_recorded", false))
     out.push_back("> The run was recorded by a pipe that did not keep the changed files: they cannot be rebuilt.");
   for (const auto& f : code["changed"])
-    out.push_back("> - `" + cell(f["path"]) + "`: " +
-                  (f.contains("kept") ? "kept in the record (`" + cell(f["kept"]) + "`); reproduce rebuilds it"
-                                      : "not kept (" + cell(f["not_kept"]) + ")"));
+    out.push_back("> - `" + json_text(f["path"]) + "`: " +
+                  (f.contains("kept") ? "kept in the record (`" + json_text(f["kept"]) + "`); reproduce rebuilds it"
+                                      : "not kept (" + json_text(f["not_kept"]) + ")"));
   out.push_back("");
   return out;
 }
@@ -247,51 +240,51 @@ std::string report_markdown(const json& r) {
   std::string out;
   auto line = [&](const std::string& s) { out += s + "\n"; };
   const json& m = r["model"];
-  line(fmt::format("# Audit report: {} {}", cell(m["name"]), cell(m["version"])));
+  line(fmt::format("# Audit report: {} {}", json_text(m["name"]), json_text(m["version"])));
   line("");
-  line(fmt::format("Generated {} by {}.", cell(r["generated"]), cell(r["generated_by"])));
+  line(fmt::format("Generated {} by {}.", json_text(r["generated"]), json_text(r["generated_by"])));
   line("");
   for (const std::string& warning : dirty_tree_warning(r["code"])) line(warning);
   line("## Model");
   line("");
-  line(fmt::format("- path: `{}`, hash `{}`", cell(m["path"]), cell(m["hash"])));
-  line(fmt::format("- created {} by {} in run {}", cell(m["created"]), cell(m["created_by"]), m["run_id"].dump()));
-  line(fmt::format("- version bump: {} ({})", cell(m["bump"]), md(cell(m["reason"]))));
+  line(fmt::format("- path: `{}`, hash `{}`", json_text(m["path"]), json_text(m["hash"])));
+  line(fmt::format("- created {} by {} in run {}", json_text(m["created"]), json_text(m["created_by"]), m["run_id"].dump()));
+  line(fmt::format("- version bump: {} ({})", json_text(m["bump"]), markdown_cell(json_text(m["reason"]))));
   line("");
   line("## Data");
   line("");
   line("| path | hash | size | source | first seen |");
   line("|---|---|---|---|---|");
   for (const auto& d : r["data"])
-    line(fmt::format("| {} | `{}` | {} | {} | {} |", md(cell(d["path"])), cell(d["hash"]), d["size"].dump(),
-                     cell(d["source"]), cell(d["first_seen"])));
+    line(fmt::format("| {} | `{}` | {} | {} | {} |", markdown_cell(json_text(d["path"])), json_text(d["hash"]), d["size"].dump(),
+                     json_text(d["source"]), json_text(d["first_seen"])));
   line("");
   line("## Code");
   line("");
   const json& c = r["code"];
-  line(fmt::format("- commit `{}` on `{}`{}", cell(c["git_commit"]), cell(c["branch"]),
-                   c["dirty"].get<bool>() ? " (uncommitted changes, diff SHA-256 `" + cell(c["diff_digest"]) + "`)" : " (clean)"));
-  for (const auto& s : c["scripts"]) line(fmt::format("- `{}` `{}`", cell(s["path"]), cell(s["hash"])));
+  line(fmt::format("- commit `{}` on `{}`{}", json_text(c["git_commit"]), json_text(c["branch"]),
+                   c["dirty"].get<bool>() ? " (uncommitted changes, diff SHA-256 `" + json_text(c["diff_digest"]) + "`)" : " (clean)"));
+  for (const auto& s : c["scripts"]) line(fmt::format("- `{}` `{}`", json_text(s["path"]), json_text(s["hash"])));
   line("");
   line("## Params");
   line("");
   line("| stage | file | key | value |");
   line("|---|---|---|---|");
   for (const auto& p : r["params"])
-    line(fmt::format("| {} | {} | {} | `{}` |", cell(p["stage"]), cell(p["file"]), md(cell(p["key"])), md(p["value"].dump())));
+    line(fmt::format("| {} | {} | {} | `{}` |", json_text(p["stage"]), json_text(p["file"]), markdown_cell(json_text(p["key"])), markdown_cell(p["value"].dump())));
   line("");
   line("## Environment");
   line("");
   const json environment = r["environment"].flatten();  // kept alive for the loop
-  for (const auto& [k, v] : environment.items()) line(fmt::format("- `{}`: {}", k, md(cell(v))));
+  for (const auto& [k, v] : environment.items()) line(fmt::format("- `{}`: {}", k, markdown_cell(json_text(v))));
   line("");
   line("## Stages");
   line("");
   line("| stage | status | ran on | wall s | cpu s | peak RSS KiB |");
   line("|---|---|---|---|---|---|");
   for (const auto& s : r["stages"])
-    line(fmt::format("| {} | {} | {} | {} | {} | {} |", cell(s["stage"]), cell(s["status"]),
-                     md(ran_on(s.contains("executor") ? s["executor"] : json())),
+    line(fmt::format("| {} | {} | {} | {} | {} | {} |", json_text(s["stage"]), json_text(s["status"]),
+                     markdown_cell(ran_on(s.contains("executor") ? s["executor"] : json())),
                      s.contains("wall_seconds") ? fmt::format("{:.2f}", s["wall_seconds"].get<double>()) : "",
                      s.contains("user_seconds") ? fmt::format("{:.2f}", s["user_seconds"].get<double>() + s["system_seconds"].get<double>()) : "",
                      s.contains("max_rss_kb") ? s["max_rss_kb"].dump() : ""));
@@ -300,17 +293,17 @@ std::string report_markdown(const json& r) {
     if (!s.contains("executor") || !s["executor"].contains("node")) continue;
     const json node = s["executor"]["node"].flatten();
     if (node.empty()) continue;
-    line(fmt::format("Node that ran `{}`:", cell(s["stage"])));
+    line(fmt::format("Node that ran `{}`:", json_text(s["stage"])));
     line("");
-    for (const auto& [k, v] : node.items()) line(fmt::format("- `{}`: {}", k.substr(1), md(cell(v))));
+    for (const auto& [k, v] : node.items()) line(fmt::format("- `{}`: {}", k.substr(1), markdown_cell(json_text(v))));
     line("");
   }
   line("## Metrics");
   line("");
   for (const auto& x : r["metrics"]) {
     std::string history;
-    for (const auto& h : x["history"]) history += (history.empty() ? "" : ", ") + cell(h["version"]) + ": " + h["value"].dump();
-    line(fmt::format("- `{}` = {} (history: {})", cell(x["name"]), x["value"].dump(), history));
+    for (const auto& h : x["history"]) history += (history.empty() ? "" : ", ") + json_text(h["version"]) + ": " + h["value"].dump();
+    line(fmt::format("- `{}` = {} (history: {})", json_text(x["name"]), x["value"].dump(), history));
   }
   line("");
   line("## Gates");
@@ -318,25 +311,25 @@ std::string report_markdown(const json& r) {
   if (r["gates"].is_null()) line("No gates are declared for this model.");
   else
     for (const auto& s : r["gates"]["results"]) {
-      line(fmt::format("- {}: {}", cell(s["stage"]), s["passed"].get<bool>() ? "pass" : "FAIL"));
+      line(fmt::format("- {}: {}", json_text(s["stage"]), s["passed"].get<bool>() ? "pass" : "FAIL"));
       for (const auto& g : s["gates"])
-        line(fmt::format("  - [{}] `{}`: {}", g["passed"].get<bool>() ? "pass" : "FAIL", cell(g["gate"]), md(cell(g["detail"]))));
+        line(fmt::format("  - [{}] `{}`: {}", g["passed"].get<bool>() ? "pass" : "FAIL", json_text(g["gate"]), markdown_cell(json_text(g["detail"]))));
     }
   line("");
   line("## Approvals");
   line("");
   if (r["approvals"].empty()) line("No approvals recorded, and none required.");
   for (const auto& s : r["approvals"]) {
-    line(fmt::format("- {}: {} of {} {}", cell(s["stage"]), s["counted"].get<int>(),
+    line(fmt::format("- {}: {} of {} {}", json_text(s["stage"]), s["counted"].get<int>(),
                      s["required"].is_null() ? std::string("(none required)") : s["required"].dump(),
                      s["required"].is_null() ? "" : (s["met"].get<bool>() ? "(met)" : "(**NOT MET**)")));
     for (const auto& a : s["approvals"]) {
       std::string sig = "unsigned";
       if (a["signed"].get<bool>())
-        sig = a["signature_verified"].get<bool>() ? "signature verified, key " + cell(a["keyid"]) : "**signature INVALID**";
-      line(fmt::format("  - {} by {}@{}: {}, {}{}", cell(a["at"]), cell(a["user"]), cell(a["host"]), sig,
+        sig = a["signature_verified"].get<bool>() ? "signature verified, key " + json_text(a["keyid"]) : "**signature INVALID**";
+      line(fmt::format("  - {} by {}@{}: {}, {}{}", json_text(a["at"]), json_text(a["user"]), json_text(a["host"]), sig,
                        a["counts"].get<bool>() ? "counts" : "does not count",
-                       a.contains("why_not") ? ": " + md(cell(a["why_not"])) : ""));
+                       a.contains("why_not") ? ": " + markdown_cell(json_text(a["why_not"])) : ""));
     }
   }
   line("");
@@ -344,8 +337,8 @@ std::string report_markdown(const json& r) {
   line("");
   if (r["promotions"].empty()) line("No promotions recorded.");
   for (const auto& p : r["promotions"])
-    line(fmt::format("- {} {} {} {} by {}: {}{}", cell(p["at"]), cell(p["action"]), cell(p["version"]),
-                     p["stage"].get<std::string>().empty() ? "" : "-> " + cell(p["stage"]), cell(p["by"]), md(cell(p["reason"])),
+    line(fmt::format("- {} {} {} {} by {}: {}{}", json_text(p["at"]), json_text(p["action"]), json_text(p["version"]),
+                     p["stage"].get<std::string>().empty() ? "" : "-> " + json_text(p["stage"]), json_text(p["by"]), markdown_cell(json_text(p["reason"])),
                      p.contains("approvals_met") && p["approvals_met"] == false
                          ? " **(without the approvals the policy requires)**" : ""));
   line("");
@@ -355,17 +348,17 @@ std::string report_markdown(const json& r) {
   else
     for (const char* kind : {"architecture", "code", "data", "params", "environment"})
       for (const auto& ch : r["changelog"][kind])
-        line(fmt::format("- {} {}: `{}`", kind, cell(ch["change"]), md(cell(ch["name"]))));
+        line(fmt::format("- {} {}: `{}`", kind, json_text(ch["change"]), markdown_cell(json_text(ch["name"]))));
   line("");
   line("## Lineage");
   line("");
-  for (const auto& e : r["lineage"]["edges"]) line(fmt::format("- `{}` -> `{}`", cell(e["from"]), cell(e["to"])));
+  for (const auto& e : r["lineage"]["edges"]) line(fmt::format("- `{}` -> `{}`", json_text(e["from"]), json_text(e["to"])));
   line("");
   line("## Integrity");
   line("");
-  line(fmt::format("- hash chain: {}", r["integrity"]["chain_ok"].get<bool>() ? "intact" : "BROKEN: " + cell(r["integrity"]["chain_problem"])));
+  line(fmt::format("- hash chain: {}", r["integrity"]["chain_ok"].get<bool>() ? "intact" : "BROKEN: " + json_text(r["integrity"]["chain_problem"])));
   for (const auto& a : r["integrity"]["artifacts"])
-    line(fmt::format("- `{}`: {}", cell(a["path"]), a["ok"].get<bool>() ? "intact (" + cell(a["where"]) + ")" : cell(a["problem"])));
+    line(fmt::format("- `{}`: {}", json_text(a["path"]), a["ok"].get<bool>() ? "intact (" + json_text(a["where"]) + ")" : json_text(a["problem"])));
   return out;
 }
 

@@ -6,23 +6,20 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
-#include <cstring>
 #include <map>
-#include <set>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "app.h"
 #include "cmd_repro.h"
 #include "error.h"
 #include "exp_sweep.h"
 #include "experiments.h"
-#include "signals.h"
 #include "lineage_json.h"
-#include "file_io.h"
 #include "overrides.h"
-#include "paths.h"
 #include "project.h"
+#include "signals.h"
 
 namespace pipe_cli {
 namespace {
@@ -41,9 +38,7 @@ struct ShowFlags {
 // A value as a table shows it: strings bare, the rest as JSON; "-" for none.
 std::string cell_text(const std::map<std::string, std::string>& values, const std::string& column) {
   auto it = values.find(column);
-  if (it == values.end()) return "-";
-  const nlohmann::json v = value_json(it->second);
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return it == values.end() ? "-" : json_text(value_json(it->second));
 }
 
 std::vector<std::vector<std::string>> table_rows(const pipeline::ExperimentTable& t) {
@@ -94,11 +89,7 @@ void print_table(const pipeline::ExperimentTable& t, const ShowFlags& f) {
   if (f.md) {
     for (size_t i = 0; i < rows.size(); ++i) {
       std::string line = "|";
-      for (const auto& c : rows[i]) {
-        std::string cell = c;
-        for (size_t at = 0; (at = cell.find('|', at)) != std::string::npos; at += 2) cell.replace(at, 1, "\\|");
-        line += " " + cell + " |";
-      }
+      for (const auto& c : rows[i]) line += " " + markdown_cell(c) + " |";
       fmt::print("{}\n", line);
       if (i == 0) {
         std::string rule = "|";

@@ -140,4 +140,11 @@ nlohmann::json approvals_json(const pipeline::ApprovalStatus& s) {
   return {{"stage", s.stage}, {"required", s.required}, {"counted", s.counted()}, {"met", s.met()}, {"approvals", list}};
 }
 
+std::string json_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::string markdown_cell(std::string s) {
+  for (size_t i = 0; (i = s.find_first_of("|\n", i)) != std::string::npos; i += 2) s.replace(i, 1, s[i] == '|' ? "\\|" : " ");
+  return s;
+}
+
 }  // namespace pipe_cli

@@ -23,6 +23,10 @@ nlohmann::json model_json(const pipeline::ModelVersion& m);
 nlohmann::json approvals_json(const pipeline::ApprovalStatus& s);
 // A canonical JSON value from the store as JSON (NaN and infinities stay text).
 nlohmann::json value_json(const std::string& canonical);
+// A value as a table shows it: strings bare, the rest as JSON.
+std::string json_text(const nlohmann::json& v);
+// Text that cannot break a Markdown table's row: '|' escaped, newlines as spaces.
+std::string markdown_cell(std::string s);
 
 // Metrics recorded by the run that made a version: "file:key" -> value.
 std::map<std::string, std::string> metrics_by_name(pipeline::LineageStore& store, const pipeline::ModelVersion& v);

@@ -49,8 +49,7 @@ ApprovalPolicy parse_policy(const std::string& file, const std::string& stage, M
         if (!a.is_string() || a.as_string().empty())
           fail_pipeline(file, a.mark(), "an approver must be a user name or a key id (sha256:HEX)");
         const std::string& s = a.as_string();
-        if (s.rfind("sha256:", 0) == 0 &&
-            (s.size() != 71 || s.find_first_not_of("0123456789abcdef", 7) != std::string::npos))
+        if (s.rfind("sha256:", 0) == 0 && !is_sha256_hex(std::string_view(s).substr(7)))
           fail_pipeline(file, a.mark(), "key id '" + s + "' must be 'sha256:' and 64 lower-case hex digits, as "
                                             "'pipe model approve --sign KEY' prints it");
         p.approvers.push_back(s);

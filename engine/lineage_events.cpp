@@ -52,11 +52,6 @@ std::vector<std::string> split(const std::string& text) {
   return out;
 }
 
-bool is_uid(const std::string& s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
 
 const char* const kEventColumns =
     "SELECT id, model, version, stage, action, user, host, at_ns, reason, details, policy_digest, prev_hash, hash, "
@@ -248,7 +243,7 @@ std::string ModelEvent::shared_bytes() const {
 }
 
 bool ModelEvent::parse_shared(const std::string& uid, const std::string& bytes, ModelEvent* out) {
-  if (!is_uid(uid) || sha256_hex(bytes) != uid) return false;
+  if (!is_sha256_hex(uid) || sha256_hex(bytes) != uid) return false;
   Value v;
   try {
     v = parse_json("model event", bytes);
@@ -278,7 +273,7 @@ bool ModelEvent::parse_shared(const std::string& uid, const std::string& bytes, 
   e.stage = stage->is_string() ? stage->as_string() : "";
   for (const Value& p : parents->items()) {
     // Sorted and distinct, as add_event writes them.
-    if (!p.is_string() || !is_uid(p.as_string()) || (!e.parents.empty() && e.parents.back() >= p.as_string()))
+    if (!p.is_string() || !is_sha256_hex(p.as_string()) || (!e.parents.empty() && e.parents.back() >= p.as_string()))
       return false;
     e.parents.push_back(p.as_string());
   }

@@ -2,13 +2,13 @@
 
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <set>
 
 #include "lineage.h"
 #include "lockfile.h"
 #include "project.h"
+#include "ssl_digests.h"
 #include "transfer.h"
 
 namespace pipeline {
@@ -17,11 +17,6 @@ namespace {
 const std::string kRuns = "lineage/runs/";
 const std::string kOutputs = "lineage/outputs/";
 
-bool is_uid(const std::string& s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
 
 }  // namespace
 
@@ -73,7 +68,7 @@ void import_lineage(Project& project, const std::vector<LockedArtifact>& artifac
     walk.pop_back();
     // The genesis link (64 zeros) ends a chain; anything else that is not
     // a SHA-256 is never used as a key.
-    if (!is_uid(uid) || uid == std::string(64, '0') || !seen.insert(uid).second || store.has_run(uid)) continue;
+    if (!is_sha256_hex(uid) || uid == std::string(64, '0') || !seen.insert(uid).second || store.has_run(uid)) continue;
     std::string bytes;
     const RemoteResult r = read(kRuns + uid, &bytes);
     SharedRun run;

@@ -36,6 +36,15 @@ std::string results_json(const GateCheck& check) {
   return v.canonical();
 }
 
+bool gated(const ModelDef& model, const std::string& stage) {
+  return std::any_of(model.gates.begin(), model.gates.end(), [&](const StageGates& g) { return g.stage == stage; });
+}
+
+bool needs_approvals(const ModelDef& model, const std::string& stage) {
+  return std::any_of(model.approvals.begin(), model.approvals.end(),
+                     [&](const ApprovalPolicy& p) { return p.stage == stage; });
+}
+
 ModelEvent new_event(const std::string& model, const std::string& version, const std::string& stage,
                      const std::string& action, const std::string& reason) {
   ModelEvent e;
@@ -124,9 +133,7 @@ std::vector<GateCheck> check_gates(LineageStore& store, const ModelDef& model, c
   std::vector<GateCheck> out;
   for (const StageGates& sg : model.gates)
     if (stage.empty() || sg.stage == stage) out.push_back({sg.stage, evaluate_gates(sg.gates, subject)});
-  const bool approvals_only = std::any_of(model.approvals.begin(), model.approvals.end(),
-                                          [&](const ApprovalPolicy& p) { return p.stage == stage; });
-  if (!stage.empty() && out.empty() && !approvals_only) {
+  if (!stage.empty() && out.empty() && !needs_approvals(model, stage)) {
     std::string known;
     for (const StageGates& sg : model.gates) known += (known.empty() ? "" : ", ") + sg.stage;
     throw Error(Exit::kUsage, "model '" + model.name + "' has no gates for stage '" + stage + "'" +
@@ -175,10 +182,7 @@ namespace {
 
 // The stage's gate results; none when only approvals guard it.
 GateCheck stage_gates(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage) {
-  const bool gated = std::any_of(model.gates.begin(), model.gates.end(), [&](const StageGates& g) { return g.stage == stage; });
-  const bool approved = std::any_of(model.approvals.begin(), model.approvals.end(),
-                                    [&](const ApprovalPolicy& p) { return p.stage == stage; });
-  if (!gated && approved) return {stage, {}};
+  if (!gated(model, stage) && needs_approvals(model, stage)) return {stage, {}};
   return check_gates(store, model, v, stage).front();  // throws for a stage with neither
 }
 
@@ -201,10 +205,7 @@ PromotionCheck promote(LineageStore& store, const ModelDef& model, const ModelVe
 
 ModelEvent approve(LineageStore& store, const ModelDef& model, const ModelVersion& v, const std::string& stage,
                    const std::string& reason, const std::string& key_path, std::string* keyid) {
-  const bool gated = std::any_of(model.gates.begin(), model.gates.end(), [&](const StageGates& g) { return g.stage == stage; });
-  const bool approved = std::any_of(model.approvals.begin(), model.approvals.end(),
-                                    [&](const ApprovalPolicy& p) { return p.stage == stage; });
-  if (!gated && !approved) {
+  if (!gated(model, stage) && !needs_approvals(model, stage)) {
     // As promote: a typo must not record an approval for a stage nobody uses.
     std::set<std::string> known;
     for (const StageGates& g : model.gates) known.insert(g.stage);
@@ -215,7 +216,7 @@ ModelEvent approve(LineageStore& store, const ModelDef& model, const ModelVersio
                                   (list.empty() ? "; declare them under 'gates:' or 'approvals:' in pipe.yaml"
                                                 : "; its stages are: " + list));
   }
-  const GateCheck gates = gated ? check_gates(store, model, v, stage).front() : GateCheck{stage, {}};
+  const GateCheck gates = stage_gates(store, model, v, stage);
   ModelEvent e = new_event(model.name, v.version(), stage, "approve", reason);
   Value details = parse_json("gate results", results_json(gates));
   details.set("digest", Value::string(v.digest));

@@ -26,10 +26,6 @@ const std::string kPacks = "lineage/packs/";
 // that serves more is not read into memory.
 constexpr uint64_t kMaxPackBytes = 256ull << 20;
 
-bool is_pack_name(const std::string& s) {
-  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 // The pack names in `remote`'s folder (anything else there, a temp file,
 // is not a pack), or false: a warning where the remote cannot list at
 // all, a failure where listing went wrong.
@@ -46,7 +42,7 @@ bool list_packs(Remote& remote, const char* what, TransferReport& report, std::s
     return false;
   }
   for (const std::string& k : keys)
-    if (k.rfind(kPacks, 0) == 0 && is_pack_name(k.substr(kPacks.size()))) names->insert(k.substr(kPacks.size()));
+    if (k.rfind(kPacks, 0) == 0 && is_sha256_hex(k.substr(kPacks.size()))) names->insert(k.substr(kPacks.size()));
   return true;
 }
 

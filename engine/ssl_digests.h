@@ -15,6 +15,10 @@ namespace pipeline {
 
 // 64 lowercase hex digits.
 std::string sha256_hex(std::string_view data);
+// Whether `s` has that form: a name that can be used as a key or uid.
+inline bool is_sha256_hex(std::string_view s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
 // Of a file (or `length` bytes from `offset`; -1: to the end), streamed;
 // false when it cannot be read.
 bool sha256_file_hex(FileSystem& fs, const std::string& path, std::string* out, int64_t offset = 0,

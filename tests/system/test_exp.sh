@@ -134,8 +134,7 @@ assert_file "each experiment has a log" .pipe/logs/exp-lrs-3.log
 assert_true "no copy is left behind" test -z "$(ls .pipe/tmp/exps 2>/dev/null)"
 expect_exit 0 pipe audit verify
 
-# Ctrl-C in the middle of a sweep: the workspace is whole, and the next
-# sweep clears what the interrupted one left.
+# Ctrl-C in the middle of a sweep: the workspace is whole.
 start_bg "$SCRATCH/sw.out" "$SCRATCH/sw.err" "$PIPE" exp run -S 'train.lr=0.11,0.12,0.13,0.14' -j 2
 sweep_pid=$BG_PID
 copies_exist() { [ -n "$(ls .pipe/tmp/exps 2>/dev/null)" ]; }
@@ -146,8 +145,18 @@ wait_exit "$sweep_pid" 20
 assert_eq "an interrupted sweep exits 130" "130" "$BG_RC"
 assert_eq "the workspace's params are untouched" "$params_before" "$(cat params.yaml)"
 expect_exit 0 pipe status
+
+# kill -9 of a sweep leaves its copies (nobody is left to remove them); the
+# next sweep removes them, their maker being gone.
+start_bg "$SCRATCH/sk.out" "$SCRATCH/sk.err" "$PIPE" exp run -S 'train.lr=0.15,0.16' -j 2
+sweep_pid=$BG_PID
+wait_for 15 copies_exist || fail "the killed sweep starts" "$(cat "$SCRATCH/sk.err")"
+kill -KILL -- "-$sweep_pid"
+wait_exit "$sweep_pid" 20
+assert_true "(setup) a killed sweep leaves its copies" copies_exist
+assert_eq "the workspace's params are untouched" "$params_before" "$(cat params.yaml)"
 expect_exit 0 pipe exp run -S train.lr=0.21,0.22 -j 2 --json
-assert_true "the next sweep clears the interrupted one's copies" test -z "$(ls .pipe/tmp/exps 2>/dev/null)"
+assert_true "the next sweep clears the killed one's copies" test -z "$(ls .pipe/tmp/exps 2>/dev/null)"
 "$PY" - "$OUT" <<'PYEOF2' || fail "a sweep's --json lists each experiment's outcome"
 import json, sys
 out = json.loads(sys.argv[1])
