@@ -14,8 +14,10 @@
 #include "app.h"
 #include "cmd_repro.h"
 #include "error.h"
+#include "exp_queue.h"
 #include "exp_sweep.h"
 #include "experiments.h"
+#include "file_io.h"
 #include "lineage_json.h"
 #include "overrides.h"
 #include "project.h"
@@ -27,6 +29,7 @@ namespace {
 struct ExpFlags {
   std::vector<std::string> set;
   std::string name;
+  bool queue = false, run_all = false;
 };
 
 struct ShowFlags {
@@ -125,60 +128,248 @@ std::string one_value(const pipeline::Override& o, const std::string& value) {
   return o.file + ":" + o.key + "=" + v;
 }
 
-// A sweep: every experiment in a copy of the workspace, -j at once.
-void sweep(Context& ctx, const ReproFlags& flags, const ExpFlags& opt, const std::vector<pipeline::OverrideSet>& sets) {
-  pipeline::SignalWatcher watcher([](int, int) {});  // the experiments get Ctrl-C themselves; start no more
-  auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+// The `exp run` arguments that repro flags give each experiment of a sweep.
+std::vector<std::string> run_args(const pipeline::ReproOptions& r) {
+  std::vector<std::string> out;
+  if (r.force) out.push_back("--force");
+  if (r.single_item) out.push_back("--single-item");
+  if (r.downstream) out.push_back("--downstream");
+  if (r.keep_going) out.push_back("--keep-going");
+  if (r.no_run_cache) out.push_back("--no-run-cache");
+  out.insert(out.end(), r.targets.begin(), r.targets.end());
+  return out;
+}
+
+std::vector<pipeline::SweepExperiment> sweep_experiments(const ReproFlags& flags, const ExpFlags& opt,
+                                                         const std::vector<pipeline::OverrideSet>& sets) {
   std::vector<pipeline::SweepExperiment> experiments;
   for (size_t i = 0; i < sets.size(); ++i) {
     pipeline::SweepExperiment e;
     for (const auto& [o, value] : sets[i]) e.sets.push_back(one_value(*o, value));
-    if (!opt.name.empty()) e.name = opt.name + "-" + std::to_string(i + 1);
+    if (!opt.name.empty()) e.name = sets.size() == 1 ? opt.name : opt.name + "-" + std::to_string(i + 1);
+    e.run_args = run_args(flags.repro);
     experiments.push_back(std::move(e));
   }
-  pipeline::SweepOptions o;
-  o.self = self_path();
-  o.jobs = flags.repro.jobs;
-  o.stop = &watcher.received();
-  o.message = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
-  const pipeline::ReproOptions& r = flags.repro;
-  if (r.force) o.run_args.push_back("--force");
-  if (r.single_item) o.run_args.push_back("--single-item");
-  if (r.downstream) o.run_args.push_back("--downstream");
-  if (r.keep_going) o.run_args.push_back("--keep-going");
-  if (r.no_run_cache) o.run_args.push_back("--no-run-cache");
-  o.run_args.insert(o.run_args.end(), r.targets.begin(), r.targets.end());
-  fmt::print(stderr, "Sweep of {} experiments, {} at once, each in a copy of the workspace\n", experiments.size(),
-             std::min(o.jobs, experiments.size()));
-  const auto outcomes = pipeline::run_sweep(project, experiments, o);
+  return experiments;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : " ") + s;
+  return out;
+}
+
+// What a sweep or a queue run prints, and its exit code: 1 when one
+// failed, 130 when Ctrl-C stopped it.
+void report_sweep(Context& ctx, bool json, bool interrupted, const std::vector<pipeline::SweepExperiment>& planned,
+                  const std::vector<pipeline::SweepOutcome>& outcomes, nlohmann::json extra = nlohmann::json::object()) {
   size_t failed = 0;
   nlohmann::json list = nlohmann::json::array();
   for (size_t i = 0; i < outcomes.size(); ++i) {
     const auto& out = outcomes[i];
     if (!out.ok) ++failed;
-    if (flags.json) {
-      nlohmann::json j = {{"name", out.name}, {"overrides", experiments[i].sets}, {"ok", out.ok},
+    if (json) {
+      nlohmann::json j = {{"name", out.name}, {"overrides", planned[i].sets}, {"ok", out.ok},
                           {"exit_code", out.exit_code}, {"log", out.log}};
+      if (!planned[i].id.empty()) j["id"] = planned[i].id;
       if (!out.ok) j["error"] = out.why;
       list.push_back(j);
       continue;
     }
-    std::string sets_text;
-    for (const auto& s : experiments[i].sets) sets_text += (sets_text.empty() ? "" : " ") + s;
-    fmt::print("{} {}: {}{}\n", out.ok ? "ok    " : "FAILED", out.name, sets_text, out.ok ? "" : " (" + out.why + ")");
+    fmt::print("{} {}: {}{}\n", out.ok ? "ok    " : "FAILED", out.name, joined(planned[i].sets),
+               out.ok ? "" : " (" + out.why + ")");
   }
-  if (watcher.received()) ctx.exit_code = static_cast<int>(pipeline::Exit::kInterrupted);
+  if (interrupted) ctx.exit_code = static_cast<int>(pipeline::Exit::kInterrupted);
   else if (failed) ctx.exit_code = 1;
-  if (flags.json) {
-    fmt::print("{}\n", nlohmann::json({{"exit_code", ctx.exit_code}, {"planned", experiments.size()},
-                                       {"experiments", list}})
-                           .dump(2));
-  } else if (watcher.received()) {
-    fmt::print(stderr, "Interrupted: {} of {} experiments ran\n", outcomes.size(), experiments.size());
+  if (json) {
+    extra["exit_code"] = ctx.exit_code;
+    extra["planned"] = planned.size();
+    extra["experiments"] = list;
+    fmt::print("{}\n", extra.dump(2));
+  } else if (interrupted) {
+    fmt::print(stderr, "Interrupted: {} of {} experiments ran\n", outcomes.size(), planned.size());
   } else {
     fmt::print("{} of {} experiments succeeded; 'pipe exp show' compares them\n", outcomes.size() - failed,
                outcomes.size());
   }
+}
+
+pipeline::SweepOptions sweep_options(const ReproFlags& flags, const pipeline::SignalWatcher& watcher) {
+  pipeline::SweepOptions o;
+  o.self = self_path();
+  o.jobs = flags.repro.jobs;
+  o.stop = &watcher.received();
+  o.message = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+  return o;
+}
+
+// A sweep: every experiment in a copy of the workspace, -j at once.
+void sweep(Context& ctx, const ReproFlags& flags, const ExpFlags& opt, const std::vector<pipeline::OverrideSet>& sets) {
+  pipeline::SignalWatcher watcher([](int, int) {});  // the experiments get Ctrl-C themselves; start no more
+  auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+  const auto experiments = sweep_experiments(flags, opt, sets);
+  const pipeline::SweepOptions o = sweep_options(flags, watcher);
+  fmt::print(stderr, "Sweep of {} experiments, {} at once, each in a copy of the workspace\n", experiments.size(),
+             std::min(o.jobs, experiments.size()));
+  const auto outcomes = pipeline::run_sweep(project, experiments, o);
+  report_sweep(ctx, flags.json, watcher.received(), experiments, outcomes);
+}
+
+// --queue: the experiments wait in .pipe/exps/queue/ for --run-all.
+void queue(Context& ctx, const ReproFlags& flags, const ExpFlags& opt, const std::vector<pipeline::OverrideSet>& sets) {
+  auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& e : sweep_experiments(flags, opt, sets)) {
+    const pipeline::QueuedExperiment q = pipeline::enqueue(project, e);
+    if (flags.json) list.push_back({{"id", q.id}, {"name", e.name}, {"overrides", e.sets}, {"log", q.log}});
+    else fmt::print("Queued experiment {}: {}\n", q.label(), joined(e.sets));
+  }
+  if (flags.json) fmt::print("{}\n", nlohmann::json({{"queued", list}}).dump(2));
+  else fmt::print("'pipe exp run --run-all -j N' runs the queue; 'pipe exp queue' shows it\n");
+}
+
+// --run-all: what is queued, and what a killed queue left unfinished.
+void run_all(Context& ctx, const ReproFlags& flags) {
+  pipeline::SignalWatcher watcher([](int, int) {});
+  auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+  pipeline::SweepOptions o = sweep_options(flags, watcher);
+  const auto waiting = pipeline::queued_experiments(project, [](const std::string& w) {
+    fmt::print(stderr, "pipe: warning: {}\n", w);
+  });
+  size_t todo = 0;
+  for (const auto& q : waiting) todo += !q.finished();
+  if (todo == 0) {
+    if (flags.json) fmt::print("{}\n", nlohmann::json({{"exit_code", 0}, {"planned", 0}, {"resumed", 0},
+                                                       {"experiments", nlohmann::json::array()}}).dump(2));
+    else fmt::print("The queue is empty; 'pipe exp run --queue -S KEY=VALUE' adds to it\n");
+    return;
+  }
+  fmt::print(stderr, "Running {} queued experiments, {} at once, each in a copy of the workspace\n", todo,
+             std::min(o.jobs, todo));
+  const pipeline::QueueRun run = pipeline::run_queue(project, o);
+  if (run.resumed) fmt::print(stderr, "Resumed {} experiment(s) that a stopped or killed queue left unfinished\n", run.resumed);
+  std::vector<pipeline::SweepExperiment> planned;
+  for (const auto& q : run.ran) planned.push_back(q.experiment);
+  report_sweep(ctx, flags.json, watcher.received(), planned, run.outcomes, {{"resumed", run.resumed}});
+}
+
+std::string state_line(const pipeline::QueuedExperiment& q) {
+  std::string when = q.state == "queued" ? "queued " + format_time(q.queued_ns)
+                     : q.state == "running" ? "since " + format_time(q.started_ns)
+                                            : format_time(q.ended_ns);
+  if (q.state == "running" && !q.host.empty()) when += " on " + q.host + ", pid " + std::to_string(q.pid);
+  return when;
+}
+
+// The queue's commands: exp queue, kill, logs, remove, clean.
+void add_exp_queue(CLI::App* exp, Context& ctx) {
+  auto* status = exp->add_subcommand("queue", "The experiment queue: what waits, runs, and how each ended");
+  auto json = std::make_shared<bool>(false);
+  status->add_flag("--json", *json, "Machine-readable output");
+  status->callback([&ctx, json] {
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    const auto queue = pipeline::queued_experiments(project, [](const std::string& w) {
+      fmt::print(stderr, "pipe: warning: {}\n", w);
+    });
+    const bool worker = pipeline::queue_worker_running(project);
+    if (*json) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& q : queue) {
+        nlohmann::json j = {{"id", q.id}, {"name", q.experiment.name}, {"state", q.state},
+                            {"overrides", q.experiment.sets}, {"log", q.log}, {"queued", format_time(q.queued_ns)}};
+        if (q.started_ns) j["started"] = format_time(q.started_ns);
+        if (q.ended_ns) j["ended"] = format_time(q.ended_ns);
+        if (q.finished()) j["exit_code"] = q.exit_code;
+        if (q.state == "running") j["pid"] = q.pid, j["host"] = q.host;
+        if (!q.error.empty()) j["error"] = q.error;
+        list.push_back(j);
+      }
+      fmt::print("{}\n", nlohmann::json({{"worker_running", worker}, {"experiments", list}}).dump(2));
+      return;
+    }
+    if (queue.empty()) {
+      fmt::print("The queue is empty; 'pipe exp run --queue -S KEY=VALUE' adds to it\n");
+      return;
+    }
+    size_t width = 10;
+    for (const auto& q : queue) width = std::max(width, q.label().size());
+    fmt::print("{:<{}}  {:<11}  {:<32}  {}\n", "Experiment", width, "State", "When", "Overrides");
+    for (const auto& q : queue)
+      fmt::print("{:<{}}  {:<11}  {:<32}  {}\n", q.label(), width, q.state, state_line(q), joined(q.experiment.sets));
+    size_t waiting = 0;
+    for (const auto& q : queue) waiting += !q.finished() && q.state != "running";
+    if (!worker && waiting) fmt::print("No queue is running; 'pipe exp run --run-all' runs the {} waiting\n", waiting);
+  });
+
+  auto* kill = exp->add_subcommand("kill", "Stop queued experiments that are running (they are recorded as killed)");
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto all = std::make_shared<bool>(false);
+  kill->add_option("names", *names, "Experiments, by name or id");
+  kill->add_flag("-a,--all", *all, "Every running experiment");
+  kill->callback([&ctx, names, all] {
+    if (names->empty() && !*all) throw pipeline::Error(pipeline::Exit::kUsage, "name the experiments to stop, or pass --all");
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    const auto which = pipeline::find_queued(project, *names, *all);
+    const auto stopped = pipeline::kill_queued(project, which);
+    for (const auto& q : stopped) fmt::print("Stopping experiment {} (pid {})\n", q.label(), q.pid);
+    for (const auto& q : which)
+      if (std::none_of(stopped.begin(), stopped.end(), [&](const auto& s) { return s.id == q.id; }) && !*all)
+        fmt::print(stderr, "pipe: experiment {} is not running ({}); nothing to stop\n", q.label(), q.state);
+    if (stopped.empty() && *all) fmt::print("No queued experiment is running\n");
+  });
+
+  auto* logs = exp->add_subcommand("logs", "Print a queued or swept experiment's log (what its commands printed)");
+  auto which = std::make_shared<std::string>();
+  logs->add_option("name", *which, "The experiment, by name or id")->required();
+  logs->callback([&ctx, which] {
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    const auto q = pipeline::find_queued(project, {*which}, false).front();
+    std::string text;
+    if (!pipeline::read_file(*project.files, project.root + "/" + q.log, &text)) {
+      fmt::print(stderr, "pipe: experiment {} has no log yet ({})\n", q.label(), q.state);
+      return;
+    }
+    fmt::print("{}", text);
+  });
+
+  auto* remove = exp->add_subcommand(
+      "remove", "Remove experiments: from the queue, and from 'exp show' (the lineage store keeps their runs)");
+  auto rm_names = std::make_shared<std::vector<std::string>>();
+  auto rm_queued = std::make_shared<bool>(false);
+  auto rm_all = std::make_shared<bool>(false);
+  remove->add_option("names", *rm_names, "Experiments: a name, exp-RUN, a run's number, or a queued id");
+  remove->add_flag("--queued", *rm_queued, "Every experiment still waiting in the queue");
+  remove->add_flag("-A,--all", *rm_all, "Every experiment, queued or run");
+  remove->callback([&ctx, rm_names, rm_queued, rm_all] {
+    if (rm_names->empty() && !*rm_queued && !*rm_all)
+      throw pipeline::Error(pipeline::Exit::kUsage, "name the experiments to remove, or pass --queued or --all");
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    auto store = open_lineage(ctx);
+    const auto [from_queue, runs] = pipeline::find_removals(project, *store, *rm_names, *rm_queued, *rm_all);
+    for (const auto& q : from_queue) {
+      pipeline::remove_queued(project, q);
+      fmt::print("Removed {} from the queue\n", q.label());
+    }
+    std::vector<int64_t> ids;
+    for (const auto& r : runs) {
+      ids.push_back(r.run_id);
+      fmt::print("Removed experiment {} (run {}; the lineage store keeps the run)\n", r.name, r.run_id);
+    }
+    if (!ids.empty()) pipeline::remove_experiments(project, ids);
+    if (from_queue.empty() && ids.empty()) fmt::print("Nothing to remove\n");
+  });
+
+  auto* clean = exp->add_subcommand(
+      "clean", "Remove what finished queued experiments and killed sweeps left: queue entries, logs, copies");
+  clean->callback([&ctx] {
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    size_t entries = 0;
+    for (const auto& q : pipeline::queued_experiments(project))
+      if (q.finished()) pipeline::remove_queued(project, q), ++entries;
+    const auto swept = pipeline::sweep_experiment_copies(project);
+    fmt::print("Removed {} finished queue entr{} and {} copies of the workspace that stopped experiments left\n", entries,
+               entries == 1 ? "y" : "ies", swept);
+  });
 }
 
 }  // namespace
@@ -194,10 +385,21 @@ void add_exp(CLI::App& app, Context& ctx) {
                   "[FILE:]KEY=VALUE (FILE defaults to params.yaml); the value is written into the params file")
       ->allow_extra_args(false);
   run->add_option("-n,--name", opt->name, "A name for the experiment (recorded with the run's command line)");
+  run->add_flag("--queue", opt->queue, "Add the experiment(s) to the queue instead of running them");
+  run->add_flag("--run-all", opt->run_all,
+                "Run every queued experiment, -j at once, each in a copy of the workspace; resumes what a killed "
+                "queue left");
   run->callback([&ctx, flags, opt] {
+    if (opt->run_all) {
+      if (!opt->set.empty() || opt->queue)
+        throw pipeline::Error(pipeline::Exit::kUsage, "--run-all runs what is queued: queue with 'pipe exp run --queue "
+                                                      "-S ...' first, then run --run-all alone");
+      return run_all(ctx, *flags);
+    }
     std::vector<pipeline::Override> overrides;
     for (const std::string& s : opt->set) overrides.push_back(pipeline::parse_override(s));
     const std::vector<pipeline::OverrideSet> sets = pipeline::expand_overrides(overrides);
+    if (opt->queue) return queue(ctx, *flags, *opt, sets);
     if (sets.size() > 1) return sweep(ctx, *flags, *opt, sets);
     run_repro(ctx, *flags, "pipe exp run",
               [&](pipeline::Project& project) { pipeline::write_params(project, edits_of(sets.front())); });
@@ -218,8 +420,9 @@ void add_exp(CLI::App& app, Context& ctx) {
   apply->callback([&ctx, apply_flags, target] {
     pipeline::ExperimentRow row;
     {
+      auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
       auto store = open_lineage(ctx);
-      row = pipeline::find_experiment(*store, *target);
+      row = pipeline::find_experiment(*store, *target, pipeline::removed_experiments(project));
     }
     std::vector<std::string> skipped;
     const auto edits = pipeline::experiment_params(row, &skipped);
@@ -237,15 +440,19 @@ void add_exp(CLI::App& app, Context& ctx) {
   diff->add_option("b", pair->second, "Another (default: the baseline)");
   diff->add_flag("--json", *diff_json, "Machine-readable output");
   diff->callback([&ctx, pair, diff_json] {
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     auto store = open_lineage(ctx);
-    const auto table = pipeline::experiment_table(*store, {});
+    const auto removed = pipeline::removed_experiments(project);
+    pipeline::ExperimentQuery query;
+    query.removed = removed;
+    const auto table = pipeline::experiment_table(*store, query);
     auto pick = [&](const std::string& name) {
       if (name.empty() || name == "baseline") {
         for (const auto& r : table.rows)
           if (r.baseline) return r;
         throw pipeline::Error(pipeline::Exit::kUsage, "no baseline: no run other than experiments is recorded");
       }
-      return pipeline::find_experiment(*store, name);
+      return pipeline::find_experiment(*store, name, removed);
     };
     const auto a = pick(pair->first);
     const auto b = pick(pair->second);
@@ -295,10 +502,13 @@ void add_exp(CLI::App& app, Context& ctx) {
   show->add_option("--sort-by", sf->query.sort_by, "Sort the experiments by this param or metric column");
   show->add_option("--sort-order", sf->order, "asc or desc (default asc)")->check(CLI::IsMember({"asc", "desc"}));
   show->callback([&ctx, sf] {
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     auto store = open_lineage(ctx);
     sf->query.descending = sf->order == "desc";
+    sf->query.removed = pipeline::removed_experiments(project);
     print_table(pipeline::experiment_table(*store, sf->query), *sf);
   });
+  add_exp_queue(exp, ctx);
 }
 
 }  // namespace pipe_cli

@@ -1,6 +1,8 @@
 #include "exp_sweep.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -39,6 +41,16 @@ std::vector<std::string> workspace_files(Project& project) {
   return files;
 }
 
+// Logs are for people: outside the FileSystem seam, as stage logs are.
+void append_line(const std::string& path, const std::string& line) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  const std::string text = line + "\n";
+  if (::write(fd, text.data(), text.size()) < 0) {
+  }  // a log line lost is not worth failing the experiment for
+  ::close(fd);
+}
+
 void copy_file(FileSystem& fs, const std::string& from, const std::string& to) {
   struct stat st;
   if (fs.lstat(from, &st) != 0) return;  // deleted since git listed it
@@ -62,19 +74,23 @@ void copy_file(FileSystem& fs, const std::string& from, const std::string& to) {
   if (fs.close(out) != 0) fail_io("cannot write", to, errno);
 }
 
-std::string log_name(const SweepExperiment& e, size_t index) {
-  std::string name = e.name.empty() ? "sweep-" + std::to_string(index + 1) : e.name;
+}  // namespace
+
+std::string experiment_log(const SweepExperiment& e, size_t index) {
+  std::string name = !e.name.empty() ? e.name : !e.id.empty() ? e.id : "sweep-" + std::to_string(index + 1);
   for (char& c : name)
     if (c == '/' || c == '\\' || c == ' ') c = '_';
   return std::string(kStateDir) + "/logs/exp-" + name + ".log";
 }
 
+namespace {
+
 // One experiment, start to end: the copy, the run, the import, the cleanup.
 SweepOutcome run_one(Project& project, const std::vector<std::string>& files, const SweepExperiment& e, size_t index,
-                     const SweepOptions& o) {
+                     const SweepOptions& o, std::mutex& calls) {
   SweepOutcome outcome;
-  outcome.name = e.name.empty() ? "#" + std::to_string(index + 1) : e.name;
-  outcome.log = log_name(e, index);
+  outcome.name = !e.name.empty() ? e.name : !e.id.empty() ? e.id : "#" + std::to_string(index + 1);
+  outcome.log = experiment_log(e, index);
   FileSystem& fs = *project.files;
   const std::string copy = project.state_path("tmp/exps/" + temp_name("exp"));
   try {
@@ -85,24 +101,28 @@ SweepOutcome run_one(Project& project, const std::vector<std::string>& files, co
     make_dirs(fs, project.state_path("runs"), false);
     if (fs.symlink(project.state_path("runs"), copy + "/" + kStateDir + "/runs") != 0)
       fail_io("cannot link the run-cache into", copy, errno);
-    std::string out, err, log;
-    auto pipe = [&](std::vector<std::string> args) {
+    // The log is written as the experiment runs (`pipe exp logs`): each
+    // command line, then what the command printed.
+    const std::string log = project.root + "/" + outcome.log;
+    write_file_atomically(fs, log, "", 0644);
+    auto pipe = [&](std::vector<std::string> args, bool report) {
       args.insert(args.begin(), {o.self, "-C", copy});
-      const int rc = run_program(args, copy, &out, &err);
-      log += "$ pipe";
-      for (size_t i = 3; i < args.size(); ++i) log += " " + args[i];
-      log += "\n" + out + err;
-      return rc;
+      std::string line = "$ pipe";
+      for (size_t i = 3; i < args.size(); ++i) line += " " + args[i];
+      append_line(log, line);
+      return run_logged(args, copy, log, [&](int pid) {
+        std::lock_guard lock(calls);
+        if (report && o.started) o.started(index, pid);
+      });
     };
-    if (pipe({"config", "--local", "cache.dir", project.cache->dir()}) != 0)
-      throw Error(Exit::kFailed, "cannot point the copy at the project's cache: " + err);
-    pipe({"checkout"});  // what the cache holds; the run makes the rest
+    if (pipe({"config", "--local", "cache.dir", project.cache->dir()}, false) != 0)
+      throw Error(Exit::kFailed, "cannot point the copy at the project's cache; see " + outcome.log);
+    pipe({"checkout"}, false);  // what the cache holds; the run makes the rest
     std::vector<std::string> run = {"exp", "run", "-j", "1"};
     for (const std::string& s : e.sets) run.insert(run.end(), {"-S", s});
     if (!e.name.empty()) run.insert(run.end(), {"--name", e.name});
-    run.insert(run.end(), o.run_args.begin(), o.run_args.end());
-    outcome.exit_code = pipe(run);
-    write_file_atomically(fs, project.root + "/" + outcome.log, log, 0644);
+    run.insert(run.end(), e.run_args.begin(), e.run_args.end());
+    outcome.exit_code = pipe(run, true);
     // Its run joins the project's lineage, as fetched runs do; a model
     // version it made does not: experiments count in model versioning when
     // applied or committed (docs/experiments.md).
@@ -126,16 +146,19 @@ SweepOutcome run_one(Project& project, const std::vector<std::string>& files, co
 
 }  // namespace
 
+size_t sweep_experiment_copies(Project& project) {
+  return sweep_temp_dir(*project.files, project.state_path("tmp/exps"), kStaleTempSeconds).removed;
+}
+
 std::vector<SweepOutcome> run_sweep(Project& project, const std::vector<SweepExperiment>& experiments,
                                     const SweepOptions& options) {
   const std::vector<std::string> files = workspace_files(project);
-  // What killed sweeps left behind: copies whose maker is gone.
-  sweep_temp_dir(*project.files, project.state_path("tmp/exps"), kStaleTempSeconds);
+  sweep_experiment_copies(project);
   make_dirs(*project.files, project.state_path("logs"), false);
   std::vector<SweepOutcome> outcomes(experiments.size());
   std::vector<char> started(experiments.size(), 0);  // one writer per element
   std::atomic<size_t> next{0};
-  std::mutex say;
+  std::mutex say, calls;
   auto work = [&] {
     for (;;) {
       if (options.stop && options.stop->load()) return;
@@ -148,7 +171,11 @@ std::vector<SweepOutcome> run_sweep(Project& project, const std::vector<SweepExp
         for (const auto& s : experiments[i].sets) sets += (sets.empty() ? "" : " ") + s;
         options.message("Experiment " + std::to_string(i + 1) + "/" + std::to_string(experiments.size()) + " started: " + sets);
       }
-      outcomes[i] = run_one(project, files, experiments[i], i, options);
+      outcomes[i] = run_one(project, files, experiments[i], i, options, calls);
+      if (options.finished) {
+        std::lock_guard lock(calls);
+        options.finished(i, outcomes[i]);
+      }
       if (options.message) {
         std::lock_guard lock(say);
         options.message("Experiment " + std::to_string(i + 1) + "/" + std::to_string(experiments.size()) +

@@ -16,25 +16,39 @@ namespace pipeline {
 struct Project;
 
 struct SweepExperiment {
-  std::vector<std::string> sets;  // its -S values, one value each
-  std::string name;               // "" : named by its run (exp-RUN)
+  std::vector<std::string> sets;      // its -S values, one value each
+  std::string name;                   // "" : named by its run (exp-RUN)
+  std::vector<std::string> run_args;  // more arguments for its `exp run` (targets, -f, ...)
+  std::string id;                     // a queued one's id: names its log when it has no name
 };
+
+struct SweepOutcome;
 
 struct SweepOptions {
   std::string self;                     // the pipe binary
-  std::vector<std::string> run_args;    // more arguments for each `exp run` (targets, -f, ...)
   size_t jobs = 1;                      // experiments at once
   std::function<void(const std::string&)> message;  // progress, one line at a time (from any thread)
   const std::atomic<bool>* stop = nullptr;           // set: start no more experiments
+  // Each experiment's `exp run` process as it starts, and each outcome;
+  // called from the sweep's threads, one at a time.
+  std::function<void(size_t index, int pid)> started;
+  std::function<void(size_t index, const SweepOutcome&)> finished;
 };
 
 struct SweepOutcome {
   std::string name;  // as given, or "#K" (its place in the sweep)
   bool ok = false;
   int exit_code = 0;
-  std::string log;   // project-relative
+  std::string log;   // project-relative; written as the experiment runs
   std::string why;   // when not ok
 };
+
+// Removes the copies of the workspace that killed sweeps left (their maker
+// is gone: temp_files.h's rule); returns how many.
+size_t sweep_experiment_copies(Project& project);
+
+// Where experiment `index` of a sweep writes its log, project-relative.
+std::string experiment_log(const SweepExperiment& e, size_t index);
 
 // Runs the experiments; returns one outcome per experiment started, in the
 // sweep's order. Needs a git repository: the copy holds the files git

@@ -108,6 +108,7 @@ ExperimentTable experiment_table(LineageStore& store, const ExperimentQuery& que
     ExperimentRow row;
     const bool experiment = experiment_command(run.command, &row.name, &row.overrides);
     if (!experiment && (have_baseline || run.executions.empty())) continue;
+    if (experiment && query.removed.count(run.id)) continue;
     row.baseline = !experiment;
     have_baseline = have_baseline || row.baseline;
     row.run_id = run.id;
@@ -173,8 +174,10 @@ ExperimentTable experiment_table(LineageStore& store, const ExperimentQuery& que
   return t;
 }
 
-ExperimentRow find_experiment(LineageStore& store, const std::string& name) {
-  const ExperimentTable t = experiment_table(store, {});
+ExperimentRow find_experiment(LineageStore& store, const std::string& name, const std::set<int64_t>& removed) {
+  ExperimentQuery query;
+  query.removed = removed;
+  const ExperimentTable t = experiment_table(store, query);
   std::string known;
   for (const ExperimentRow& r : t.rows) {
     if (r.baseline) continue;
@@ -222,6 +225,33 @@ std::vector<ParamEdit> experiment_params(const ExperimentRow& row, std::vector<s
     out.push_back({p.file, p.key, v.is_string() ? v.as_string() : p.value, "experiment " + row.name});
   }
   return out;
+}
+
+}  // namespace pipeline
+
+namespace pipeline {
+
+std::set<int64_t> removed_experiments(Project& project) {
+  std::set<int64_t> out;
+  std::string text;
+  if (!read_file(*project.files, project.state_path("exps/removed"), &text)) return out;
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    const std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.find_first_not_of("0123456789") == std::string::npos && line.size() < 19)
+      out.insert(std::stoll(line));
+    start = end + 1;
+  }
+  return out;
+}
+
+void remove_experiments(Project& project, const std::vector<int64_t>& runs) {
+  std::set<int64_t> all = removed_experiments(project);
+  all.insert(runs.begin(), runs.end());
+  std::string text;
+  for (int64_t id : all) text += std::to_string(id) + "\n";
+  make_dirs(*project.files, project.state_path("exps"), false);
+  write_file_atomically(*project.files, project.state_path("exps/removed"), text, 0644);
 }
 
 }  // namespace pipeline

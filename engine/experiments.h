@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct ExperimentQuery {
   bool only_changed = false;         // leave out columns equal in every row
   std::string sort_by;               // a column; "" keeps run order
   bool descending = false;
+  std::set<int64_t> removed;         // runs `exp remove` took off the table (removed_experiments)
 };
 
 // Columns are keys ("train.lr", "acc"), or FILE:KEY where two files hold the
@@ -44,9 +46,15 @@ struct ExperimentQuery {
 // Throws Error(kUsage) for a sort column the table lacks.
 ExperimentTable experiment_table(LineageStore& store, const ExperimentQuery& query);
 
-// The experiment named `name` (its --name, exp-RUN, or the run's number).
-// Throws Error(kUsage) naming the experiments there are.
-ExperimentRow find_experiment(LineageStore& store, const std::string& name);
+// The experiment named `name` (its --name, exp-RUN, or the run's number),
+// unless removed. Throws Error(kUsage) naming the experiments there are.
+ExperimentRow find_experiment(LineageStore& store, const std::string& name, const std::set<int64_t>& removed = {});
+
+// `pipe exp remove` takes experiments off the table, not out of the
+// lineage store: that is append-only, and an audit may need the run. The
+// run ids removed are kept in .pipe/exps/removed, one per line.
+std::set<int64_t> removed_experiments(Project& project);
+void remove_experiments(Project& project, const std::vector<int64_t>& runs);
 
 // A value to write into a params file, and what asked for it (for messages).
 struct ParamEdit {

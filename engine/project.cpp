@@ -18,7 +18,7 @@ namespace {
 // belongs in git (config) stays visible.
 constexpr const char* kStateIgnore =
     "# Written by pipe init: local state that does not belong in git.\n"
-    "/state.db*\n/logs/\n/tmp/\n/repro.lock\n/cache/\n/runs/\n/config.local\n/lineage.db*\n/reproduce/\n/pipelines.cache\n/slurm/\n";
+    "/state.db*\n/logs/\n/tmp/\n/repro.lock\n/cache/\n/runs/\n/config.local\n/lineage.db*\n/reproduce/\n/pipelines.cache\n/slurm/\n/exps/\n";
 
 // `cache.dir`, relative to .pipe/ as DVC's is to its config file; several
 // projects may share one.
@@ -84,7 +84,7 @@ bool init_project(const std::string& root, FileSystem& files) {
   }
   // Written by an older pipe: add what it did not know to ignore yet.
   std::string added;
-  for (const char* line : {"/lineage.db*", "/reproduce/", "/pipelines.cache", "/slurm/"})
+  for (const char* line : {"/lineage.db*", "/reproduce/", "/pipelines.cache", "/slurm/", "/exps/"})
     if (text.find(line) == std::string::npos) added += std::string(line) + "\n";
   if (!added.empty()) {
     if (!text.empty() && text.back() != '\n') text += "\n";

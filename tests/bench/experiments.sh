@@ -8,6 +8,9 @@
 #   (e2) a sweep of 10 experiments of a 1-second stage with -j 2
 #                             vs the same sweep with -j 1 (the serial sum)
 #
+#   (e3) `pipe exp run --run-all -j 2` of 10 such experiments queued
+#        beforehand (untimed)  vs the same queue run with -j 1
+#
 #   tests/bench/experiments.sh                     # 1,000 experiments
 #   EXP_COUNT=100 EXP_RUNS=3 tests/bench/experiments.sh   # smoke
 set -euo pipefail
@@ -61,10 +64,14 @@ SWEEP_RUNS=${EXP_SWEEP_RUNS:-3}
 "$py" "$here/timing.py" measure --out "$RESULTS" --runs "$SWEEP_RUNS" --cwd "$WORK/sweep" --key e2 \
   --case "pipe exp run, 10 experiments, -j 2" "" "$(sweep 2)" \
   --case "the same sweep with -j 1 (serial)" "" "$(sweep 1)"
+queue10() { echo "n=\$(cat $WORK/sweep-n); echo \$((n + 1)) >$WORK/sweep-n; '$PIPE' exp run --queue -S \"train.lr=range(\$((n * 10 + 1000)),\$((n * 10 + 1010)))\" >/dev/null"; }
+"$py" "$here/timing.py" measure --out "$RESULTS" --runs "$SWEEP_RUNS" --cwd "$WORK/sweep" --key e3 \
+  --case "pipe exp run --run-all, 10 queued, -j 2" "$(queue10)" "'$PIPE' exp run --run-all -j 2" \
+  --case "the same queue run with -j 1 (serial)" "$(queue10)" "'$PIPE' exp run --run-all -j 1"
 "$py" - "$RESULTS" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-for key in ("e1", "e2"):
+for key in ("e1", "e2", "e3"):
     med = [(r["label"], statistics.median(r["times"])) for r in rows if r["key"] == key]
     for label, t in med:
         print(f"({key}) {label:<44} {t * 1000:9.1f} ms")
