@@ -427,6 +427,9 @@ void add_exp(CLI::App& app, Context& ctx) {
     std::vector<std::string> skipped;
     const auto edits = pipeline::experiment_params(row, &skipped);
     for (const auto& s : skipped) fmt::print(stderr, "pipe: warning: {} is not written back (only single values are)\n", s);
+    // The model versions this run makes say which experiment they came from.
+    apply_flags->experiment =
+        nlohmann::json({{"name", row.name}, {"run", row.run_id}, {"overrides", row.overrides}}).dump();
     // A repro after the params are written: the run-cache holds the
     // experiment's stage runs, so its outputs come back without running.
     run_repro(ctx, *apply_flags, "pipe exp apply", [&](pipeline::Project& project) { pipeline::write_params(project, edits); });

@@ -40,6 +40,9 @@ void show(pipeline::LineageStore& store, const pipeline::ModelVersion& v, bool j
   if (!run.code.git_commit.empty())
     fmt::print("  code:     {} on {}{}\n", run.code.git_commit, run.code.branch, run.code.dirty ? " (dirty)" : "");
   const auto basis = value_json(v.basis);
+  if (basis.contains("experiment"))
+    fmt::print("  from:     experiment {} (run {}), applied with 'pipe exp apply'\n",
+               basis["experiment"].value("name", "?"), basis["experiment"].value("run", 0));
   for (const char* kind : {"architecture", "code", "data", "params"}) {
     if (!basis.contains(kind) || basis[kind].empty()) continue;
     fmt::print("  {}:\n", kind);

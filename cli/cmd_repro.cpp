@@ -237,7 +237,7 @@ void run_repro(Context& ctx, ReproFlags& flags, const std::string& what,
   if (!opt->repro.dry) {
     try {
       const int64_t t0 = pipeline::now_ns();
-      const auto run = pipeline::record_lineage(ws, {ctx.argv, started, ctx.exit_code, code}, summary);
+      const auto run = pipeline::record_lineage(ws, {ctx.argv, started, ctx.exit_code, code, opt->experiment}, summary);
       lineage_seconds = static_cast<double>(pipeline::now_ns() - t0) / 1e9;
       lineage_run = run.id;
       for (const auto& v : run.models) {

@@ -23,6 +23,7 @@ struct ReproFlags {
   bool push = false;
   std::string remote;
   std::string executor;
+  std::string experiment;  // exp apply: the experiment applied (Invocation::experiment)
 };
 
 void add_repro_flags(CLI::App* cmd, const std::shared_ptr<ReproFlags>& opt);

@@ -53,10 +53,13 @@ nlohmann::json execution_json(const pipeline::ExecutionRecord& e) {
 }
 
 nlohmann::json model_json(const pipeline::ModelVersion& m) {
-  return {{"model", m.model},       {"version", m.version()}, {"path", m.path},
-          {"hash", m.digest},       {"stage", m.stage},       {"run_id", m.run_id},
-          {"created", format_time(m.created_ns)}, {"bump", m.bump}, {"reason", m.reason},
-          {"overridden", m.overridden}, {"basis", value_json(m.basis)}};
+  nlohmann::json out = {{"model", m.model},       {"version", m.version()}, {"path", m.path},
+                        {"hash", m.digest},       {"stage", m.stage},       {"run_id", m.run_id},
+                        {"created", format_time(m.created_ns)}, {"bump", m.bump}, {"reason", m.reason},
+                        {"overridden", m.overridden}, {"basis", value_json(m.basis)}};
+  // Applied from an experiment (pipe exp apply): which one.
+  if (out["basis"].contains("experiment")) out["experiment"] = out["basis"]["experiment"];
+  return out;
 }
 
 nlohmann::json run_json(const pipeline::RunRecord& r) {

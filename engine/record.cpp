@@ -211,7 +211,14 @@ RunRecord record_lineage(Workspace& ws, const Invocation& invocation, const Repr
     const ModelVersion* latest = versions.empty() ? nullptr : &versions.back();
     if (latest && latest->digest == now.digest.hex()) continue;
     ModelVersion v;
-    next_version(m, latest, model_basis(m, p, g, lock, env_digest, code_ext), &v);
+    std::string basis = model_basis(m, p, g, lock, env_digest, code_ext);
+    if (!invocation.experiment.empty()) {
+      // Beside the kinds a bump compares, so it changes no version number.
+      Value b = parse_json("basis", basis);
+      b.set("experiment", parse_json("experiment", invocation.experiment));
+      basis = b.canonical();
+    }
+    next_version(m, latest, basis, &v);
     v.path = m.path;
     v.digest = now.digest.hex();
     v.is_dir = now.is_dir;

@@ -21,6 +21,10 @@ struct Invocation {
   // The git state when the run started: a run that rewrites pipe.lock
   // leaves the tree dirty at its end even when it began clean.
   CodeState code;
+  // `pipe exp apply`: the experiment applied, as canonical JSON ({"name",
+  // "run", "overrides"}), recorded in each model version's basis so the
+  // version says which experiment it came from. Empty otherwise.
+  std::string experiment;
 };
 
 // Appends the run to .pipe/lineage.db and returns what was recorded (with

@@ -182,6 +182,16 @@ expect_exit 0 pipe status
 assert_contains "the workspace is up to date afterwards" "$OUT" "up to date"
 versions_after=$(pipe model list --json | "$PY" -c 'import json,sys; print(sum(m["versions"] for m in json.load(sys.stdin)))')
 assert_eq "an applied experiment counts in model versioning" "$((versions_before + 1))" "$versions_after"
+expect_exit 0 pipe model show clf --json
+"$PY" - "$OUT" <<'PYEOF2' || fail "the applied version records the experiment it came from"
+import json, sys
+v = json.loads(sys.argv[1])
+e = v["experiment"]
+assert e["name"] == "lrs-3" and e["overrides"] == ["params.yaml:train.lr=0.6"] and e["run"] > 0, v
+assert v["basis"]["experiment"] == e, v
+PYEOF2
+expect_exit 0 pipe model show clf
+assert_contains "model show says which experiment the version came from" "$OUT" "from:     experiment lrs-3 (run "
 expect_exit 2 pipe exp apply lrs-99
 assert_contains "an unknown experiment lists those there are" "$ERR" "there are: "
 finish
