@@ -14,6 +14,7 @@
 #include "app.h"
 #include "cmd_repro.h"
 #include "error.h"
+#include "exp_branch.h"
 #include "exp_queue.h"
 #include "exp_sweep.h"
 #include "experiments.h"
@@ -434,6 +435,25 @@ void add_exp(CLI::App& app, Context& ctx) {
     // experiment's stage runs, so its outputs come back without running.
     run_repro(ctx, *apply_flags, "pipe exp apply", [&](pipeline::Project& project) { pipeline::write_params(project, edits); });
     if (!apply_flags->json) fmt::print("Applied experiment {} (run {})\n", row.name, row.run_id);
+  });
+
+  auto* branch = exp->add_subcommand(
+      "branch", "Make a git branch off HEAD whose commit holds an experiment's params and pipe.lock");
+  auto names = std::make_shared<std::pair<std::string, std::string>>();
+  branch->add_option("name", names->first, "The experiment: its name, exp-RUN, or its run's number")->required();
+  branch->add_option("branch", names->second, "The new branch (default: the experiment's name)");
+  branch->callback([&ctx, names] {
+    auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+    pipeline::ExperimentRow row;
+    {
+      auto store = open_lineage(ctx);
+      row = pipeline::find_experiment(*store, names->first, pipeline::removed_experiments(project));
+    }
+    const std::string name = names->second.empty() ? row.name : names->second;
+    fmt::print(stderr, "Making branch {} from experiment {} in a git worktree...\n", name, row.name);
+    const auto made = pipeline::branch_experiment(project, row, name, self_path());
+    fmt::print("Branch {} holds experiment {} (commit {}): 'git checkout {}' then 'pipe checkout'\n", name, row.name,
+               made.commit.substr(0, 12), name);
   });
 
   auto* diff = exp->add_subcommand("diff", "The params and metrics two experiments differ in");

@@ -194,4 +194,29 @@ expect_exit 0 pipe model show clf
 assert_contains "model show says which experiment the version came from" "$OUT" "from:     experiment lrs-3 (run "
 expect_exit 2 pipe exp apply lrs-99
 assert_contains "an unknown experiment lists those there are" "$ERR" "there are: "
+
+# exp branch: a git branch whose commit holds the experiment's params and
+# lock; the workspace is not touched, and the branch checks out whole.
+git add -A && git commit -qm "lrs-3 applied"
+head_before=$(git rev-parse HEAD)
+expect_exit 0 pipe exp branch lrs-2 try-lrs-2
+assert_contains "exp branch names the branch" "$OUT" "Branch try-lrs-2 holds experiment lrs-2"
+assert_eq "the workspace stays on its commit" "$head_before" "$(git rev-parse HEAD)"
+assert_eq "and unchanged" "" "$(git status --porcelain)"
+assert_eq "the branch is one commit off HEAD" "$head_before" "$(git rev-parse try-lrs-2~1)"
+assert_eq "it changes the params file, the lock and the tracked metrics" "metrics.json params.yaml pipe.lock" "$(git diff --name-only HEAD try-lrs-2 | tr '\n' ' ' | sed 's/ $//')"
+assert_contains "with the experiment's value" "$(git show try-lrs-2:params.yaml)" "lr: 0.55   # learning rate"
+assert_contains "its message names the experiment and its overrides" "$(git log -1 --format=%B try-lrs-2)" "-S params.yaml:train.lr=0.55"
+assert_eq "no worktree is left" "1" "$(git worktree list | wc -l)"
+expect_exit 2 pipe exp branch lrs-2 try-lrs-2
+assert_contains "an existing branch is refused" "$ERR" "branch 'try-lrs-2' exists already"
+expect_exit 2 pipe exp branch lrs-2 'bad..name'
+assert_contains "a bad branch name is refused" "$ERR" "not a valid branch name"
+git checkout -q try-lrs-2
+expect_exit 0 pipe checkout
+assert_eq "checked out, the branch has the experiment's metrics, byte for byte" '{"acc": 0.45}' "$(cat metrics.json)"
+expect_exit 0 pipe status
+assert_contains "and is up to date" "$OUT" "up to date"
+git checkout -q -
+expect_exit 0 pipe checkout
 finish
