@@ -10,7 +10,9 @@
 #include "artifact.h"
 #include "error.h"
 #include "lineage_json.h"
+#include "experiments.h"
 #include "lineage_query.h"
+#include "revision_values.h"
 #include "project.h"
 #include "workspace.h"
 
@@ -83,6 +85,7 @@ void print_diff(const std::string& what, const std::string& a_name, const pipeli
     return;
   }
   if (rows.empty()) fmt::print("No {} changed between {} and {}.\n", what, a_name, b_name);
+  else fmt::print("{} -> {}\n", a_name, b_name);
   for (const auto& r : rows)
     fmt::print("{}  {} -> {}{}\n", r["name"].get<std::string>(), r["old"].dump(), r["new"].dump(),
                r.contains("delta") ? fmt::format("  ({:+g})", r["delta"].get<double>()) : "");
@@ -135,6 +138,43 @@ void add_lineage(CLI::App& app, Context& ctx) {
   });
 }
 
+// One side of a metrics or params diff, and how it is shown: the
+// workspace, a model version (NAME@VERSION), an experiment (or
+// "baseline"), or a git revision. An experiment's name wins over a git
+// branch of the same name (pipe exp branch names branches so).
+pipeline::NamedValues side_values(Context& ctx, pipeline::Project& project, const std::string& operand, bool metrics,
+                                  std::string* label) {
+  *label = operand;
+  if (operand == "workspace") {
+    auto ws = open_workspace(ctx, project);
+    return metrics ? pipeline::workspace_metrics(ws) : pipeline::workspace_params(ws);
+  }
+  pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
+  const size_t at = operand.find('@');
+  if (at != std::string::npos && at > 0 && !store.model_versions(operand.substr(0, at)).empty()) {
+    const auto v = pipeline::find_version(store, operand);
+    *label = version_name(v);
+    return pipeline::recorded_values(store, v, metrics);
+  }
+  pipeline::ExperimentQuery query;
+  query.removed = pipeline::removed_experiments(project);
+  for (const auto& row : pipeline::experiment_table(store, query).rows)
+    if (row.name == operand || (!row.baseline && std::to_string(row.run_id) == operand)) {
+      *label = row.baseline ? "baseline" : "experiment " + row.name;
+      return pipeline::run_values(store, row.run_id, metrics);
+    }
+  return pipeline::revision_values(project, operand, metrics);
+}
+
+// What both diffs take: A and B, each any side_values operand.
+void add_diff_sides(CLI::App* diff, const std::shared_ptr<LineageOptions>& opt, const std::string& default_a) {
+  diff->add_option("a", opt->target,
+                   "A git revision (HEAD~1), a model version (NAME@VERSION), an experiment, 'baseline' or 'workspace' "
+                   "(default: " + default_a + ")");
+  diff->add_option("b", opt->other, "The same kinds (default: the workspace)");
+  diff->add_flag("--json", opt->json, "Machine-readable output");
+}
+
 void add_metrics(CLI::App& app, Context& ctx) {
   auto* metrics = app.add_subcommand("metrics", "Metrics from the workspace and from recorded model versions");
   metrics->require_subcommand(1);
@@ -164,25 +204,24 @@ void add_metrics(CLI::App& app, Context& ctx) {
       for (const auto& [mk, mv] : v.items()) fmt::print("    {}  {}\n", mk, mv.dump());
     }
   });
-  auto* diff = metrics->add_subcommand("diff", "How metrics moved: between two model versions, or from the latest one to the workspace");
-  diff->add_option("a", opt->target, "NAME@VERSION (default: the newest version of any model)");
-  diff->add_option("b", opt->other, "NAME@VERSION (default: the workspace)");
-  diff->add_flag("--json", opt->json, "Machine-readable output");
+  auto* diff = metrics->add_subcommand(
+      "diff", "How metrics moved between two git revisions, model versions or experiments, or to the workspace");
+  add_diff_sides(diff, opt, "the newest model version");
   diff->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
-    auto all = store.model_versions("");
-    if (opt->target.empty() && all.empty())
-      throw pipeline::Error(pipeline::Exit::kUsage, "no model versions recorded to compare with");
-    const auto a = opt->target.empty() ? all.back() : pipeline::find_version(store, opt->target);
-    if (opt->other.empty()) {
-      auto ws = open_workspace(ctx, project);
-      return print_diff("metrics", version_name(a), pipeline::recorded_values(store, a, true), "workspace",
-                        pipeline::workspace_metrics(ws), opt->json);
+    std::string a = opt->target;
+    if (a.empty()) {
+      pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
+      const auto all = store.model_versions("");
+      if (all.empty())
+        throw pipeline::Error(pipeline::Exit::kUsage, "no model versions recorded to compare with; name a git "
+                                                      "revision, e.g. 'pipe metrics diff HEAD~1'");
+      a = version_name(all.back());
     }
-    const auto b = pipeline::find_version(store, opt->other);
-    print_diff("metrics", version_name(a), pipeline::recorded_values(store, a, true), version_name(b),
-               pipeline::recorded_values(store, b, true), opt->json);
+    std::string a_label, b_label;
+    const auto va = side_values(ctx, project, a, true, &a_label);
+    const auto vb = side_values(ctx, project, opt->other.empty() ? "workspace" : opt->other, true, &b_label);
+    print_diff("metrics", a_label, va, b_label, vb, opt->json);
   });
 }
 
@@ -190,28 +229,21 @@ void add_params(CLI::App& app, Context& ctx) {
   auto* params = app.add_subcommand("params", "Params: what changed");
   params->require_subcommand(1);
   auto opt = std::make_shared<LineageOptions>();
-  auto* diff = params->add_subcommand("diff", "Params changed since pipe.lock, or between two model versions");
-  diff->add_option("a", opt->target, "NAME@VERSION (default: what pipe.lock recorded)");
-  diff->add_option("b", opt->other, "NAME@VERSION (default: the workspace)");
-  diff->add_flag("--json", opt->json, "Machine-readable output");
+  auto* diff = params->add_subcommand(
+      "diff", "Params changed since pipe.lock, or between two git revisions, model versions or experiments");
+  add_diff_sides(diff, opt, "what pipe.lock recorded");
   diff->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    // Two recorded versions need only the lineage store, not a pipeline
-    // that loads.
-    if (!opt->target.empty() && !opt->other.empty()) {
-      pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
-      const auto a = pipeline::find_version(store, opt->target), b = pipeline::find_version(store, opt->other);
-      return print_diff("params", version_name(a), pipeline::recorded_values(store, a, false), version_name(b),
-                        pipeline::recorded_values(store, b, false), opt->json);
+    std::string a_label = "pipe.lock", b_label;
+    pipeline::NamedValues va;
+    if (opt->target.empty()) {
+      auto ws = open_workspace(ctx, project);
+      va = pipeline::locked_params(ws);
+    } else {
+      va = side_values(ctx, project, opt->target, false, &a_label);
     }
-    auto ws = open_workspace(ctx, project);
-    if (opt->target.empty())
-      return print_diff("params", "pipe.lock", pipeline::locked_params(ws), "workspace", pipeline::workspace_params(ws),
-                        opt->json);
-    pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
-    const auto a = pipeline::find_version(store, opt->target);
-    print_diff("params", version_name(a), pipeline::recorded_values(store, a, false), "workspace",
-               pipeline::workspace_params(ws), opt->json);
+    const auto vb = side_values(ctx, project, opt->other.empty() ? "workspace" : opt->other, false, &b_label);
+    print_diff("params", a_label, va, b_label, vb, opt->json);
   });
 }
 

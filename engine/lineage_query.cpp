@@ -70,11 +70,15 @@ LineageNode trace_lineage(LineageStore& store, const std::string& path, const st
   return Walker(store, downstream).walk(path, digest);
 }
 
-NamedValues recorded_values(LineageStore& store, const ModelVersion& v, bool metrics) {
+NamedValues run_values(LineageStore& store, int64_t run, bool metrics) {
   NamedValues out;
-  for (const auto& e : store.run(v.run_id).executions)
+  for (const auto& e : store.run(run).executions)
     for (const auto& m : metrics ? e.metrics : e.params) out[m.file + ":" + m.key] = m.value;
   return out;
+}
+
+NamedValues recorded_values(LineageStore& store, const ModelVersion& v, bool metrics) {
+  return run_values(store, v.run_id, metrics);
 }
 
 NamedValues workspace_metrics(Workspace& ws) {

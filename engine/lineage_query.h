@@ -45,7 +45,9 @@ LineageNode trace_lineage(LineageStore& store, const std::string& path, const st
 // "file:key" -> canonical JSON value.
 using NamedValues = std::map<std::string, std::string>;
 
-// The metrics or params recorded by the run that made `v`, every stage's.
+// The metrics or params run `run` recorded, every stage's.
+NamedValues run_values(LineageStore& store, int64_t run, bool metrics);
+// The same for the run that made `v`.
 NamedValues recorded_values(LineageStore& store, const ModelVersion& v, bool metrics);
 // Every metrics output of every stage, as the workspace holds it now.
 NamedValues workspace_metrics(Workspace& ws);
