@@ -129,9 +129,24 @@ std::string one_value(const pipeline::Override& o, const std::string& value) {
   return o.file + ":" + o.key + "=" + v;
 }
 
-// The `exp run` arguments that repro flags give each experiment of a sweep.
-std::vector<std::string> run_args(const pipeline::ReproOptions& r) {
+// The `exp run` arguments that repro flags give each experiment of a sweep
+// or the queue. What a copy of the workspace cannot do is refused: it has
+// no remote credentials (config.local is not copied), and --dry would
+// record experiments that never ran.
+std::vector<std::string> run_args(const ReproFlags& flags) {
+  const pipeline::ReproOptions& r = flags.repro;
+  for (const auto& [set, name] : {std::pair{r.dry, "--dry"}, {flags.pull, "--pull"}, {flags.push, "--push"},
+                                  {!flags.remote.empty(), "--remote"}})
+    if (set)
+      throw pipeline::Error(pipeline::Exit::kUsage,
+                            std::string(name) + " cannot be used with a sweep or the queue: each experiment runs in a "
+                                                "copy of the workspace; run 'pipe exp run' with one value per -S instead");
   std::vector<std::string> out;
+  if (r.selection.recursive) out.push_back("--recursive");
+  if (r.selection.glob) out.push_back("--glob");
+  if (r.all_pipelines) out.push_back("--all-pipelines");
+  if (flags.explain) out.push_back("--explain");
+  if (!flags.executor.empty()) out.insert(out.end(), {"--executor", flags.executor});
   if (r.force) out.push_back("--force");
   if (r.single_item) out.push_back("--single-item");
   if (r.downstream) out.push_back("--downstream");
@@ -141,16 +156,20 @@ std::vector<std::string> run_args(const pipeline::ReproOptions& r) {
   return out;
 }
 
-std::vector<pipeline::SweepExperiment> sweep_experiments(const ReproFlags& flags, const ExpFlags& opt,
+std::vector<pipeline::SweepExperiment> sweep_experiments(Context& ctx, pipeline::Project& project,
+                                                         const ReproFlags& flags, const ExpFlags& opt,
                                                          const std::vector<pipeline::OverrideSet>& sets) {
   std::vector<pipeline::SweepExperiment> experiments;
+  std::vector<std::string> names;
   for (size_t i = 0; i < sets.size(); ++i) {
     pipeline::SweepExperiment e;
     for (const auto& [o, value] : sets[i]) e.sets.push_back(one_value(*o, value));
     if (!opt.name.empty()) e.name = sets.size() == 1 ? opt.name : opt.name + "-" + std::to_string(i + 1);
-    e.run_args = run_args(flags.repro);
+    e.run_args = run_args(flags);
+    if (!e.name.empty()) names.push_back(e.name);
     experiments.push_back(std::move(e));
   }
+  pipeline::check_names_free(project, *open_lineage(ctx), names);
   return experiments;
 }
 
@@ -208,7 +227,7 @@ pipeline::SweepOptions sweep_options(const ReproFlags& flags, const pipeline::Si
 void sweep(Context& ctx, const ReproFlags& flags, const ExpFlags& opt, const std::vector<pipeline::OverrideSet>& sets) {
   pipeline::SignalWatcher watcher([](int, int) {});  // the experiments get Ctrl-C themselves; start no more
   auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-  const auto experiments = sweep_experiments(flags, opt, sets);
+  const auto experiments = sweep_experiments(ctx, project, flags, opt, sets);
   const pipeline::SweepOptions o = sweep_options(flags, watcher);
   fmt::print(stderr, "Sweep of {} experiments, {} at once, each in a copy of the workspace\n", experiments.size(),
              std::min(o.jobs, experiments.size()));
@@ -220,7 +239,7 @@ void sweep(Context& ctx, const ReproFlags& flags, const ExpFlags& opt, const std
 void queue(Context& ctx, const ReproFlags& flags, const ExpFlags& opt, const std::vector<pipeline::OverrideSet>& sets) {
   auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& e : sweep_experiments(flags, opt, sets)) {
+  for (const auto& e : sweep_experiments(ctx, project, flags, opt, sets)) {
     const pipeline::QueuedExperiment q = pipeline::enqueue(project, e);
     if (flags.json) list.push_back({{"id", q.id}, {"name", e.name}, {"overrides", e.sets}, {"log", q.log}});
     else fmt::print("Queued experiment {}: {}\n", q.label(), joined(e.sets));
@@ -324,10 +343,22 @@ void add_exp_queue(CLI::App* exp, Context& ctx) {
   logs->add_option("name", *which, "The experiment, by name or id")->required();
   logs->callback([&ctx, which] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
-    const auto q = pipeline::find_queued(project, {*which}, false).front();
+    std::string log, state = "finished";
+    try {
+      const auto q = pipeline::find_queued(project, {*which}, false).front();
+      log = q.log;
+      state = q.state;
+    } catch (const pipeline::Error&) {
+      // A swept experiment: its log is named by its name (checked by
+      // find_experiment, and free of '/').
+      auto store = open_lineage(ctx);
+      pipeline::SweepExperiment e;
+      e.name = pipeline::find_experiment(*store, *which, pipeline::removed_experiments(project)).name;
+      log = pipeline::experiment_log(e, 0);
+    }
     std::string text;
-    if (!pipeline::read_file(*project.files, project.root + "/" + q.log, &text)) {
-      fmt::print(stderr, "pipe: experiment {} has no log yet ({})\n", q.label(), q.state);
+    if (!pipeline::read_file(*project.files, project.root + "/" + log, &text)) {
+      fmt::print(stderr, "pipe: experiment {} has no log ({}; {} is not there)\n", *which, state, log);
       return;
     }
     fmt::print("{}", text);
@@ -346,18 +377,12 @@ void add_exp_queue(CLI::App* exp, Context& ctx) {
       throw pipeline::Error(pipeline::Exit::kUsage, "name the experiments to remove, or pass --queued or --all");
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     auto store = open_lineage(ctx);
-    const auto [from_queue, runs] = pipeline::find_removals(project, *store, *rm_names, *rm_queued, *rm_all);
-    for (const auto& q : from_queue) {
-      pipeline::remove_queued(project, q);
-      fmt::print("Removed {} from the queue\n", q.label());
-    }
-    std::vector<int64_t> ids;
-    for (const auto& r : runs) {
-      ids.push_back(r.run_id);
+    const auto removals = pipeline::find_removals(project, *store, *rm_names, *rm_queued, *rm_all);
+    pipeline::apply_removals(project, removals);
+    for (const auto& q : removals.queued) fmt::print("Removed {} from the queue\n", q.label());
+    for (const auto& r : removals.runs)
       fmt::print("Removed experiment {} (run {}; the lineage store keeps the run)\n", r.name, r.run_id);
-    }
-    if (!ids.empty()) pipeline::remove_experiments(project, ids);
-    if (from_queue.empty() && ids.empty()) fmt::print("Nothing to remove\n");
+    if (removals.queued.empty() && removals.runs.empty()) fmt::print("Nothing to remove\n");
   });
 
   auto* clean = exp->add_subcommand(
@@ -402,6 +427,10 @@ void add_exp(CLI::App& app, Context& ctx) {
     const std::vector<pipeline::OverrideSet> sets = pipeline::expand_overrides(overrides);
     if (opt->queue) return queue(ctx, *flags, *opt, sets);
     if (sets.size() > 1) return sweep(ctx, *flags, *opt, sets);
+    if (!opt->name.empty()) {
+      auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
+      pipeline::check_names_free(project, *open_lineage(ctx), {opt->name});
+    }
     run_repro(ctx, *flags, "pipe exp run",
               [&](pipeline::Project& project) { pipeline::write_params(project, edits_of(sets.front())); });
     if (!flags->json && !opt->set.empty()) {
@@ -452,6 +481,8 @@ void add_exp(CLI::App& app, Context& ctx) {
     const std::string name = names->second.empty() ? row.name : names->second;
     fmt::print(stderr, "Making branch {} from experiment {} in a git worktree...\n", name, row.name);
     const auto made = pipeline::branch_experiment(project, row, name, self_path());
+    for (const auto& s : made.skipped)
+      fmt::print(stderr, "pipe: warning: {} is not written into the branch (only single values are)\n", s);
     fmt::print("Branch {} holds experiment {} (commit {}): 'git checkout {}' then 'pipe checkout'\n", name, row.name,
                made.commit.substr(0, 12), name);
   });

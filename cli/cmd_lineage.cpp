@@ -206,16 +206,17 @@ void add_metrics(CLI::App& app, Context& ctx) {
   });
   auto* diff = metrics->add_subcommand(
       "diff", "How metrics moved between two git revisions, model versions or experiments, or to the workspace");
-  add_diff_sides(diff, opt, "the newest model version");
+  add_diff_sides(diff, opt, "HEAD, as DVC's; outside git, the newest model version");
   diff->callback([&ctx, opt] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     std::string a = opt->target;
+    if (a.empty() && pipeline::is_git_revision(project, "HEAD")) a = "HEAD";
     if (a.empty()) {
       pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
       const auto all = store.model_versions("");
       if (all.empty())
-        throw pipeline::Error(pipeline::Exit::kUsage, "no model versions recorded to compare with; name a git "
-                                                      "revision, e.g. 'pipe metrics diff HEAD~1'");
+        throw pipeline::Error(pipeline::Exit::kUsage, "nothing to compare the workspace with: no git commit and no "
+                                                      "model version; name one, e.g. 'pipe metrics diff clf@1.0.0'");
       a = version_name(all.back());
     }
     std::string a_label, b_label;

@@ -1,10 +1,14 @@
 #include "exp_branch.h"
 
 #include <cerrno>
+#include <map>
 
 #include "error.h"
 #include "experiments.h"
 #include "file_io.h"
+#include "lineage.h"
+#include "lockfile.h"
+#include "workspace.h"
 #include "object_store.h"
 #include "project.h"
 #include "subprocess.h"
@@ -43,12 +47,37 @@ class Steps {
   std::string dir_, shown_, text_;
 };
 
+// The branch must hold what the experiment made. It ran on a copy of the
+// workspace, which may have held changes HEAD does not: then HEAD's code
+// and the experiment's params make other outputs, and the branch would lie.
+void check_outputs(Project& project, Project& there, const ExperimentRow& row) {
+  std::map<std::string, std::string> made;  // path -> digest, as the experiment's run recorded
+  {
+    LineageStore store(project.state_path(kLineageFile));
+    for (const ExecutionRecord& e : store.run(row.run_id).executions)
+      for (const LineageArtifact& a : e.outputs) made[a.path] = a.digest;
+  }
+  Workspace ws = load_workspace(there);
+  for (const auto& [stage, locked] : ws.lock().stages)
+    for (const LockedArtifact& a : locked.outs) {
+      auto it = made.find(a.path);
+      if (it == made.end() || it->second == a.digest.hex()) continue;
+      throw Error(Exit::kFailed, "HEAD with experiment " + row.name + "'s params makes another " + a.path + " (" +
+                                     a.digest.hex().substr(0, 12) + ") than the experiment did (" +
+                                     it->second.substr(0, 12) + "): it ran on files HEAD does not have (changes "
+                                     "not committed, or another commit). Commit them, or check out the commit it ran "
+                                     "on, and run exp branch again; no branch was made");
+    }
+}
+
 }  // namespace
 
 BranchResult branch_experiment(Project& project, const ExperimentRow& row, const std::string& branch,
                                const std::string& self) {
   std::string out, err;
-  if (run_program({"git", "check-ref-format", "--branch", branch}, project.root, &out, &err) != 0)
+  // refs/heads/NAME, not --branch: that one expands @{-1} and the like.
+  if (branch.empty() || branch.front() == '-' ||
+      run_program({"git", "check-ref-format", "refs/heads/" + branch}, project.root, &out, &err) != 0)
     throw Error(Exit::kUsage, "'" + branch + "' is not a valid branch name");
   if (run_program({"git", "rev-parse", "--verify", "--quiet", "HEAD"}, project.root, &out, &err) != 0)
     throw Error(Exit::kUsage, "exp branch makes a git branch off HEAD, and there is no commit here (or no git "
@@ -56,6 +85,13 @@ BranchResult branch_experiment(Project& project, const ExperimentRow& row, const
   if (run_program({"git", "rev-parse", "--verify", "--quiet", "refs/heads/" + branch}, project.root, &out, &err) == 0)
     throw Error(Exit::kUsage, "branch '" + branch + "' exists already; name another, or delete it with 'git branch -D " +
                                   branch + "'");
+  // The project's folder within the repository: a worktree holds all of it.
+  if (run_program({"git", "rev-parse", "--show-prefix"}, project.root, &out, &err) != 0)
+    throw Error(Exit::kUsage, "cannot find the project in its git repository: " + err.substr(0, 200));
+  std::string prefix = out.substr(0, out.find('\n'));
+  if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  // Worktrees a killed exp branch left registered.
+  run_program({"git", "worktree", "prune"}, project.root, &out, &err);
   FileSystem& fs = *project.files;
   make_dirs(fs, project.state_path("tmp/exps"), false);
   make_dirs(fs, project.state_path("logs"), false);
@@ -65,23 +101,25 @@ BranchResult branch_experiment(Project& project, const ExperimentRow& row, const
   for (char& c : safe)
     if (c == '/' || c == '\\' || c == ' ') c = '_';
   result.log = std::string(kStateDir) + "/logs/exp-branch-" + safe + ".log";
+  const std::string here = prefix.empty() ? tree : tree + "/" + prefix;  // the project in the worktree
   Steps main_steps(project.root, result.log);
-  Steps steps(tree, result.log);
+  Steps steps(here, result.log);
   bool added = false;
   try {
     main_steps.run({"git", "worktree", "add", "--detach", tree, "HEAD"}, "make a git worktree of HEAD");
     added = true;
     // The worktree shares the project's cache and run-cache, as a sweep's copy does.
-    steps.run({self, "-C", tree, "config", "--local", "cache.dir", project.cache->dir()}, "point the worktree at the cache");
+    // .pipe/ first, so `pipe -C` finds this project, not the one above it.
+    make_dirs(fs, here + "/" + kStateDir, false);
+    steps.run({self, "-C", here, "config", "--local", "cache.dir", project.cache->dir()}, "point the worktree at the cache");
     make_dirs(fs, project.state_path("runs"), false);
-    make_dirs(fs, tree + "/" + kStateDir, false);
-    if (fs.symlink(project.state_path("runs"), tree + "/" + kStateDir + "/runs") != 0)
-      fail_io("cannot link the run-cache into", tree, errno);
-    steps.run({self, "-C", tree, "checkout"}, "restore HEAD's outputs in the worktree");
-    std::vector<std::string> skipped;
-    Project there = open_project(tree, fs);
-    write_params(there, experiment_params(row, &skipped));
-    steps.run({self, "-C", tree, "repro"}, "bring back the experiment's outputs");
+    if (fs.symlink(project.state_path("runs"), here + "/" + kStateDir + "/runs") != 0)
+      fail_io("cannot link the run-cache into", here, errno);
+    steps.run({self, "-C", here, "checkout"}, "restore HEAD's outputs in the worktree");
+    Project there = open_project(here, fs);
+    write_params(there, experiment_params(row, &result.skipped));
+    steps.run({self, "-C", here, "repro"}, "bring back the experiment's outputs");
+    check_outputs(project, there, row);
     // The changed params files and locks, and a lock HEAD did not have yet.
     steps.run({"git", "add", "--update", "--", "."}, "stage the changed files");
     const std::string untracked = steps.run({"git", "ls-files", "-z", "--others", "--exclude-standard"}, "list new files");

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace pipeline {
 
@@ -17,11 +18,14 @@ struct ExperimentRow;
 struct BranchResult {
   std::string commit;  // the new commit's hash
   std::string log;     // project-relative: what the commands in the worktree printed
+  std::vector<std::string> skipped;  // params not written back (lists, mappings), as exp apply warns
 };
 
 // `self` is the pipe binary. Throws Error(kUsage) when the branch exists
 // or this is not a git repository with a commit, Error(kFailed) when a
-// step fails (naming the log).
+// step fails (naming the log), or when HEAD with the experiment's params
+// makes other outputs than the experiment recorded (it ran on changes HEAD
+// lacks): then no branch is made.
 BranchResult branch_experiment(Project& project, const ExperimentRow& row, const std::string& branch,
                                const std::string& self);
 

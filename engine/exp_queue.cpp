@@ -7,11 +7,15 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <random>
+#include <set>
+#include <thread>
 
 #include "document.h"
+#include "lineage.h"
 #include "error.h"
 #include "file_io.h"
 #include "project.h"
@@ -45,7 +49,7 @@ std::string to_text(const QueuedExperiment& q) {
   v.set("exit_code", Value::integer(q.exit_code));
   v.set("pid", Value::integer(q.pid));
   v.set("host", Value::string(q.host));
-  v.set("log", Value::string(q.log));
+  v.set("log", Value::string(q.log));  // for people; read back, it is computed again from the id
   v.set("error", Value::string(q.error));
   return v.canonical() + "\n";
 }
@@ -72,6 +76,15 @@ bool valid_id(const std::string& id) {
   return id.size() == 8 && std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
+// Names become log files and command-line arguments.
+bool valid_name(const std::string& name) {
+  if (name.empty()) return true;
+  if (name.front() == '-' || name == "." || name == ".." || name.size() > 200) return false;
+  return std::none_of(name.begin(), name.end(), [](char c) {
+    return c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  });
+}
+
 QueuedExperiment from_text(const std::string& name, const std::string& text) {
   const Value v = parse_json(name, text);
   if (!v.is_map()) throw Error(Exit::kBadPipeline, name + ": not a queued experiment");
@@ -89,8 +102,9 @@ QueuedExperiment from_text(const std::string& name, const std::string& text) {
   q.exit_code = static_cast<int>(int_of(v, "exit_code"));
   q.pid = static_cast<int>(int_of(v, "pid"));
   q.host = text_of(v, "host");
-  q.log = text_of(v, "log");
+  q.log = experiment_log(q.experiment, 0);  // never the file's: it names what exp clean deletes
   q.error = text_of(v, "error");
+  if (!valid_name(q.experiment.name)) throw Error(Exit::kBadPipeline, name + ": not a valid experiment name");
   return q;
 }
 
@@ -110,31 +124,51 @@ std::string new_id(Project& project) {
 
 // The process an entry records, if it still runs here and is a pipe: a
 // recycled pid must not be signalled.
-bool still_ours(const QueuedExperiment& q) {
+bool still_ours(Project& project, const QueuedExperiment& q) {
   if (q.pid <= 0 || q.host != current_host()) return false;
   std::string cmdline;
   if (!read_file(real_file_system(), "/proc/" + std::to_string(q.pid) + "/cmdline", &cmdline)) return false;
   std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-  // `pipe -C .../.pipe/tmp/exps/COPY exp run ...` (exp_sweep.cpp)
-  return cmdline.find("/exps/") != std::string::npos && cmdline.find(" exp run ") != std::string::npos;
+  // `pipe -C PROJECT/.pipe/tmp/exps/COPY exp run ...` (exp_sweep.cpp)
+  return cmdline.find(" " + project.state_path("tmp/exps/")) != std::string::npos &&
+         cmdline.find(" exp run ") != std::string::npos;
 }
 
-// The worker lock; -1 when another worker holds it.
-int lock_worker(Project& project) {
+// The worker lock (`how`: LOCK_EX to run the queue, LOCK_SH to look); -1
+// when a worker holds it. A worker tries for a second: a look at the queue
+// (exp queue, exp remove) holds it for a moment.
+int lock_worker(Project& project, int how) {
   make_dirs(*project.files, project.state_path("exps"), false);
   const std::string path = project.state_path("exps/worker.lock");
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) fail_io("cannot open", path, errno);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return -1;
+  for (int tries = how == LOCK_EX ? 20 : 1; tries > 0; --tries) {
+    if (::flock(fd, how | LOCK_NB) == 0) return fd;
+    if (tries > 1) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return fd;
+  ::close(fd);
+  return -1;
+}
+
+bool marked_killed(Project& project, const QueuedExperiment& q) {
+  struct stat st;
+  return project.files->stat(kill_mark(project, q.id), &st) == 0;
+}
+
+void record_killed(Project& project, QueuedExperiment& q) {
+  q.state = "killed";
+  q.pid = 0;
+  if (!q.ended_ns) q.ended_ns = now_ns();
+  save(project, q);
+  project.files->unlink(kill_mark(project, q.id));
 }
 
 }  // namespace
 
 QueuedExperiment enqueue(Project& project, const SweepExperiment& experiment) {
+  if (!valid_name(experiment.name))
+    throw Error(Exit::kUsage, "'" + experiment.name + "' cannot name an experiment: no '/', '\\', control characters "
+                              "or leading '-'");
   make_dirs(*project.files, queue_dir(project), false);
   QueuedExperiment q;
   q.id = new_id(project);
@@ -226,74 +260,131 @@ Removals find_removals(Project& project, LineageStore& store, const std::vector<
   return out;
 }
 
+void apply_removals(Project& project, const Removals& removals) {
+  const bool worker = queue_worker_running(project);
+  for (const QueuedExperiment& q : removals.queued)
+    if (q.state == "running" && worker)
+      throw Error(Exit::kUsage, "experiment " + q.label() + " is running; stop it first with 'pipe exp kill " +
+                                    q.label() + "' (nothing was removed)");
+  for (const QueuedExperiment& q : removals.queued) remove_queued(project, q);
+  std::vector<int64_t> ids;
+  for (const ExperimentRow& r : removals.runs) ids.push_back(r.run_id);
+  if (!ids.empty()) remove_experiments(project, ids);
+}
+
+void check_names_free(Project& project, LineageStore& store, const std::vector<std::string>& names) {
+  std::set<std::string> taken;
+  for (const QueuedExperiment& q : queued_experiments(project))
+    if (!q.experiment.name.empty()) taken.insert(q.experiment.name);
+  ExperimentQuery query;
+  query.removed = removed_experiments(project);
+  for (const ExperimentRow& r : experiment_table(store, query).rows)
+    if (!r.baseline) taken.insert(r.name);
+  for (const std::string& name : names) {
+    if (!valid_name(name))
+      throw Error(Exit::kUsage, "'" + name + "' cannot name an experiment: no '/', '\\', control characters or "
+                                "leading '-'");
+    if (taken.count(name))
+      throw Error(Exit::kUsage, "an experiment named '" + name + "' exists already; give another --name, or remove "
+                                "it first with 'pipe exp remove " + name + "'");
+  }
+}
+
 std::vector<QueuedExperiment> kill_queued(Project& project, const std::vector<QueuedExperiment>& which) {
   std::vector<QueuedExperiment> signalled;
-  for (const QueuedExperiment& q : which) {
-    if (q.state != "running" || !still_ours(q)) continue;
+  const bool worker = queue_worker_running(project);
+  for (QueuedExperiment q : which) {
+    if (q.state != "running") continue;
+    // The mark first: the worker reads it when the process ends. With no
+    // worker left (killed outright), nobody would: it is recorded here.
     write_file_atomically(*project.files, kill_mark(project, q.id), "killed\n", 0644);
-    if (::kill(q.pid, SIGTERM) == 0) signalled.push_back(q);
+    const bool alive = still_ours(project, q);
+    if (alive) ::kill(q.pid, SIGTERM);
+    if (!worker) record_killed(project, q);
+    if (alive || !worker) signalled.push_back(q);
   }
   return signalled;
 }
 
 bool queue_worker_running(Project& project) {
-  const int fd = lock_worker(project);
+  const int fd = lock_worker(project, LOCK_SH);
   if (fd < 0) return true;
   ::close(fd);
   return false;
 }
 
 QueueRun run_queue(Project& project, SweepOptions options) {
-  const int lock = lock_worker(project);
+  const int lock = lock_worker(project, LOCK_EX);
   if (lock < 0)
     throw Error(Exit::kLocked, "another 'pipe exp run --run-all' is running this queue; 'pipe exp queue' shows its "
                                "progress");
   QueueRun result;
+  // The caller's own callbacks still hear each start and end.
+  const auto started = options.started;
+  const auto finished = options.finished;
   try {
-    std::vector<QueuedExperiment> todo;
-    for (QueuedExperiment& q : queued_experiments(project)) {
-      if (q.state == "running" || q.state == "interrupted") {
-        // Its worker died, or was stopped: what it left still running is
-        // stopped before the experiment runs again.
-        if (q.state == "running" && still_ours(q)) ::kill(q.pid, SIGTERM);
-        ++result.resumed;
-      } else if (q.state != "queued") {
-        continue;
+    // Rounds: what was queued while a round ran is run by the next one.
+    for (bool first = true;; first = false) {
+      std::vector<QueuedExperiment> todo;
+      for (QueuedExperiment& q : queued_experiments(project)) {
+        if (q.state != "queued" && q.state != "running" && q.state != "interrupted") continue;
+        if (marked_killed(project, q)) {  // exp kill reached it while no worker ran
+          if (q.state == "running" && still_ours(project, q)) ::kill(q.pid, SIGTERM);
+          record_killed(project, q);
+          continue;
+        }
+        if (q.state != "queued") {
+          // Its worker died, or was stopped: what it left still running is
+          // stopped before the experiment runs again.
+          if (q.state == "running" && still_ours(project, q)) ::kill(q.pid, SIGTERM);
+          if (first) ++result.resumed;
+        }
+        todo.push_back(q);
       }
-      todo.push_back(q);
+      if (todo.empty() || (options.stop && options.stop->load())) break;
+      std::vector<SweepExperiment> experiments;
+      for (const QueuedExperiment& q : todo) experiments.push_back(q.experiment);
+      options.should_start = [&](size_t i) {
+        // Removed or killed since the round began: not run.
+        std::string text;
+        if (!read_file(*project.files, entry_path(project, todo[i].id), &text)) return false;
+        try {
+          const QueuedExperiment now = from_text(todo[i].id, text);
+          return now.state == todo[i].state && !marked_killed(project, now);
+        } catch (const Error&) {
+          return false;
+        }
+      };
+      options.started = [&](size_t i, int pid) {
+        QueuedExperiment& q = todo[i];
+        q.state = "running";
+        q.pid = pid;
+        q.host = current_host();
+        q.started_ns = now_ns();
+        q.error.clear();
+        save(project, q);
+        if (started) started(i, pid);
+      };
+      options.finished = [&](size_t i, const SweepOutcome& outcome) {
+        QueuedExperiment& q = todo[i];
+        const bool killed = marked_killed(project, q);
+        // 130: the experiment's pipe saw Ctrl-C, whether or not this
+        // process's watcher has noticed it yet.
+        const bool stopped = (options.stop && options.stop->load()) || outcome.exit_code == 130;
+        q.state = outcome.ok ? "success" : killed ? "killed" : stopped ? "interrupted" : "failed";
+        q.exit_code = outcome.exit_code;
+        q.ended_ns = now_ns();
+        q.pid = 0;
+        q.error = outcome.ok ? "" : outcome.why;
+        save(project, q);
+        project.files->unlink(kill_mark(project, q.id));
+        result.outcomes.push_back(outcome);
+        result.ran.push_back(q);
+        if (finished) finished(i, outcome);
+      };
+      run_sweep(project, experiments, options);
+      if (options.stop && options.stop->load()) break;
     }
-    std::vector<SweepExperiment> experiments;
-    for (const QueuedExperiment& q : todo) experiments.push_back(q.experiment);
-    // The caller's own callbacks still hear each start and end.
-    const auto started = options.started;
-    const auto finished = options.finished;
-    options.started = [&](size_t i, int pid) {
-      QueuedExperiment& q = todo[i];
-      q.state = "running";
-      q.pid = pid;
-      q.host = current_host();
-      q.started_ns = now_ns();
-      q.error.clear();
-      save(project, q);
-      if (started) started(i, pid);
-    };
-    options.finished = [&](size_t i, const SweepOutcome& outcome) {
-      QueuedExperiment& q = todo[i];
-      struct stat st;
-      const bool killed = project.files->stat(kill_mark(project, q.id), &st) == 0;
-      const bool stopped = options.stop && options.stop->load();
-      q.state = outcome.ok ? "success" : killed ? "killed" : stopped ? "interrupted" : "failed";
-      q.exit_code = outcome.exit_code;
-      q.ended_ns = now_ns();
-      q.pid = 0;
-      q.log = outcome.log;
-      q.error = outcome.ok ? "" : outcome.why;
-      save(project, q);
-      project.files->unlink(kill_mark(project, q.id));
-      if (finished) finished(i, outcome);
-    };
-    result.outcomes = run_sweep(project, experiments, options);
-    for (size_t i = 0; i < result.outcomes.size(); ++i) result.ran.push_back(todo[i]);
   } catch (...) {
     ::close(lock);
     throw;

@@ -70,6 +70,15 @@ struct Removals {
 Removals find_removals(Project& project, LineageStore& store, const std::vector<std::string>& names, bool queued,
                        bool all);
 
+// Takes them: nothing if one of the queue entries is running (Error(kUsage)
+// says to kill it first); then the entries, and the experiments off the
+// table (removed_experiments).
+void apply_removals(Project& project, const Removals& removals);
+
+// Refuses (Error(kUsage)) a name an experiment already has, recorded or
+// queued, as DVC does: exp apply, branch, diff and logs find one by name.
+void check_names_free(Project& project, LineageStore& store, const std::vector<std::string>& names);
+
 struct QueueRun {
   std::vector<SweepOutcome> outcomes;  // in queue order
   std::vector<QueuedExperiment> ran;   // parallel to outcomes, as finally stored

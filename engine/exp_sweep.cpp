@@ -77,7 +77,7 @@ void copy_file(FileSystem& fs, const std::string& from, const std::string& to) {
 }  // namespace
 
 std::string experiment_log(const SweepExperiment& e, size_t index) {
-  std::string name = !e.name.empty() ? e.name : !e.id.empty() ? e.id : "sweep-" + std::to_string(index + 1);
+  std::string name = !e.id.empty() ? e.id : !e.name.empty() ? e.name : "sweep-" + std::to_string(index + 1);
   for (char& c : name)
     if (c == '/' || c == '\\' || c == ' ') c = '_';
   return std::string(kStateDir) + "/logs/exp-" + name + ".log";
@@ -164,6 +164,10 @@ std::vector<SweepOutcome> run_sweep(Project& project, const std::vector<SweepExp
       if (options.stop && options.stop->load()) return;
       const size_t i = next++;
       if (i >= experiments.size()) return;
+      if (options.should_start) {
+        std::lock_guard lock(calls);
+        if (!options.should_start(i)) continue;
+      }
       started[i] = 1;
       if (options.message) {
         std::lock_guard lock(say);

@@ -19,7 +19,7 @@ struct SweepExperiment {
   std::vector<std::string> sets;      // its -S values, one value each
   std::string name;                   // "" : named by its run (exp-RUN)
   std::vector<std::string> run_args;  // more arguments for its `exp run` (targets, -f, ...)
-  std::string id;                     // a queued one's id: names its log when it has no name
+  std::string id;                     // a queued one's id: names its log (ids are unique, names need not be)
 };
 
 struct SweepOutcome;
@@ -33,6 +33,9 @@ struct SweepOptions {
   // called from the sweep's threads, one at a time.
   std::function<void(size_t index, int pid)> started;
   std::function<void(size_t index, const SweepOutcome&)> finished;
+  // Asked just before an experiment starts: false skips it (it was
+  // removed from the queue meanwhile). Called one at a time.
+  std::function<bool(size_t index)> should_start;
 };
 
 struct SweepOutcome {

@@ -47,10 +47,16 @@ assert rows["metrics.json:acc"]["old"] == 0.9 and rows["metrics.json:acc"]["new"
 assert rows["scores.json:loss"]["old"] == 0.2 and rows["scores.json:loss"]["new"] == 0.6, rows
 PYEOF
 expect_exit 0 pipe metrics diff HEAD~1
-assert_contains "against the workspace by default, named" "$OUT" "workspace"
-assert_contains "the text form gives old and new" "$OUT" "metrics.json:acc"
-expect_exit 0 pipe metrics diff HEAD
-assert_not_contains "HEAD and an unchanged workspace do not differ" "$OUT" "metrics.json:acc"
+assert_contains "against the workspace by default, the sides named first" "$OUT" "HEAD~1 -> workspace"
+assert_contains "the text form gives old and new" "$OUT" "metrics.json:acc  0.9 -> 0.7"
+expect_exit 0 pipe metrics diff --json
+"$PY" - "$OUT" <<'PYEOF' || fail "with no sides, HEAD against the workspace (as DVC's), which do not differ"
+import json, sys
+out = json.loads(sys.argv[1])
+assert out["from"] == "HEAD" and out["to"] == "workspace" and out["metrics"] == [], out
+PYEOF
+expect_exit 2 pipe params diff -- -h
+assert_contains "a side that looks like an option is not given to git" "$ERR" "neither a git revision"
 assert_true "no snapshot is left in .pipe/tmp" test -z "$(ls .pipe/tmp 2>/dev/null)"
 
 # Experiments, and a revision against an experiment.

@@ -219,4 +219,33 @@ expect_exit 0 pipe status
 assert_contains "and is up to date" "$OUT" "up to date"
 git checkout -q -
 expect_exit 0 pipe checkout
+expect_exit 2 pipe exp branch lrs-2 '@{-1}'
+assert_contains "a branch name git would expand is refused" "$ERR" "not a valid branch name"
+
+# An experiment that ran on changes HEAD lacks: the branch would not hold
+# its results, so none is made.
+cp train.py "$SCRATCH/train.py.orig"
+sed -i 's/1 - lr/2 - lr/' train.py
+expect_exit 0 pipe exp run -S train.lr=0.58 -n uncommitted
+git checkout -q -- .
+expect_exit 0 pipe checkout
+expect_exit 1 pipe exp branch uncommitted
+assert_contains "exp branch says the experiment ran on other files" "$ERR" "it ran on files HEAD does not have"
+assert_true "and makes no branch" test -z "$(git branch --list uncommitted)"
+assert_eq "no worktree is left" "1" "$(git worktree list | wc -l)"
+expect_exit 2 pipe exp run -S train.lr=0.59 -n uncommitted
+assert_contains "a name in use is refused for a workspace run too" "$ERR" "an experiment named 'uncommitted' exists already"
+
+# A project in a subfolder of its git repository.
+mkdir -p "$SCRATCH/mono/proj" && cd "$SCRATCH/mono" && git init -q . && cd proj
+printf 'x: 1\n' >params.yaml
+printf 'stages:\n  s:\n    cmd: cp params.yaml out.txt\n    params: [x]\n    outs: [out.txt]\n' >pipe.yaml
+expect_exit 0 pipe repro
+git add -A && git commit -qm "a project in a subfolder"
+expect_exit 0 pipe exp run -S x=2 -n two
+git checkout -q -- . && expect_exit 0 pipe checkout
+expect_exit 0 pipe exp branch two b-two
+assert_eq "the branch of a subfolder project holds its params" "x: 2" "$(git show b-two:proj/params.yaml)"
+assert_eq "and the workspace keeps its own" "x: 1" "$(cat params.yaml)"
+assert_eq "(the workspace config is untouched)" "" "$(pipe config --local cache.dir 2>/dev/null)"
 finish

@@ -47,6 +47,10 @@ expect_exit 0 pipe exp run --queue -S train.lr=0.5 --json
 single=$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["queued"][0]["id"])' "$OUT")
 assert_true "an unnamed experiment gets an id" test -n "$single"
 assert_true "nothing ran yet" test ! -e "$SPANS"
+expect_exit 2 pipe exp run --queue -S train.lr=0.6 --name q-1
+assert_contains "a name already queued is refused" "$ERR" "an experiment named 'q-1' exists already"
+expect_exit 2 pipe exp run --queue --dry -S train.lr=0.6
+assert_contains "--dry cannot be queued: it would record nothing that ran" "$ERR" "--dry cannot be used with a sweep or the queue"
 assert_eq "git does not see the queue (.pipe/.gitignore)" "" "$(git status --porcelain)"
 expect_exit 0 pipe exp queue
 assert_contains "exp queue lists what waits" "$OUT" "q-2"
@@ -82,8 +86,9 @@ assert not out["worker_running"], out
 states = {e["name"] or e["id"]: e for e in out["experiments"]}
 assert set(states) == {"q-1", "q-2", "q-3", sys.argv[2]}, states
 assert all(e["state"] == "success" and e["exit_code"] == 0 for e in states.values()), states
-assert states["q-2"]["log"] == ".pipe/logs/exp-q-2.log", states["q-2"]
+assert states["q-2"]["log"] == ".pipe/logs/exp-%s.log" % states["q-2"]["id"], states["q-2"]
 PYEOF
+q2_log=$("$PY" -c 'import json,sys; print([e["log"] for e in json.loads(sys.argv[1])["experiments"] if e["name"] == "q-2"][0])' "$OUT")
 expect_exit 0 pipe exp show --json
 "$PY" - "$OUT" <<'PYEOF' || fail "exp show has the queued experiments' params and metrics"
 import json, sys
@@ -103,6 +108,7 @@ export HOLD=$SCRATCH/hold
 touch "$HOLD"
 expect_exit 0 pipe exp run --queue -S train.lr=0.61 -n held
 expect_exit 0 pipe exp run --queue -S train.lr=0.62 -n after
+expect_exit 0 pipe exp run --queue -S train.lr=0.63 -n dropped
 start_bg "$SCRATCH/k.out" "$SCRATCH/k.err" "$PIPE" exp run --run-all -j 1
 worker=$BG_PID
 running() { run pipe exp queue --json; "$PY" -c 'import json,sys; sys.exit(0 if any(e["state"] == "running" and e["name"] == sys.argv[2] for e in json.loads(sys.argv[1])["experiments"]) else 1)' "$OUT" "$1"; }
@@ -111,8 +117,11 @@ expect_exit 4 pipe exp run --run-all
 assert_contains "a second worker is refused while one runs" "$ERR" "another 'pipe exp run --run-all' is running"
 expect_exit 0 pipe exp queue
 assert_contains "exp queue shows the running one" "$OUT" "running"
-expect_exit 2 pipe exp remove held
+expect_exit 2 pipe exp remove held dropped
 assert_contains "a running experiment cannot be removed" "$ERR" "pipe exp kill held"
+assert_contains "and nothing else is removed with it" "$ERR" "nothing was removed"
+expect_exit 0 pipe exp remove dropped
+assert_contains "a waiting one can be, while the queue runs" "$OUT" "Removed dropped from the queue"
 expect_exit 0 pipe exp kill held
 assert_contains "exp kill stops it" "$OUT" "Stopping experiment held"
 rm -f "$HOLD"
@@ -123,7 +132,11 @@ expect_exit 0 pipe exp queue --json
 import json, sys
 states = {e["name"]: e["state"] for e in json.loads(sys.argv[1])["experiments"]}
 assert states["held"] == "killed" and states["after"] == "success", states
+assert "dropped" not in states, states
 PYEOF
+expect_exit 0 pipe exp show --json
+assert_not_contains "the experiment removed from the queue while it ran never ran" "$OUT" '"dropped"'
+
 assert_eq "the workspace is untouched by the kill" "$params_before" "$(cat params.yaml)"
 assert_true "no copy is left behind" test -z "$(ls .pipe/tmp/exps 2>/dev/null)"
 expect_exit 0 pipe status
@@ -152,6 +165,35 @@ gone() { ! kill -0 "$orphan" 2>/dev/null || grep -q '^State:.*Z' "/proc/$orphan/
 wait_for 10 gone || fail "the orphan of the killed queue is stopped"
 expect_exit 0 pipe exp show --json
 assert_contains "the resumed experiment is recorded" "$OUT" '"orphaned"'
+
+# exp kill after its worker was killed outright: the experiment is
+# recorded as killed at once, and the next --run-all does not run it.
+touch "$HOLD"
+expect_exit 0 pipe exp run --queue -S train.lr=0.75 -n stuck
+start_bg "$SCRATCH/s.out" "$SCRATCH/s.err" "$PIPE" exp run --run-all -j 1
+worker=$BG_PID
+wait_for 20 running stuck || fail "the experiment starts" "$(cat "$SCRATCH/s.err")"
+stuck_pid=$("$PY" -c 'import json,sys; print([e["pid"] for e in json.loads(sys.argv[1])["experiments"] if e["name"] == "stuck"][0])' "$OUT")
+kill -KILL "$worker"
+wait_exit "$worker" 10
+expect_exit 0 pipe exp kill stuck
+assert_contains "exp kill stops the orphan" "$OUT" "Stopping experiment stuck"
+stuck_gone() { ! kill -0 "$stuck_pid" 2>/dev/null || grep -q '^State:.*Z' "/proc/$stuck_pid/status" 2>/dev/null; }
+wait_for 10 stuck_gone || fail "the orphan stops"
+expect_exit 0 pipe exp queue --json
+assert_contains "and records it killed, with no worker to do so" "$OUT" '"state": "killed"'
+rm -f "$HOLD"
+expect_exit 0 pipe exp run --run-all
+assert_contains "the next --run-all runs nothing" "$OUT" "The queue is empty"
+
+# A queue file is data: its log field is never trusted.
+printf '{"id":"0badc0de","name":"evil","sets":[],"args":[],"state":"success","queued_ns":1,"started_ns":1,"ended_ns":2,"exit_code":0,"pid":0,"host":"","log":"../victim.txt","error":""}\n' >.pipe/exps/queue/0badc0de.json
+echo "secret" >../victim.txt
+expect_exit 0 pipe exp logs evil
+assert_not_contains "exp logs reads no file outside the project" "$OUT" "secret"
+expect_exit 0 pipe exp remove evil
+assert_true "exp remove deletes no file outside the project" test -e ../victim.txt
+rm -f ../victim.txt
 
 # Ctrl-C: the running experiment is interrupted, the rest wait; the next
 # --run-all runs both.
@@ -194,10 +236,10 @@ assert_contains "the lineage store keeps its run: the audit chain is whole" "$OU
 expect_exit 0 pipe exp remove --queued
 assert_contains "--queued removes what waits" "$OUT" "Removed never from the queue"
 expect_exit 0 pipe exp clean
-assert_contains "exp clean removes the finished entries" "$OUT" "Removed 9 finished queue entries"
+assert_contains "exp clean removes the finished entries" "$OUT" "Removed 10 finished queue entries"
 expect_exit 0 pipe exp queue
 assert_contains "the queue is empty afterwards" "$OUT" "The queue is empty"
-assert_true "the finished experiments' logs go with them" test ! -e .pipe/logs/exp-q-2.log
+assert_true "the finished experiments' logs go with them" test ! -e "$q2_log"
 expect_exit 2 pipe exp kill nosuch
 assert_contains "an unknown name is refused" "$ERR" "no queued experiment 'nosuch'"
 expect_exit 2 pipe exp run --run-all -S train.lr=1

@@ -56,8 +56,9 @@ TEST_CASE("queued experiments are kept one file each, oldest first, with their v
   const QueuedExperiment b = enqueue(p.project, experiment("params.yaml:lr=0.3"));
   CHECK(a.id.size() == 8);
   CHECK(a.id != b.id);
-  CHECK(a.log == ".pipe/logs/exp-fast.log");
-  CHECK(b.log == ".pipe/logs/exp-" + b.id + ".log");  // no name: its id names the log
+  // Logs are named by id: names need not be unique, ids are.
+  CHECK(a.log == ".pipe/logs/exp-" + a.id + ".log");
+  CHECK(b.log == ".pipe/logs/exp-" + b.id + ".log");
   const auto queue = queued_experiments(p.project);
   REQUIRE(queue.size() == 2);
   CHECK(queue[0].id == a.id);
@@ -190,4 +191,41 @@ TEST_CASE("removed experiments leave the table but not the lineage store, and ca
   CHECK(experiment_table(store, query).rows.empty());
   CHECK(experiment_table(store, {}).rows.size() == 1);  // still recorded
   CHECK_THROWS_AS(find_experiment(store, "gone", query.removed), Error);
+}
+
+TEST_CASE("exp kill with no worker left records the experiment killed at once, and no run resumes it") {
+  QueueProject p;
+  QueuedExperiment q = enqueue(p.project, experiment("params.yaml:lr=0.2", "orphan"));
+  // As its file reads after its worker was killed outright: running, with
+  // a pid that is no pipe of this project (nothing to signal).
+  std::string text = TempProject::read_abs(p.project.state_path("exps/queue/" + q.id + ".json"));
+  text.replace(text.find("\"queued\""), 8, "\"running\"");
+  p.write(".pipe/exps/queue/" + q.id + ".json", text);
+  q = find_queued(p.project, {"orphan"}, false).front();
+  CHECK(kill_queued(p.project, {q}).size() == 1);
+  CHECK(find_queued(p.project, {"orphan"}, false).front().state == "killed");
+  CHECK(run_queue(p.project, p.options()).outcomes.empty());
+}
+
+TEST_CASE("a name already taken, queued or recorded, is refused; so is one that could name a path") {
+  QueueProject p;
+  enqueue(p.project, experiment("params.yaml:lr=0.2", "taken"));
+  LineageStore store(p.lineage_path());
+  CHECK_THROWS_AS(check_names_free(p.project, store, {"taken"}), Error);
+  CHECK_NOTHROW(check_names_free(p.project, store, {"free"}));
+  CHECK_THROWS_AS(check_names_free(p.project, store, {"../up"}), Error);
+  CHECK_THROWS_AS(enqueue(p.project, experiment("params.yaml:lr=0.2", "-rf")), Error);
+}
+
+TEST_CASE("an experiment removed from the queue after the round began is not started") {
+  QueueProject p;
+  enqueue(p.project, experiment("params.yaml:lr=0.2", "first"));
+  const QueuedExperiment second = enqueue(p.project, experiment("params.yaml:lr=0.3", "second"));
+  SweepOptions o = p.options();
+  o.started = [&](size_t i, int) {
+    if (i == 0) remove_queued(p.project, second);
+  };
+  const QueueRun run = run_queue(p.project, o);
+  REQUIRE(run.ran.size() == 1);
+  CHECK(run.ran[0].label() == "first");
 }
