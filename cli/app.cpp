@@ -80,6 +80,7 @@ int run(int argc, char** argv) {
   add_export(app, ctx);
   add_model(app, ctx);
   add_exp(app, ctx);
+  add_plots(app, ctx);
   add_lineage(app, ctx);
   add_metrics(app, ctx);
   add_params(app, ctx);

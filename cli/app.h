@@ -59,6 +59,7 @@ pipeline::ModelDef model_def(pipeline::Project& project, const std::string& name
 bool verify_envelope(const std::string& path, const std::string& key, std::string* what);
 void add_model(CLI::App& app, Context& ctx);
 void add_exp(CLI::App& app, Context& ctx);  // cmd_exp.cpp
+void add_plots(CLI::App& app, Context& ctx);  // cmd_plots.cpp
 // This pipe binary's path, to run it again (audit reproduce, sweeps).
 std::string self_path();
 void add_promote(CLI::App* model, Context& ctx);  // cmd_promote.cpp

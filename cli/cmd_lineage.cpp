@@ -138,32 +138,25 @@ void add_lineage(CLI::App& app, Context& ctx) {
   });
 }
 
-// One side of a metrics or params diff, and how it is shown: the
-// workspace, a model version (NAME@VERSION), an experiment (or
-// "baseline"), or a git revision. An experiment's name wins over a git
-// branch of the same name (pipe exp branch names branches so).
+// One side of a metrics or params diff (revision_values.h's DiffSide), and
+// how it is shown.
 pipeline::NamedValues side_values(Context& ctx, pipeline::Project& project, const std::string& operand, bool metrics,
                                   std::string* label) {
-  *label = operand;
-  if (operand == "workspace") {
-    auto ws = open_workspace(ctx, project);
-    return metrics ? pipeline::workspace_metrics(ws) : pipeline::workspace_params(ws);
-  }
-  pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
-  const size_t at = operand.find('@');
-  if (at != std::string::npos && at > 0 && !store.model_versions(operand.substr(0, at)).empty()) {
-    const auto v = pipeline::find_version(store, operand);
-    *label = version_name(v);
-    return pipeline::recorded_values(store, v, metrics);
-  }
-  pipeline::ExperimentQuery query;
-  query.removed = pipeline::removed_experiments(project);
-  for (const auto& row : pipeline::experiment_table(store, query).rows)
-    if (row.name == operand || (!row.baseline && std::to_string(row.run_id) == operand)) {
-      *label = row.baseline ? "baseline" : "experiment " + row.name;
-      return pipeline::run_values(store, row.run_id, metrics);
+  const pipeline::DiffSide side = pipeline::resolve_side(project, operand);
+  *label = side.label;
+  switch (side.kind) {
+    case pipeline::DiffSide::Kind::kWorkspace: {
+      auto ws = open_workspace(ctx, project);
+      return metrics ? pipeline::workspace_metrics(ws) : pipeline::workspace_params(ws);
     }
-  return pipeline::revision_values(project, operand, metrics);
+    case pipeline::DiffSide::Kind::kRun: {
+      pipeline::LineageStore store(project.state_path(pipeline::kLineageFile));
+      return pipeline::run_values(store, side.run, metrics);
+    }
+    case pipeline::DiffSide::Kind::kRevision:
+      break;
+  }
+  return pipeline::revision_values(project, side.rev, metrics);
 }
 
 // What both diffs take: A and B, each any side_values operand.

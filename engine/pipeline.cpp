@@ -494,6 +494,7 @@ class Loader {
             say(located(file_, Mark{}, "'checkpoint: true' is DVC 2's option; pipe treats such outputs as 'persist: true'"));
           }
           if (const Value* c = opts.find("desc")) o.desc = c->scalar_text();
+          if (kind == Output::Kind::kPlot) o.plot = opts;
           if (const Value* c = opts.find("push")) o.push = option_flag(*c, "push", where);
           if (const Value* c = opts.find("remote")) {
             if (!c->is_string() || c->as_string().empty())

@@ -36,6 +36,9 @@ struct Output {
   std::string remote;  // the remote it goes to and comes from; "" the default
   std::string desc;
   Mark mark;
+  // A plot's options as written (x, y, template, title, x_label, y_label,
+  // header), for `pipe plots`; null for other outputs or none.
+  Value plot;
 };
 
 // The most stages one pipeline file may define, after foreach and matrix

@@ -15,14 +15,14 @@ namespace {
 // Bumped with any change to what is serialized below. The binary's identity
 // is in every key too, so a rebuilt pipe never reads an older build's
 // expansions; this number guards the layout of the file itself.
-constexpr uint32_t kFormat = 2;
+constexpr uint32_t kFormat = 3;
 constexpr char kMagic[8] = {'P', 'I', 'P', 'E', 'P', 'L', 'C', '\n'};
 
 // Fields added to these types must be serialized below; the sizes say when
 // (measured with 64-bit libstdc++, whose sizes CI builds with).
 #if defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG) && _GLIBCXX_USE_CXX11_ABI && __SIZEOF_POINTER__ == 8
 static_assert(sizeof(Stage) == 640, "serialize the new Stage field in pipeline_cache.cpp and bump kFormat");
-static_assert(sizeof(Output) == 112, "serialize the new Output field in pipeline_cache.cpp and bump kFormat");
+static_assert(sizeof(Output) == 248, "serialize the new Output field in pipeline_cache.cpp and bump kFormat");
 static_assert(sizeof(Dep) == 40 && sizeof(ParamRef) == 64, "serialize the new field and bump kFormat");
 #endif
 
@@ -256,6 +256,7 @@ void pipeline_fields(IO& io, P& p) {
       io.field(o.remote);
       io.field(o.desc);
       io.field(o.mark);
+      io.field(o.plot);
     });
     io.field(s.frozen);
     io.field(s.always_changed);

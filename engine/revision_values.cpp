@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "experiments.h"
 #include "file_io.h"
 #include "lineage.h"
 #include "object_store.h"
@@ -37,10 +38,43 @@ bool is_git_revision(Project& project, const std::string& rev) {
   return run_program({"git", "rev-parse", "--verify", "--quiet", rev + "^{commit}"}, project.root, &out, &err) == 0;
 }
 
+DiffSide resolve_side(Project& project, const std::string& operand) {
+  DiffSide side;
+  side.label = operand;
+  if (operand == "workspace") return side;
+  LineageStore store(project.state_path(kLineageFile));
+  const size_t at = operand.find('@');
+  if (at != std::string::npos && at > 0 && !store.model_versions(operand.substr(0, at)).empty()) {
+    const ModelVersion v = find_version(store, operand);
+    side.kind = DiffSide::Kind::kRun;
+    side.run = v.run_id;
+    side.label = v.model + "@" + v.version();
+    return side;
+  }
+  ExperimentQuery query;
+  query.removed = removed_experiments(project);
+  for (const ExperimentRow& row : experiment_table(store, query).rows)
+    if (row.name == operand || (!row.baseline && std::to_string(row.run_id) == operand)) {
+      side.kind = DiffSide::Kind::kRun;
+      side.run = row.run_id;
+      side.label = row.baseline ? "baseline" : "experiment " + row.name;
+      return side;
+    }
+  if (!is_git_revision(project, operand))
+    throw Error(Exit::kUsage, "'" + operand + "' is neither a git revision here nor a model version (NAME@VERSION) "
+                              "or an experiment ('pipe exp show' lists them)");
+  side.kind = DiffSide::Kind::kRevision;
+  side.rev = operand;
+  return side;
+}
+
+bool file_at_revision(Project& project, const std::string& rev, const std::string& file, std::string* text) {
+  std::string err;
+  return run_program({"git", "show", rev + ":" + git_prefix(project) + file}, project.root, text, &err) == 0;
+}
+
 NamedValues revision_values(Project& project, const std::string& rev, bool metrics) {
-  if (!is_git_revision(project, rev))
-    throw Error(Exit::kUsage, "'" + rev + "' is neither a git revision here nor a model version (NAME@VERSION) or "
-                              "an experiment ('pipe exp show' lists them)");
+  if (!is_git_revision(project, rev)) throw Error(Exit::kUsage, "'" + rev + "' is not a git revision here");
   FileSystem& fs = *project.files;
   const std::string dir = project.state_path("tmp/" + temp_name("rev"));
   const std::string tar = dir + ".tar";

@@ -21,7 +21,7 @@ seconds=${FUZZ_SECONDS:-20}
 jobs=${FUZZ_JOBS:-$(nproc)}
 parallel=${FUZZ_PARALLEL:-$(nproc)}
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_pipeline fuzz_params fuzz_lock fuzz_state_files fuzz_responses fuzz_dvc)
+((${#targets[@]})) || targets=(fuzz_pipeline fuzz_params fuzz_lock fuzz_state_files fuzz_responses fuzz_dvc fuzz_plots)
 
 work=$(mktemp -d /tmp/pipe-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
