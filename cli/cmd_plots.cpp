@@ -155,6 +155,13 @@ void add_output_flags(CLI::App* cmd, const std::shared_ptr<PlotsFlags>& f) {
   cmd->add_flag("--open", f->open, "Open the page in a browser (xdg-open)");
 }
 
+// The plots a command draws; Error(kUsage) when the pipeline defines none.
+std::vector<pipeline::PlotDef> plots_to_draw(const pipeline::Workspace& ws, const std::vector<std::string>& targets) {
+  const auto defs = chosen(pipeline::plot_definitions(ws), targets);
+  if (defs.empty()) throw pipeline::Error(pipeline::Exit::kUsage, "no plots defined; add 'plots:' to pipe.yaml (docs/plots.md)");
+  return defs;
+}
+
 }  // namespace
 
 void add_plots(CLI::App& app, Context& ctx) {
@@ -168,8 +175,7 @@ void add_plots(CLI::App& app, Context& ctx) {
   show->callback([&ctx, sf] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     auto ws = open_workspace(ctx, project);
-    const auto defs = chosen(pipeline::plot_definitions(ws), sf->targets);
-    if (defs.empty()) throw pipeline::Error(pipeline::Exit::kUsage, "no plots defined; add 'plots:' to pipe.yaml (docs/plots.md)");
+    const auto defs = plots_to_draw(ws, sf->targets);
     pipeline::PlotSide side = pipeline::workspace_side(project);
     side.label.clear();  // one side: series are named by their fields
     emit(ctx, *sf, "Plots", render(defs, {side}));
@@ -185,8 +191,7 @@ void add_plots(CLI::App& app, Context& ctx) {
   diff->callback([&ctx, df] {
     auto project = pipeline::open_project(pipeline::find_project_root(ctx.directory));
     auto ws = open_workspace(ctx, project);
-    const auto defs = chosen(pipeline::plot_definitions(ws), df->targets);
-    if (defs.empty()) throw pipeline::Error(pipeline::Exit::kUsage, "no plots defined; add 'plots:' to pipe.yaml (docs/plots.md)");
+    const auto defs = plots_to_draw(ws, df->targets);
     std::vector<std::string> names = df->sides;
     if (names.empty()) names = {"HEAD", "workspace"};
     else if (names.size() == 1) names.push_back("workspace");

@@ -8,26 +8,14 @@
 
 #include "audit_report.h"
 #include "lineage_json.h"
+#include "svg_chart.h"
 
 namespace pipe_cli {
 namespace {
 
 using nlohmann::json;
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(const std::string& s) { return pipeline::xml_escape(s); }
 
 std::string text(const json& v) { return esc(v.is_string() ? v.get<std::string>() : v.dump()); }
 

@@ -54,16 +54,6 @@ std::string to_text(const QueuedExperiment& q) {
   return v.canonical() + "\n";
 }
 
-std::string text_of(const Value& v, const char* key) {
-  const Value* f = v.find(key);
-  return f && f->is_string() ? f->as_string() : "";
-}
-
-int64_t int_of(const Value& v, const char* key) {
-  const Value* f = v.find(key);
-  return f && f->kind() == Value::Kind::kInt ? f->as_int() : 0;
-}
-
 std::vector<std::string> list_of(const Value& v, const char* key) {
   std::vector<std::string> out;
   if (const Value* f = v.find(key); f && f->is_list())
@@ -89,21 +79,21 @@ QueuedExperiment from_text(const std::string& name, const std::string& text) {
   const Value v = parse_json(name, text);
   if (!v.is_map()) throw Error(Exit::kBadPipeline, name + ": not a queued experiment");
   QueuedExperiment q;
-  q.id = text_of(v, "id");
+  q.id = string_field(v, "id");
   if (!valid_id(q.id)) throw Error(Exit::kBadPipeline, name + ": no valid id");
-  q.experiment.name = text_of(v, "name");
+  q.experiment.name = string_field(v, "name");
   q.experiment.sets = list_of(v, "sets");
   q.experiment.run_args = list_of(v, "args");
   q.experiment.id = q.id;
-  q.state = text_of(v, "state");
-  q.queued_ns = int_of(v, "queued_ns");
-  q.started_ns = int_of(v, "started_ns");
-  q.ended_ns = int_of(v, "ended_ns");
-  q.exit_code = static_cast<int>(int_of(v, "exit_code"));
-  q.pid = static_cast<int>(int_of(v, "pid"));
-  q.host = text_of(v, "host");
+  q.state = string_field(v, "state");
+  q.queued_ns = int_field(v, "queued_ns");
+  q.started_ns = int_field(v, "started_ns");
+  q.ended_ns = int_field(v, "ended_ns");
+  q.exit_code = static_cast<int>(int_field(v, "exit_code"));
+  q.pid = static_cast<int>(int_field(v, "pid"));
+  q.host = string_field(v, "host");
   q.log = experiment_log(q.experiment, 0);  // never the file's: it names what exp clean deletes
-  q.error = text_of(v, "error");
+  q.error = string_field(v, "error");
   if (!valid_name(q.experiment.name)) throw Error(Exit::kBadPipeline, name + ": not a valid experiment name");
   return q;
 }

@@ -14,15 +14,8 @@
 namespace pipeline {
 namespace {
 
-std::string text(const Value& map, const char* key) {
-  const Value* v = map.find(key);
-  return v && v->is_string() ? v->as_string() : "";
-}
-
-int64_t integer(const Value& map, const char* key) {
-  const Value* v = map.find(key);
-  return v && v->kind() == Value::Kind::kInt ? v->as_int() : 0;
-}
+std::string text(const Value& map, const char* key) { return string_field(map, key); }
+int64_t integer(const Value& map, const char* key) { return int_field(map, key); }
 
 double real(const Value& map, const char* key) {
   const Value* v = map.find(key);

@@ -12,6 +12,27 @@ extern char** environ;
 
 namespace pipeline {
 
+namespace {
+
+// posix_spawnp of argv in `dir` with stdin empty; `outputs` adds where
+// stdout and stderr go. Returns posix_spawnp's result.
+int spawn(const std::vector<std::string>& argv, const std::string& dir, pid_t* pid,
+          const std::function<void(posix_spawn_file_actions_t*)>& outputs) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  outputs(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (!dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const int rc = ::posix_spawnp(pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc;
+}
+
+}  // namespace
+
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -29,18 +50,11 @@ int run_program(const std::vector<std::string>& argv, const std::string& dir, st
     ::close(o[1]);
     return -1;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, o[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, e[1], STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  if (!dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const int rc = spawn(argv, dir, &pid, [&](posix_spawn_file_actions_t* actions) {
+    posix_spawn_file_actions_adddup2(actions, o[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(actions, e[1], STDERR_FILENO);
+  });
   ::close(o[1]);
   ::close(e[1]);
   if (rc != 0) {
@@ -82,18 +96,11 @@ int run_program(const std::vector<std::string>& argv, const std::string& dir, st
 int run_logged(const std::vector<std::string>& argv, const std::string& dir, const std::string& log,
                const std::function<void(int pid)>& started) {
   if (argv.empty()) return -1;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  if (!dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const int rc = spawn(argv, dir, &pid, [&](posix_spawn_file_actions_t* actions) {
+    posix_spawn_file_actions_addopen(actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(actions, STDOUT_FILENO, STDERR_FILENO);
+  });
   if (rc != 0) return -1;
   if (started) started(pid);
   int status = 0;

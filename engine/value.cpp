@@ -195,4 +195,14 @@ std::string Value::kind_name() const {
   return "?";
 }
 
+std::string string_field(const Value& map, std::string_view key) {
+  const Value* v = map.find(key);
+  return v && v->is_string() ? v->as_string() : "";
+}
+
+int64_t int_field(const Value& map, std::string_view key) {
+  const Value* v = map.find(key);
+  return v && v->kind() == Value::Kind::kInt ? v->as_int() : 0;
+}
+
 }  // namespace pipeline

@@ -82,4 +82,10 @@ class Value {
 // Renders a double the shortest way that reads back exactly (1.0 -> "1.0").
 std::string format_double(double d);
 
+// A map's field as a string or an integer; "" or 0 when it is missing or
+// of another kind. For records pipe wrote itself, checked by their digest
+// or read as best effort.
+std::string string_field(const Value& map, std::string_view key);
+int64_t int_field(const Value& map, std::string_view key);
+
 }  // namespace pipeline

@@ -231,6 +231,23 @@ start_bg() {
   _BGPIDS+=("$BG_PID")
 }
 
+# max_overlap FILE: the most intervals of FILE ("start end" per line, in
+# seconds) that were open at one moment: how many ran at once.
+max_overlap() {
+  "$PY" - "$1" <<'PYEOF'
+import sys
+events = []
+for line in open(sys.argv[1]):
+    a, b = map(float, line.split())
+    events += [(a, 1), (b, -1)]
+now = most = 0
+for _, step in sorted(events):
+    now += step
+    most = max(most, now)
+print(most)
+PYEOF
+}
+
 # wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds; returns 1
 # if it never does. Only for synchronisation, never to judge speed.
 wait_for() {

@@ -103,19 +103,7 @@ export SPANS=$SCRATCH/spans.txt
 expect_exit 0 pipe exp run -S 'train.lr=range(0.5,0.8,0.05)' -j 2 --name lrs
 unset SPANS
 assert_contains "the sweep runs six experiments" "$OUT" "6 of 6 experiments succeeded"
-most=$("$PY" - "$SCRATCH/spans.txt" <<'PYEOF2'
-import sys
-events = []
-for line in open(sys.argv[1]):
-    a, b = map(float, line.split())
-    events += [(a, 1), (b, -1)]
-now = most = 0
-for _, step in sorted(events):
-    now += step
-    most = max(most, now)
-print(most)
-PYEOF2
-)
+most=$(max_overlap "$SCRATCH/spans.txt")
 assert_eq "two experiments run at once, never more (-j 2)" "2" "$most"
 assert_eq "six stage runs in all" "6" "$(wc -l <"$SCRATCH/spans.txt")"
 assert_eq "the workspace's params are untouched" "$params_before" "$(cat params.yaml)"

@@ -62,19 +62,7 @@ export STAGE_SECONDS=1
 expect_exit 0 pipe exp run --run-all -j 2
 unset STAGE_SECONDS
 assert_contains "the queue runs" "$OUT" "4 of 4 experiments succeeded"
-most=$("$PY" - "$SPANS" <<'PYEOF'
-import sys
-events = []
-for line in open(sys.argv[1]):
-    a, b = map(float, line.split())
-    events += [(a, 1), (b, -1)]
-now = most = 0
-for _, step in sorted(events):
-    now += step
-    most = max(most, now)
-print(most)
-PYEOF
-)
+most=$(max_overlap "$SPANS")
 assert_eq "two run at once, never more (-j 2)" "2" "$most"
 assert_eq "four stage runs" "4" "$(wc -l <"$SPANS")"
 assert_eq "the workspace's params are untouched" "$params_before" "$(cat params.yaml)"
