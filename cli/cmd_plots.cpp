@@ -89,7 +89,7 @@ Rendered render(const std::vector<pipeline::PlotDef>& defs, const std::vector<pi
           continue;
         }
         item["files"].push_back({{"side", side.label}, {"file", def.sources.front().file}, {"bytes", bytes.size()}});
-        section += "<figure><img alt=\"" + pipeline::xml_escape(def.id) + "\" src=\"data:" + mime_of(def.id) + ";base64," +
+        section += "<figure><img alt=\"" + pipeline::xml_escape(def.id) + "\" src=\"data:" + mime_of(def.sources.front().file) + ";base64," +
                    pipeline::base64_encode(bytes) + "\"><figcaption>" + pipeline::xml_escape(side.label) +
                    "</figcaption></figure>";
       }

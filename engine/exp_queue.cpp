@@ -318,6 +318,9 @@ QueueRun run_queue(Project& project, SweepOptions options) {
       std::vector<QueuedExperiment> todo;
       for (QueuedExperiment& q : queued_experiments(project)) {
         if (q.state != "queued" && q.state != "running" && q.state != "interrupted") continue;
+        // Later rounds take only what was queued meanwhile: one this worker
+        // saw interrupted is not retried in a loop.
+        if (!first && q.state != "queued") continue;
         if (marked_killed(project, q)) {  // exp kill reached it while no worker ran
           if (q.state == "running" && still_ours(project, q)) ::kill(q.pid, SIGTERM);
           record_killed(project, q);

@@ -20,14 +20,14 @@ namespace {
 
 // A project in a git repository (a sweep copies what git lists), and a
 // stand-in for pipe: every command succeeds, but an `exp run` whose -S
-// values hold "bad" exits 3.
+// values hold "bad" exits 3, and one holding "sigint" 130 (interrupted).
 struct QueueProject : TempProject {
   std::string fake;
   QueueProject() {
     write("params.yaml", "lr: 0.1\n");
     REQUIRE(std::system(("cd " + root + " && git init -q . && git add -A").c_str()) == 0);
     fake = root + "/../fake-pipe-" + std::filesystem::path(root).filename().string();
-    write_abs(fake, "#!/bin/sh\ncase \"$*\" in *bad*) exit 3;; esac\nexit 0\n");
+    write_abs(fake, "#!/bin/sh\ncase \"$*\" in *bad*) exit 3;; *sigint*) exit 130;; esac\nexit 0\n");
     std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
   }
   ~QueueProject() { std::filesystem::remove(fake); }
@@ -228,4 +228,13 @@ TEST_CASE("an experiment removed from the queue after the round began is not sta
   const QueueRun run = run_queue(p.project, o);
   REQUIRE(run.ran.size() == 1);
   CHECK(run.ran[0].label() == "first");
+}
+
+TEST_CASE("an experiment interrupted during a worker's run is left for the next --run-all, not retried in a loop") {
+  QueueProject p;
+  enqueue(p.project, experiment("params.yaml:lr=sigint", "stopped"));
+  const QueueRun run = run_queue(p.project, p.options());
+  REQUIRE(run.ran.size() == 1);
+  CHECK(run.ran[0].state == "interrupted");
+  CHECK(run_queue(p.project, p.options()).resumed == 1);  // the next worker runs it again
 }
