@@ -20,10 +20,10 @@ namespace {
 const char* const kPalette[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"};
 const char* colour(size_t i) { return kPalette[i % (sizeof kPalette / sizeof kPalette[0])]; }
 
-constexpr double kWidth = 640, kHeight = 400;
+constexpr double kPlotRight = 460, kHeight = 400;  // the plot area ends here; the legend follows
 constexpr size_t kMaxClasses = 100;
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kLeft = 72, kRight = 180, kTop = 44, kBottom = 56;  // room for labels and the legend
+constexpr double kLeft = 72, kTop = 44, kBottom = 56;  // room for tick and axis labels
 
 std::optional<double> number(const std::string& s) {
   if (s.empty()) return std::nullopt;
@@ -131,11 +131,19 @@ std::string axes(const Scale& x, const Scale& y, const Chart& c, const std::vect
   return out + "</g>";
 }
 
+// The width a chart needs: the plot area and a legend wide enough for its
+// longest label (about 7 px a character at 12 px), so no label is cut off.
+double chart_width(const Chart& c) {
+  size_t longest = 0;
+  for (const ChartSeries& s : c.series) longest = std::max(longest, s.label.size());
+  return kPlotRight + std::clamp(46.0 + 7.0 * static_cast<double>(longest), 180.0, 640.0);
+}
+
 std::string legend(const Chart& c, const char* mark) {
   std::string out = R"(<g class="legend">)";
   for (size_t i = 0; i < c.series.size(); ++i) {
     const double y = kTop + 8 + 20 * static_cast<double>(i);
-    const double x = kWidth - kRight + 16;
+    const double x = kPlotRight + 16;
     out += R"(<g class="legend-entry">)";
     if (std::string(mark) == "line")
       out += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-width="2.5"/>)", x, y, x + 18, y, colour(i));
@@ -184,9 +192,9 @@ std::string xy_chart(const Chart& c) {
     }
   }
   if (x_lo > x_hi) x_lo = x_hi = y_lo = y_hi = 0;  // no points at all: empty axes
-  const Scale x = scale_for(x_lo, x_hi, kLeft, kWidth - kRight);
+  const Scale x = scale_for(x_lo, x_hi, kLeft, kPlotRight);
   const Scale y = scale_for(y_lo, y_hi, kHeight - kBottom, kTop);
-  std::string out = open_svg(kWidth, kHeight, c) + axes(x, y, c);
+  std::string out = open_svg(chart_width(c), kHeight, c) + axes(x, y, c);
   const bool lines = c.kind != "scatter";
   for (size_t i = 0; i < all.size(); ++i) {
     out += fmt::format(R"(<g class="series" data-label="{}">)", xml_escape(c.series[i].label));
@@ -232,10 +240,9 @@ std::string bar_chart(const Chart& c) {
   for (auto& [k, vs] : value)
     for (const auto& v : vs)
       if (v) lo = std::min(lo, *v), hi = std::max(hi, *v);
-  const Scale x = scale_for(lo, hi, kLeft + 60, kWidth - kRight);
+  const Scale x = scale_for(lo, hi, kLeft + 60, kPlotRight);
   const Scale y = scale_for(0, 1, kHeight - kBottom, kTop);  // bands, not values
-  Scale shifted = x;
-  std::string out = open_svg(kWidth, kHeight, c) + axes(shifted, y, c, &categories);
+  std::string out = open_svg(chart_width(c), kHeight, c) + axes(x, y, c, &categories);
   const double band = (y.from - y.to) / static_cast<double>(std::max<size_t>(1, categories.size()));
   const double bar = band * 0.8 / static_cast<double>(std::max<size_t>(1, c.series.size()));
   for (size_t i = 0; i < c.series.size(); ++i) {
@@ -272,7 +279,8 @@ std::string confusion_chart(const Chart& c) {
   const size_t n = std::max<size_t>(1, classes.size());
   const double cell = std::clamp(360.0 / static_cast<double>(n), 14.0, 60.0);
   const double side = cell * static_cast<double>(n);
-  const double left = 110, top = 76, gap = 70;
+  // The gap leaves room for the next matrix's class names and axis label.
+  const double left = 110, top = 76, gap = 130;
   const double one = side + gap;
   const double width = left + one * static_cast<double>(std::max<size_t>(1, c.series.size())), height = top + side + 70;
   std::string out = open_svg(width, height, c);

@@ -142,3 +142,16 @@ TEST_CASE("values near the limits of doubles still give a bounded set of ticks, 
   for (int i = 0; i < 150; ++i) c.series[0].x.push_back(std::to_string(i)), c.series[0].y.push_back("0");
   CHECK_THROWS_AS(render_svg(c), Error);
 }
+
+TEST_CASE("the legend is as wide as its longest label, so none is cut off") {
+  Chart c = two_lines("linear");
+  const std::regex width(R"re(^<svg class="chart linear" width="(\d+)")re");
+  std::smatch m;
+  std::string svg = render_svg(c);
+  REQUIRE(std::regex_search(svg, m, width));
+  CHECK(std::stoi(m[1]) == 640);  // short labels: the plot and a 180 px legend
+  c.series[0].label = std::string(60, 'w');
+  svg = render_svg(c);
+  REQUIRE(std::regex_search(svg, m, width));
+  CHECK(std::stoi(m[1]) >= 460 + 7 * 60);
+}
