@@ -37,6 +37,7 @@ struct ShowFlags {
   pipeline::ExperimentQuery query;
   std::string order = "asc";
   bool json = false, csv = false, md = false;
+  bool queued = true;
 };
 
 // A value as a table shows it: strings bare, the rest as JSON; "-" for none.
@@ -52,7 +53,8 @@ std::vector<std::vector<std::string>> table_rows(const pipeline::ExperimentTable
   head.insert(head.end(), t.metric_columns.begin(), t.metric_columns.end());
   out.push_back(head);
   for (const auto& r : t.rows) {
-    std::vector<std::string> row = {r.name + (r.ok ? "" : " (failed)"), std::to_string(r.run_id), format_time(r.ended_ns)};
+    const std::string note = !r.state.empty() ? " (" + r.state + ")" : r.ok ? "" : " (failed)";
+    std::vector<std::string> row = {r.name + note, r.run_id ? std::to_string(r.run_id) : "-", format_time(r.ended_ns)};
     for (const auto& c : t.param_columns) row.push_back(cell_text(r.params, c));
     for (const auto& c : t.metric_columns) row.push_back(cell_text(r.metrics, c));
     out.push_back(row);
@@ -74,9 +76,11 @@ void print_table(const pipeline::ExperimentTable& t, const ShowFlags& f) {
       nlohmann::json params = nlohmann::json::object(), metrics = nlohmann::json::object();
       for (const auto& [k, v] : r.params) params[k] = value_json(v);
       for (const auto& [k, v] : r.metrics) metrics[k] = value_json(v);
-      out.push_back({{"name", r.name}, {"run", r.run_id}, {"created", format_time(r.ended_ns)},
-                     {"baseline", r.baseline}, {"ok", r.ok}, {"overrides", r.overrides},
-                     {"params", params}, {"metrics", metrics}});
+      nlohmann::json row = {{"name", r.name}, {"run", r.run_id}, {"created", format_time(r.ended_ns)},
+                            {"baseline", r.baseline}, {"ok", r.ok}, {"overrides", r.overrides},
+                            {"params", params}, {"metrics", metrics}};
+      if (!r.state.empty()) row["state"] = r.state, row["run"] = nullptr;
+      out.push_back(row);
     }
     fmt::print("{}\n", out.dump(2));
     return;
@@ -553,6 +557,7 @@ void add_exp(CLI::App& app, Context& ctx) {
   show->add_option("--param", sf->query.params, "Only this param column (KEY, FILE:KEY, or a prefix ending in '.'); repeatable");
   show->add_option("--metric", sf->query.metrics, "Only this metric column; repeatable");
   show->add_flag("--only-changed", sf->query.only_changed, "Leave out columns that are the same in every row");
+  show->add_flag("!--no-queued", sf->queued, "Leave out the experiments that wait in the queue");
   show->add_option("--sort-by", sf->query.sort_by, "Sort the experiments by this param or metric column");
   show->add_option("--sort-order", sf->order, "asc or desc (default asc)")->check(CLI::IsMember({"asc", "desc"}));
   show->callback([&ctx, sf] {
@@ -560,7 +565,11 @@ void add_exp(CLI::App& app, Context& ctx) {
     auto store = open_lineage(ctx);
     sf->query.descending = sf->order == "desc";
     sf->query.removed = pipeline::removed_experiments(project);
-    print_table(pipeline::experiment_table(*store, sf->query), *sf);
+    auto table = pipeline::experiment_table(*store, sf->query);
+    // What waits in the queue, after what ran, as DVC's table shows it.
+    if (sf->queued)
+      pipeline::add_queued_rows(project, &table, sf->query.params.empty() && !sf->query.only_changed);
+    print_table(table, *sf);
   });
   add_exp_queue(exp, ctx);
 }

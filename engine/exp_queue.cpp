@@ -250,6 +250,40 @@ Removals find_removals(Project& project, LineageStore& store, const std::vector<
   return out;
 }
 
+void add_queued_rows(Project& project, ExperimentTable* table, bool new_columns) {
+  for (const QueuedExperiment& q : queued_experiments(project)) {
+    if (q.finished()) continue;
+    ExperimentRow row;
+    row.name = q.label();
+    row.state = q.state;
+    row.ended_ns = q.queued_ns;
+    row.overrides = q.experiment.sets;
+    for (const std::string& set : q.experiment.sets) {
+      // "file:key=value", as the queue keeps them (one value each).
+      const size_t colon = set.find(':'), eq = set.find('=');
+      if (colon == std::string::npos || eq == std::string::npos || colon > eq) continue;
+      const std::string file = set.substr(0, colon), key = set.substr(colon + 1, eq - colon - 1);
+      std::string value = set.substr(eq + 1);
+      if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
+      Value v;
+      try {
+        v = parse_yaml("-S", value);  // as the params file will read it
+      } catch (const Error&) {
+        v = Value::string(value);
+      }
+      const auto known = table->param_column_of.find(file + ":" + key);
+      const std::string column = known != table->param_column_of.end() ? known->second : file + ":" + key;
+      auto& cols = table->param_columns;
+      if (std::find(cols.begin(), cols.end(), column) == cols.end()) {
+        if (!new_columns) continue;
+        cols.push_back(column);
+      }
+      row.params[column] = v.canonical();
+    }
+    table->rows.push_back(std::move(row));
+  }
+}
+
 void apply_removals(Project& project, const Removals& removals) {
   const bool worker = queue_worker_running(project);
   for (const QueuedExperiment& q : removals.queued)

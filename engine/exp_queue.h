@@ -70,6 +70,12 @@ struct Removals {
 Removals find_removals(Project& project, LineageStore& store, const std::vector<std::string>& names, bool queued,
                        bool all);
 
+// Rows for `exp show` of what waits in the queue (queued, running or
+// interrupted), after the table's rows: its params are its -S values, put
+// in the table's columns (a key, or FILE:KEY). A param no column shows is
+// given one with `new_columns`, else left out, as the filters left it.
+void add_queued_rows(Project& project, ExperimentTable* table, bool new_columns);
+
 // Takes them: nothing if one of the queue entries is running (Error(kUsage)
 // says to kill it first); then the entries, and the experiments off the
 // table (removed_experiments).

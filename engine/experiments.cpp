@@ -142,7 +142,10 @@ ExperimentTable experiment_table(LineageStore& store, const ExperimentQuery& que
     r.metrics = std::move(m);
   }
   t.rows = std::move(rows);
-  for (const auto& [k, name] : param_names) t.param_columns.push_back(name);
+  for (const auto& [k, name] : param_names) {
+    t.param_columns.push_back(name);
+    t.param_column_of[k] = name;
+  }
   for (const auto& [k, name] : metric_names) t.metric_columns.push_back(name);
   std::sort(t.param_columns.begin(), t.param_columns.end());
   std::sort(t.metric_columns.begin(), t.metric_columns.end());

@@ -20,6 +20,9 @@ struct ExperimentRow {
   int64_t ended_ns = 0;
   bool baseline = false;
   bool ok = true;  // the run exited 0
+  // "" for a recorded run; queued, running or interrupted for one that
+  // waits in the queue (no run yet: run_id 0, its params from its -S values).
+  std::string state;
   std::vector<std::string> overrides;  // its -S values
   std::map<std::string, std::string> params;   // column -> canonical JSON value
   std::map<std::string, std::string> metrics;  // column -> canonical JSON value
@@ -28,6 +31,7 @@ struct ExperimentRow {
 
 struct ExperimentTable {
   std::vector<std::string> param_columns;  // sorted
+  std::map<std::string, std::string> param_column_of;  // "file:key" -> its column
   std::vector<std::string> metric_columns;
   std::vector<ExperimentRow> rows;  // the baseline first, then experiments oldest first
 };

@@ -52,6 +52,18 @@ assert_contains "a name already queued is refused" "$ERR" "an experiment named '
 expect_exit 2 pipe exp run --queue --dry -S train.lr=0.6
 assert_contains "--dry cannot be queued: it would record nothing that ran" "$ERR" "--dry cannot be used with a sweep or the queue"
 assert_eq "git does not see the queue (.pipe/.gitignore)" "" "$(git status --porcelain)"
+expect_exit 0 pipe exp show --json
+"$PY" - "$OUT" <<'PYEOF' || fail "exp show lists what waits in the queue, with its params from -S"
+import json, sys
+rows = {r["name"]: r for r in json.loads(sys.argv[1])}
+q = rows["q-3"]
+assert q["state"] == "queued" and q["run"] is None and q["params"]["train.lr"] == 0.4 and q["metrics"] == {}, q
+assert "state" not in rows["baseline"], rows["baseline"]
+PYEOF
+expect_exit 0 pipe exp show
+assert_contains "the text table marks queued rows" "$OUT" "q-2 (queued)"
+expect_exit 0 pipe exp show --no-queued
+assert_not_contains "--no-queued leaves them out" "$OUT" "q-2"
 expect_exit 0 pipe exp queue
 assert_contains "exp queue lists what waits" "$OUT" "q-2"
 assert_contains "with its state" "$OUT" "queued"

@@ -238,3 +238,40 @@ TEST_CASE("an experiment interrupted during a worker's run is left for the next 
   CHECK(run.ran[0].state == "interrupted");
   CHECK(run_queue(p.project, p.options()).resumed == 1);  // the next worker runs it again
 }
+
+TEST_CASE("exp show's queued rows take their params from -S, in the table's columns, typed as the params file reads them") {
+  QueueProject p;
+  SweepExperiment e;
+  e.name = "waiting";
+  e.sets = {"params.yaml:lr=0.5", "params.yaml:opt='adam,w'", "other.yaml:lr=2"};
+  enqueue(p.project, e);
+  ExperimentTable table;
+  table.param_columns = {"lr"};  // the recorded runs name params.yaml's lr plainly
+  table.param_column_of = {{"params.yaml:lr", "lr"}};
+  add_queued_rows(p.project, &table, true);
+  REQUIRE(table.rows.size() == 1);
+  const ExperimentRow& row = table.rows[0];
+  CHECK(row.state == "queued");
+  CHECK(row.run_id == 0);
+  CHECK(row.params.at("lr") == "0.5");
+  CHECK(row.params.at("params.yaml:opt") == "\"adam,w\"");
+  CHECK(row.params.at("other.yaml:lr") == "2");
+}
+
+TEST_CASE("with columns filtered, a queued row shows only those; unfiltered, its new params get columns") {
+  QueueProject p;
+  SweepExperiment e;
+  e.sets = {"params.yaml:lr=0.5", "params.yaml:epochs=3"};
+  enqueue(p.project, e);
+  ExperimentTable filtered;
+  filtered.param_columns = {"lr"};
+  filtered.param_column_of = {{"params.yaml:lr", "lr"}};
+  add_queued_rows(p.project, &filtered, false);
+  CHECK(filtered.rows.at(0).params.size() == 1);
+  CHECK(filtered.param_columns == std::vector<std::string>{"lr"});
+  ExperimentTable all = filtered;
+  all.rows.clear();
+  add_queued_rows(p.project, &all, true);
+  CHECK(all.rows.at(0).params.at("params.yaml:epochs") == "3");
+  CHECK(all.param_columns == std::vector<std::string>{"lr", "params.yaml:epochs"});
+}
