@@ -9,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "app.h"
 #include "cmd_repro.h"
@@ -20,6 +19,7 @@
 #include "experiments.h"
 #include "file_io.h"
 #include "lineage_json.h"
+#include "lineage_query.h"
 #include "overrides.h"
 #include "project.h"
 #include "signals.h"
@@ -517,19 +517,13 @@ void add_exp(CLI::App& app, Context& ctx) {
     nlohmann::json out = {{"a", a.name}, {"b", b.name}, {"params", nlohmann::json::object()},
                           {"metrics", nlohmann::json::object()}};
     for (const char* kind : {"params", "metrics"}) {
-      const auto& va = std::string(kind) == "params" ? a.params : a.metrics;
-      const auto& vb = std::string(kind) == "params" ? b.params : b.metrics;
-      std::set<std::string> keys;
-      for (const auto& [k, v] : va) keys.insert(k);
-      for (const auto& [k, v] : vb) keys.insert(k);
-      for (const auto& k : keys) {
-        const auto x = va.find(k), y = vb.find(k);
-        const nlohmann::json old_v = x == va.end() ? nlohmann::json(nullptr) : value_json(x->second);
-        const nlohmann::json new_v = y == vb.end() ? nlohmann::json(nullptr) : value_json(y->second);
-        if (old_v == new_v) continue;
+      const bool params = std::string(kind) == "params";
+      for (const auto& c : pipeline::diff_values(params ? a.params : a.metrics, params ? b.params : b.metrics)) {
+        const nlohmann::json old_v = c.old_value ? value_json(*c.old_value) : nlohmann::json(nullptr);
+        const nlohmann::json new_v = c.new_value ? value_json(*c.new_value) : nlohmann::json(nullptr);
         nlohmann::json change = {{"a", old_v}, {"b", new_v}};
         if (old_v.is_number() && new_v.is_number()) change["delta"] = new_v.get<double>() - old_v.get<double>();
-        out[kind][k] = change;
+        out[kind][c.name] = change;
       }
     }
     if (*diff_json) {

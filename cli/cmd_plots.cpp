@@ -53,19 +53,6 @@ std::vector<pipeline::PlotDef> chosen(const std::vector<pipeline::PlotDef>& all,
   return out;
 }
 
-std::string mime_of(const std::string& file) {
-  const std::string lower = [&] {
-    std::string s = file;
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  }();
-  auto ends = [&](const char* e) { return lower.size() >= std::strlen(e) && lower.compare(lower.size() - std::strlen(e), std::string::npos, e) == 0; };
-  if (ends(".png")) return "image/png";
-  if (ends(".gif")) return "image/gif";
-  if (ends(".svg")) return "image/svg+xml";
-  return "image/jpeg";
-}
-
 struct Rendered {
   nlohmann::json data = nlohmann::json::array();
   std::string html;
@@ -89,7 +76,7 @@ Rendered render(const std::vector<pipeline::PlotDef>& defs, const std::vector<pi
           continue;
         }
         item["files"].push_back({{"side", side.label}, {"file", def.sources.front().file}, {"bytes", bytes.size()}});
-        section += "<figure><img alt=\"" + pipeline::xml_escape(def.id) + "\" src=\"data:" + mime_of(def.sources.front().file) + ";base64," +
+        section += "<figure><img alt=\"" + pipeline::xml_escape(def.id) + "\" src=\"data:" + pipeline::image_type(def.sources.front().file) + ";base64," +
                    pipeline::base64_encode(bytes) + "\"><figcaption>" + pipeline::xml_escape(side.label) +
                    "</figcaption></figure>";
       }

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "error.h"
+#include "exp_sweep.h"
 #include "experiments.h"
 #include "file_io.h"
 #include "lineage.h"
@@ -11,6 +12,7 @@
 #include "workspace.h"
 #include "object_store.h"
 #include "project.h"
+#include "revision_values.h"
 #include "subprocess.h"
 #include "temp_files.h"
 
@@ -79,16 +81,13 @@ BranchResult branch_experiment(Project& project, const ExperimentRow& row, const
   if (branch.empty() || branch.front() == '-' ||
       run_program({"git", "check-ref-format", "refs/heads/" + branch}, project.root, &out, &err) != 0)
     throw Error(Exit::kUsage, "'" + branch + "' is not a valid branch name");
-  if (run_program({"git", "rev-parse", "--verify", "--quiet", "HEAD"}, project.root, &out, &err) != 0)
+  if (!is_git_revision(project, "HEAD"))
     throw Error(Exit::kUsage, "exp branch makes a git branch off HEAD, and there is no commit here (or no git "
                               "repository); commit the project first");
   if (run_program({"git", "rev-parse", "--verify", "--quiet", "refs/heads/" + branch}, project.root, &out, &err) == 0)
     throw Error(Exit::kUsage, "branch '" + branch + "' exists already; name another, or delete it with 'git branch -D " +
                                   branch + "'");
-  // The project's folder within the repository: a worktree holds all of it.
-  if (run_program({"git", "rev-parse", "--show-prefix"}, project.root, &out, &err) != 0)
-    throw Error(Exit::kUsage, "cannot find the project in its git repository: " + err.substr(0, 200));
-  std::string prefix = out.substr(0, out.find('\n'));
+  std::string prefix = git_prefix(project);
   if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   // Worktrees a killed exp branch left registered.
   run_program({"git", "worktree", "prune"}, project.root, &out, &err);
@@ -97,10 +96,9 @@ BranchResult branch_experiment(Project& project, const ExperimentRow& row, const
   make_dirs(fs, project.state_path("logs"), false);
   const std::string tree = project.state_path("tmp/exps/" + temp_name("branch"));
   BranchResult result;
-  std::string safe = row.name;
-  for (char& c : safe)
-    if (c == '/' || c == '\\' || c == ' ') c = '_';
-  result.log = std::string(kStateDir) + "/logs/exp-branch-" + safe + ".log";
+  SweepExperiment named;
+  named.name = "branch-" + row.name;
+  result.log = experiment_log(named, 0);  // .pipe/logs/exp-branch-NAME.log
   const std::string here = prefix.empty() ? tree : tree + "/" + prefix;  // the project in the worktree
   Steps main_steps(project.root, result.log);
   Steps steps(here, result.log);
@@ -108,13 +106,10 @@ BranchResult branch_experiment(Project& project, const ExperimentRow& row, const
   try {
     main_steps.run({"git", "worktree", "add", "--detach", tree, "HEAD"}, "make a git worktree of HEAD");
     added = true;
-    // The worktree shares the project's cache and run-cache, as a sweep's copy does.
-    // .pipe/ first, so `pipe -C` finds this project, not the one above it.
-    make_dirs(fs, here + "/" + kStateDir, false);
+    // The worktree shares the project's cache and run-cache, as a sweep's
+    // copy does; its .pipe/ first, so `pipe -C` finds it, not the project above.
+    share_run_cache(project, here);
     steps.run({self, "-C", here, "config", "--local", "cache.dir", project.cache->dir()}, "point the worktree at the cache");
-    make_dirs(fs, project.state_path("runs"), false);
-    if (fs.symlink(project.state_path("runs"), here + "/" + kStateDir + "/runs") != 0)
-      fail_io("cannot link the run-cache into", here, errno);
     steps.run({self, "-C", here, "checkout"}, "restore HEAD's outputs in the worktree");
     Project there = open_project(here, fs);
     write_params(there, experiment_params(row, &result.skipped));

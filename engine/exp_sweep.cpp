@@ -96,11 +96,8 @@ SweepOutcome run_one(Project& project, const std::vector<std::string>& files, co
   try {
     make_dirs(fs, copy, false);
     for (const std::string& f : files) copy_file(fs, project.root + "/" + f, copy + "/" + f);
-    make_dirs(fs, copy + "/" + kStateDir, false);
-    // The copy shares the project's cache and run-cache.
-    make_dirs(fs, project.state_path("runs"), false);
-    if (fs.symlink(project.state_path("runs"), copy + "/" + kStateDir + "/runs") != 0)
-      fail_io("cannot link the run-cache into", copy, errno);
+    // The copy shares the project's cache (cache.dir, below) and run-cache.
+    share_run_cache(project, copy);
     // The log is written as the experiment runs (`pipe exp logs`): each
     // command line, then what the command printed.
     const std::string log = project.root + "/" + outcome.log;
@@ -145,6 +142,14 @@ SweepOutcome run_one(Project& project, const std::vector<std::string>& files, co
 }
 
 }  // namespace
+
+void share_run_cache(Project& project, const std::string& dir) {
+  FileSystem& fs = *project.files;
+  make_dirs(fs, dir + "/" + kStateDir, false);
+  make_dirs(fs, project.state_path("runs"), false);
+  if (fs.symlink(project.state_path("runs"), dir + "/" + kStateDir + "/runs") != 0)
+    fail_io("cannot link the run-cache into", dir, errno);
+}
 
 size_t sweep_experiment_copies(Project& project) {
   return sweep_temp_dir(*project.files, project.state_path("tmp/exps"), kStaleTempSeconds).removed;

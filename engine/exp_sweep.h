@@ -50,6 +50,11 @@ struct SweepOutcome {
 // is gone: temp_files.h's rule); returns how many.
 size_t sweep_experiment_copies(Project& project);
 
+// Makes `dir` (a copy of the project: a sweep's, exp branch's worktree) a
+// project whose run-cache is the project's own, linked in: what one
+// experiment stores there, the others and `exp apply` find.
+void share_run_cache(Project& project, const std::string& dir);
+
 // Where experiment `index` of a sweep writes its log, project-relative.
 std::string experiment_log(const SweepExperiment& e, size_t index);
 

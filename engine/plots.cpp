@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 
 #include "document.h"
@@ -132,6 +134,14 @@ std::string where_of(const std::string& file, Mark m) {
 }
 
 }  // namespace
+
+std::string image_type(const std::string& file) {
+  const std::string ext = lower_extension(file);
+  if (ext == "png") return "image/png";
+  if (ext == "gif") return "image/gif";
+  if (ext == "svg") return "image/svg+xml";
+  return "image/jpeg";
+}
 
 bool is_image_file(const std::string& file) {
   const std::string ext = lower_extension(file);
@@ -329,22 +339,27 @@ PlotSide workspace_side(Project& project) {
 PlotSide revision_side(Project& project, const Workspace& ws, const std::string& rev) {
   std::vector<std::string> locks;
   for (const std::string& f : ws.pipeline.files) locks.push_back(lock_path_for(f));
-  return {rev, [&project, rev, locks](const std::string& file, std::string* text) {
+  // The outputs that revision's locks name (path -> digest), read from git
+  // once, at the first file git does not hold.
+  auto outputs = std::make_shared<std::optional<std::map<std::string, Digest>>>();
+  return {rev, [&project, rev, locks, outputs](const std::string& file, std::string* text) {
             if (file_at_revision(project, rev, file, text)) return true;
-            // Not in git: an output pipe caches, named by that revision's lock.
-            for (const std::string& lock_file : locks) {
-              std::string lock_text;
-              if (!file_at_revision(project, rev, lock_file, &lock_text)) continue;
-              const LockFile lock = parse_lock(lock_text, rev + ":" + lock_file);
-              for (const auto& [name, stage] : lock.stages)
-                for (const LockedArtifact& a : stage.outs) {
-                  std::string path, why;
-                  if (project_path(parent_path(lock_file), a.path, &path, &why) && path == file && !a.is_dir &&
-                      !a.pending)
-                    return read_object(project, a.digest, text);
-                }
+            if (!*outputs) {
+              outputs->emplace();
+              for (const std::string& lock_file : locks) {
+                std::string lock_text;
+                if (!file_at_revision(project, rev, lock_file, &lock_text)) continue;
+                for (const auto& [name, stage] : parse_lock(lock_text, rev + ":" + lock_file).stages)
+                  for (const LockedArtifact& a : stage.outs) {
+                    std::string path, why;
+                    if (!a.is_dir && !a.pending && project_path(parent_path(lock_file), a.path, &path, &why))
+                      (**outputs)[path] = a.digest;
+                  }
+              }
             }
-            return false;
+            // Not in git: an output pipe caches, named by that revision's lock.
+            auto it = (*outputs)->find(file);
+            return it != (*outputs)->end() && read_object(project, it->second, text);
           }};
 }
 

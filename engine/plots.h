@@ -39,8 +39,9 @@ struct PlotDef {
 // malformed definition, saying where.
 std::vector<PlotDef> plot_definitions(const Workspace& ws);
 
-// Whether `file` is an image shown as it is.
+// Whether `file` is an image shown as it is, and its MIME type.
 bool is_image_file(const std::string& file);
+std::string image_type(const std::string& file);
 
 // A data file's rows, each field name and value in order: a JSON or YAML
 // list of objects (or the first such list inside an object), or CSV/TSV

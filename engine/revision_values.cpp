@@ -21,16 +21,14 @@ std::string trimmed(std::string s) {
   return s;
 }
 
-// The project's folder within its git repository ("" at the top, else
-// "sub/dir/"), so a project in a subfolder reads that folder of a revision.
+}  // namespace
+
 std::string git_prefix(Project& project) {
   std::string out, err;
   if (run_program({"git", "rev-parse", "--show-prefix"}, project.root, &out, &err) != 0)
     throw Error(Exit::kUsage, "a git revision can only be read in a git repository (" + trimmed(err) + ")");
   return trimmed(out);
 }
-
-}  // namespace
 
 bool is_git_revision(Project& project, const std::string& rev) {
   if (rev.empty() || rev.front() == '-') return false;  // never an option to git

@@ -37,6 +37,11 @@ struct DiffSide {
 // Throws Error(kUsage) when `operand` is none of these.
 DiffSide resolve_side(Project& project, const std::string& operand);
 
+// The project's folder within its git repository ("" at the top, else
+// "sub/dir/"): a revision, or a worktree, holds the whole repository.
+// Throws Error(kUsage) outside git.
+std::string git_prefix(Project& project);
+
 // Whether `rev` names a commit of the project's git repository.
 bool is_git_revision(Project& project, const std::string& rev);
 
