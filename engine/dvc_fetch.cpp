@@ -135,8 +135,9 @@ class DvcFetch {
     transfer_with_retries(
         remote_, todo.size(), jobs_,
         [&](size_t i) {
-          return TransferItem{false, dvc_object_key(todo[i].md5, todo[i].dos2unix), cache_.new_temp_path(),
-                              check_of(todo[i].dos2unix)};
+          // Named in advance only when pipe.lock says what it will hash to.
+          const std::string file = todo[i].expect ? cache_.download_path(*todo[i].expect) : cache_.new_temp_path();
+          return TransferItem{false, dvc_object_key(todo[i].md5, todo[i].dos2unix), file, check_of(todo[i].dos2unix)};
         },
         [&](const TransferItem& item, const RemoteResult& r) -> RemoteResult {
           const Wanted& w = todo[by_key.at(item.key)];

@@ -250,34 +250,103 @@ bool ObjectStore::adopt(const std::string& tmp, const Digest& d, bool manifest, 
 }
 
 void ObjectStore::adopt_checked(const std::vector<Download>& objects) {
-  if (objects.empty()) return;
-  size_t renamed = 0;
+  Staging staging;
+  {
+    std::lock_guard lock(staging_mutex_);
+    std::swap(staging, staging_);
+  }
+  std::vector<char> done(objects.size(), 0);
   try {
-    // Downloads are made read-only (DownloadFile): no chmod each here.
-    // Data durable before any object gets its name, as for a batch put,
-    // through the handle opened before the first download was written.
-    if (download_sync().sync() != 0) fail_io("cannot flush", dir_, errno);
-    std::set<std::string> made;
-    for (const Download& o : objects) {
-      const std::string target = object_path(o.digest);
-      if (made.insert(parent_path(target)).second) make_parent_dirs(fs_, target, false);
-      if (fs_.rename(o.tmp, target) != 0) fail_io("cannot move into place", target, errno);
-      ++renamed;
+    if (!objects.empty()) {
+      // Downloads are made read-only (DownloadFile): no chmod each here.
+      // Data durable before any object gets its name, as for a batch put,
+      // through the handle opened before the first download was written.
+      if (download_sync().sync() != 0) fail_io("cannot flush", dir_, errno);
+      if (!staging.dir.empty()) adopt_staged(staging, objects, done);
+      std::set<std::string> made, moved;
+      for (size_t i = 0; i < objects.size(); ++i) {
+        // Twice the same file (DVC's two md5s of one content): one rename.
+        if (done[i] || !moved.insert(objects[i].tmp).second) continue;
+        const std::string target = object_path(objects[i].digest);
+        if (made.insert(parent_path(target)).second) make_parent_dirs(fs_, target, false);
+        if (fs_.rename(objects[i].tmp, target) != 0) fail_io("cannot move into place", target, errno);
+        done[i] = 1;
+      }
     }
   } catch (...) {
-    for (size_t i = renamed; i < objects.size(); ++i) fs_.unlink(objects[i].tmp);
+    for (size_t i = 0; i < objects.size(); ++i)
+      if (!done[i]) fs_.unlink(objects[i].tmp);
+    if (!staging.dir.empty()) fs_.remove_all(staging.dir);
     throw;
   }
   // The renames. Each object is whole already: a crash before this sync
   // loses only names, and the next fetch downloads those again.
-  download_sync().sync();
+  if (!objects.empty()) download_sync().sync();
+  // Left: the folders of prefixes whose downloads all failed.
+  if (!staging.dir.empty()) fs_.remove_all(staging.dir);
   std::lock_guard lock(verified_mutex_);
   for (const Download& o : objects) verified_.insert(o.digest);
+}
+
+void ObjectStore::adopt_staged(const Staging& staging, const std::vector<Download>& objects,
+                               std::vector<char>& done) {
+  const std::string root = staging.dir + "/";
+  std::map<std::string, std::vector<size_t>> members;  // prefix -> objects staged in its folder
+  for (size_t i = 0; i < objects.size(); ++i)
+    if (objects[i].tmp.compare(0, root.size(), root) == 0) members[objects[i].tmp.substr(root.size(), 2)].push_back(i);
+  const std::string layout = dir_ + "/" + kCacheLayout;
+  if (!members.empty()) make_dirs(fs_, layout, false);
+  for (const auto& [prefix, indexes] : members) {
+    const std::string folder = root + prefix;
+    // Only checked downloads may become objects: a file a failed try left
+    // (its caller removes it, but a folder is renamed blind) goes first.
+    std::set<std::string> names;
+    for (size_t i : indexes) names.insert(objects[i].tmp.substr(folder.size() + 1));
+    std::vector<std::string> strays;
+    const int fd = fs_.open_dir(folder);
+    if (fd < 0) fail_io("cannot list", folder, errno);
+    const int listed = fs_.list_dir(fd, [&](const char* name, unsigned char) {
+      if (!names.count(name)) strays.push_back(folder + "/" + name);
+    });
+    const int err = errno;
+    fs_.close(fd);
+    if (listed != 0) fail_io("cannot list", folder, err);
+    for (const std::string& s : strays)
+      if (fs_.remove_all(s) != 0) fail_io("cannot remove", s, errno);
+    if (fs_.rename(folder, layout + "/" + prefix) == 0) {
+      for (size_t i : indexes) done[i] = 1;
+      continue;
+    }
+    // Another process made the folder meanwhile: object by object, then.
+    if (errno != EEXIST && errno != ENOTEMPTY) fail_io("cannot move into place", layout + "/" + prefix, errno);
+  }
 }
 
 bool ObjectStore::verified(const Digest& d) const {
   std::lock_guard lock(verified_mutex_);
   return verified_.count(d) > 0;
+}
+
+std::string ObjectStore::download_path(const Digest& d) const {
+  const std::string hex = d.hex();
+  const std::string prefix = hex.substr(0, 2);
+  std::lock_guard lock(staging_mutex_);
+  auto [it, first] = staging_.staged.try_emplace(prefix, false);
+  if (first) {
+    struct stat st;
+    if (fs_.stat(dir_ + "/" + kCacheLayout + "/" + prefix, &st) != 0 && errno == ENOENT) {
+      if (staging_.dir.empty()) {
+        const std::string dir = new_temp_path();  // a name the sweep knows, for a killed run's
+        if (fs_.make_dir(dir, 0777) != 0) fail_io("cannot create directory", dir, errno);
+        staging_.dir = dir;
+      }
+      const std::string folder = staging_.dir + "/" + prefix;
+      if (fs_.make_dir(folder, 0777) != 0) fail_io("cannot create directory", folder, errno);
+      it->second = true;
+    }
+  }
+  if (!it->second || !staging_.named.insert(d).second) return new_temp_path();
+  return staging_.dir + "/" + prefix + "/" + hex.substr(2);
 }
 
 std::string ObjectStore::new_temp_path() const {

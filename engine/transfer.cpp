@@ -244,7 +244,10 @@ TransferReport fetch_artifacts(Project& project, Remote& remote, const std::vect
     std::map<std::string, uint64_t> bytes;
     transfer_with_retries(
         remote, objects.size(), jobs,
-        [&](size_t i) { return TransferItem{false, objects[i].key(), cache.new_temp_path()}; },
+        [&](size_t i) {
+          const ObjectKey& o = objects[i];
+          return TransferItem{false, o.key(), o.manifest ? cache.new_temp_path() : cache.download_path(o.digest)};
+        },
         [&](const TransferItem& item, const RemoteResult& r) -> RemoteResult {
           if (!r.ok()) {
             cache.file_system().unlink(item.file);

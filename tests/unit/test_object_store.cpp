@@ -361,3 +361,114 @@ TEST_CASE("a full disk or a failed rename during a batch put stores only whole o
     CHECK(std::filesystem::is_empty(cache + "/tmp"));
   }
 }
+
+namespace {
+
+// A download as the transfer engine writes one: at download_path.
+ObjectStore::Download download(const ObjectStore& store, const std::string& content) {
+  const Digest d = Digest::of(content);
+  const std::string path = store.download_path(d);
+  std::ofstream(path, std::ios::binary) << content;
+  return {path, d};
+}
+
+// Content whose digest starts with `prefix`, the folder an object goes in.
+std::string content_in(const std::string& prefix, const std::string& seed) {
+  for (int i = 0;; ++i) {
+    const std::string c = seed + std::to_string(i);
+    if (Digest::of(c).hex().compare(0, 2, prefix) == 0) return c;
+  }
+}
+
+ino_t inode_of(const std::string& path) {
+  struct stat st;
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_ino;
+}
+
+std::string folder_of(const std::string& path) { return std::filesystem::path(path).parent_path().string(); }
+
+}  // namespace
+
+TEST_CASE("downloads into a fresh cache are staged as whole prefix folders, each moved into place by one rename") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  std::vector<ObjectStore::Download> got;
+  std::vector<std::string> contents;
+  for (int i = 0; i < 600; ++i) {
+    contents.push_back("object " + std::to_string(i));
+    got.push_back(download(store, contents.back()));
+  }
+  const std::string staged = folder_of(got[0].tmp);
+  CHECK(staged.rfind(t.path + "/cache/tmp/", 0) == 0);
+  CHECK(std::filesystem::path(got[0].tmp).filename() == got[0].digest.hex().substr(2));
+  const ino_t folder = inode_of(staged);
+  // A second download of an object (a retry) never shares its staged file.
+  CHECK(folder_of(store.download_path(got[0].digest)) == t.path + "/cache/tmp");
+  store.adopt_checked(got);
+  // The staged folder itself became the cache's: no object was renamed alone.
+  CHECK(inode_of(folder_of(store.object_path(got[0].digest))) == folder);
+  for (size_t i = 0; i < got.size(); ++i) CHECK(slurp(store.object_path(got[i].digest)) == contents[i]);
+  CHECK(std::filesystem::is_empty(t.path + "/cache/tmp"));
+  CHECK(store.verify({}, false, nullptr).empty());
+}
+
+TEST_CASE("a download whose prefix folder the cache has already goes to a temp file and is renamed alone") {
+  TempDir t;
+  ObjectStore store(t.path + "/cache");
+  const std::string old = content_in("5a", "old ");
+  store.put_file(t.write("old", old), Digest::of(old));
+  const std::string fresh = content_in("5a", "new ");
+  const ObjectStore::Download d = download(store, fresh);
+  CHECK(folder_of(d.tmp) == t.path + "/cache/tmp");
+  store.adopt_checked({d});
+  CHECK(slurp(store.object_path(Digest::of(fresh))) == fresh);
+  CHECK(slurp(store.object_path(Digest::of(old))) == old);
+  CHECK(std::filesystem::is_empty(t.path + "/cache/tmp"));
+}
+
+TEST_CASE("staged folders: one another process filled meanwhile, a stray file, and one whose downloads all failed") {
+  TempDir t;
+  const std::string cache = t.path + "/cache";
+  ObjectStore store(cache);
+  const std::string a = content_in("a0", "a "), b = content_in("b0", "b "), c = content_in("c0", "c ");
+  const ObjectStore::Download da = download(store, a), db = download(store, b), dc = download(store, c);
+  REQUIRE(folder_of(da.tmp) != cache + "/v1/a0");
+  // Another process stores an object under a0 before this batch is adopted.
+  const std::string other = content_in("a0", "other ");
+  ObjectStore(cache).put_file(t.write("other", other), Digest::of(other));
+  // A failed try's file left in b0's staged folder must not become an object.
+  const std::string stray = content_in("b0", "stray ");
+  std::ofstream(folder_of(db.tmp) + "/" + Digest::of(stray).hex().substr(2)) << "half of it";
+  // c0's only download failed: its caller removed it.
+  std::filesystem::remove(dc.tmp);
+  store.adopt_checked({da, db});
+  CHECK(slurp(store.object_path(Digest::of(a))) == a);
+  CHECK(slurp(store.object_path(Digest::of(other))) == other);
+  CHECK(slurp(store.object_path(Digest::of(b))) == b);
+  CHECK_FALSE(store.has(Digest::of(stray)));
+  CHECK_FALSE(std::filesystem::exists(cache + "/v1/c0"));
+  CHECK(std::filesystem::is_empty(cache + "/tmp"));
+  CHECK(store.verify({}, false, nullptr).empty());
+}
+
+TEST_CASE("a failed rename while adopting staged downloads leaves no object and no staged folder") {
+  using Op = pipeline::testing::FaultyFileSystem::Op;
+  TempDir t;
+  const std::string cache = t.path + "/cache";
+  pipeline::testing::FaultyFileSystem fs(t.path, t.path + "/.backup");
+  ObjectStore store(cache, fs);
+  std::vector<ObjectStore::Download> got;
+  for (int i = 0; i < 40; ++i) got.push_back(download(store, "object " + std::to_string(i)));
+  fs.fail_nth(Op::kRename, 3, EIO);
+  CHECK_THROWS_AS(store.adopt_checked(got), Error);
+  CHECK(std::filesystem::is_empty(cache + "/tmp"));
+  CHECK(store.verify({}, false, nullptr).empty());  // two folders made it, whole
+  // The next batch stages afresh what is still missing.
+  std::vector<ObjectStore::Download> again;
+  for (int i = 0; i < 40; ++i)
+    if (!store.has(Digest::of("object " + std::to_string(i)))) again.push_back(download(store, "object " + std::to_string(i)));
+  CHECK(again.size() < got.size());
+  store.adopt_checked(again);
+  for (int i = 0; i < 40; ++i) CHECK(store.has(Digest::of("object " + std::to_string(i))));
+}
