@@ -4,7 +4,9 @@
 # (docs/benchmarks.md, "A local-directory remote"):
 #   (v) pipe push to an empty remote        vs cp -r of the workspace files
 #   (w) pipe pull into an empty cache and an empty workspace folder
-#                                           vs cp -r of the remote's objects;
+#                                           vs cp -r of the remote's objects,
+#                                           cp -r of the workspace files, and
+#                                           both one after the other;
 #       pull copies twice (remote to cache, cache to workspace), unless
 #       cache.type links the workspace to the cache: both are measured
 #   (w') pipe fetch alone (the objects only)
@@ -48,7 +50,10 @@ m --key v --case "pipe push, $FILES files" "$(aside "'$WORK/remote'")" "'$PIPE' 
 m --key w --case "pipe pull, $FILES files" "'$PIPE' config cache.type reflink,copy; $(aside .pipe/cache/v1 small)" "'$PIPE' pull" \
   --case "pipe pull, cache.type hardlink" "'$PIPE' config cache.type hardlink,copy; $(aside .pipe/cache/v1 small)" "'$PIPE' pull" \
   --case "pipe fetch, $FILES files" "$(aside .pipe/cache/v1)" "'$PIPE' fetch" \
-  --case "cp -r, remote objects" "$(aside "'$WORK/copy'")" "cp -r '$WORK/remote/v1' '$WORK/copy'"
+  --case "cp -r, remote objects" "$(aside "'$WORK/copy'")" "cp -r '$WORK/remote/v1' '$WORK/copy'" \
+  --case "cp -r, workspace files" "$(aside "'$WORK/copy2'")" "cp -r '$WORK/pristine' '$WORK/copy2'" \
+  --case "cp -r twice, objects then workspace files" "$(aside "'$WORK/copy'" "'$WORK/copy2'")" \
+    "cp -r '$WORK/remote/v1' '$WORK/copy' && cp -r '$WORK/pristine' '$WORK/copy2'"
 m --key x --case "pipe checkout, $FILES files" "'$PIPE' config cache.type reflink,copy; $(aside small)" "'$PIPE' checkout" \
   --case "cp -r, workspace files" "$(aside "'$WORK/copy'")" "cp -r '$WORK/pristine' '$WORK/copy'"
 "$py" - "$RESULTS" "$FILES" <<'PY'
@@ -56,11 +61,13 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 med = {(r["key"], r["label"]): statistics.median(r["times"]) for r in rows}
 print(f"\n{sys.argv[2]} files, medians of interleaved runs")
-print("| figure | pipe | cp -r | ratio |")
+print("| figure | pipe | peer (same run) | ratio |")
 print("|---|---|---|---|")
-for key, peer in (("v", "cp -r, workspace files"), ("w", "cp -r, remote objects"), ("x", "cp -r, workspace files")):
+for key in ("v", "w", "x"):
+    peers = [(label, t) for (k, label), t in med.items() if k == key and label.startswith("cp")]
     for (k, label), t in med.items():
-        if k == key and not label.startswith("cp"):
-            p = med[(key, peer)]
-            print(f"| ({k}) {label} | {t:.3f} s | {p:.3f} s | {t / p:.2f}x |")
+        if k != key or label.startswith("cp"):
+            continue
+        for peer, p in peers:
+            print(f"| ({k}) {label} | {t:.3f} s | {peer}: {p:.3f} s | {t / p:.2f}x |")
 PY
