@@ -263,10 +263,9 @@ void ObjectStore::adopt_checked(const std::vector<Download>& objects) {
       // through the handle opened before the first download was written.
       if (download_sync().sync() != 0) fail_io("cannot flush", dir_, errno);
       if (!staging.dir.empty()) adopt_staged(staging, objects, done);
-      std::set<std::string> made, moved;
+      std::set<std::string> made;
       for (size_t i = 0; i < objects.size(); ++i) {
-        // Twice the same file (DVC's two md5s of one content): one rename.
-        if (done[i] || !moved.insert(objects[i].tmp).second) continue;
+        if (done[i]) continue;
         const std::string target = object_path(objects[i].digest);
         if (made.insert(parent_path(target)).second) make_parent_dirs(fs_, target, false);
         if (fs_.rename(objects[i].tmp, target) != 0) fail_io("cannot move into place", target, errno);
